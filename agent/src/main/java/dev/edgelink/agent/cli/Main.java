@@ -1,0 +1,54 @@
+package dev.edgelink.agent.cli;
+
+import dev.edgelink.libp2p.ConfigurationException;
+import dev.edgelink.libp2p.Libp2pException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** Entry point of {@code bin/edgelink}. Exit codes: 0 success, 1 the operation failed, 2 bad usage. */
+public final class Main {
+
+    static final String USAGE = String.join("\n",
+            "usage: edgelink p2p <command> [options]",
+            "  p2p id --key FILE",
+            "  p2p listen --key FILE --listen MULTIADDR [--listen ...] [--psk FILE] [--echo]",
+            "  p2p ping MULTIADDR [--count N] [--psk FILE] [--key FILE]",
+            "  p2p echo MULTIADDR --bytes N [--streams K] [--psk FILE] [--key FILE]",
+            "  p2p bench MULTIADDR --bytes N [--psk FILE] [--key FILE]",
+            "Every command prints one JSON object per line; failures print an 'error' event and exit 1.");
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv, new JsonOut(System.out)));
+    }
+
+    static int run(String[] argv, JsonOut out) {
+        if (argv.length < 2 || !"p2p".equals(argv[0])) {
+            System.err.println(USAGE);
+            return 2;
+        }
+        try {
+            return new P2pCommands(out).run(argv[1], argv);
+        } catch (ConfigurationException e) {
+            return failure(out, e, 2);
+        } catch (Libp2pException e) {
+            return failure(out, e, 1);
+        } catch (CompletionException e) {
+            return failure(out, e.getCause(), 1);
+        } catch (ExecutionException e) {
+            return failure(out, e.getCause(), 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failure(out, e, 1);
+        }
+    }
+
+    static int failure(JsonOut out, Throwable cause, int code) {
+        String reason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        out.print(out.event("error").put("error", cause.getClass().getSimpleName()).put("reason", reason));
+        System.err.println("edgelink: " + reason);
+        return code;
+    }
+}

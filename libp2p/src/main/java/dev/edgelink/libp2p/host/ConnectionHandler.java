@@ -1,0 +1,153 @@
+package dev.edgelink.libp2p.host;
+
+import dev.edgelink.libp2p.Libp2pException;
+import dev.edgelink.libp2p.ProtocolViolationException;
+import dev.edgelink.libp2p.TransportException;
+import dev.edgelink.libp2p.multistream.MultistreamHandler;
+import dev.edgelink.libp2p.multistream.MultistreamNegotiation;
+import dev.edgelink.libp2p.noise.NoiseHandshakeHandler;
+import dev.edgelink.libp2p.noise.NoiseSecured;
+import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.yamux.YamuxSession;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of every connection's pipeline. It drives the upgrade of a raw TCP channel
+ *
+ * <pre>
+ *   [pnet] -> multistream(/noise) -> noise handshake -> multistream(/yamux/1.0.0) -> yamux
+ * </pre>
+ *
+ * (the muxer round trip is skipped when both sides named it in the noise handshake), enforces the upgrade
+ * timeout, and is where every failure of the connection ends up: it logs one line and closes the channel.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "edgelink-connection";
+    static final String NOISE = "/noise";
+    static final String YAMUX = "/yamux/1.0.0";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private final Host host;
+    private final PeerId expected;
+    private final CompletableFuture<Connection> result;
+    private final Connection.Direction direction;
+    private ScheduledFuture<?> timeout;
+    private Connection connection;
+    private NoiseSecured secured;
+    private boolean failed;
+
+    ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result) {
+        this.host = host;
+        this.expected = expected;
+        this.result = result;
+        this.direction = result != null ? Connection.Direction.OUTBOUND : Connection.Direction.INBOUND;
+    }
+
+    private boolean initiator() {
+        return direction == Connection.Direction.OUTBOUND;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        long millis = host.config().upgradeTimeout().toMillis();
+        timeout = ctx.executor().schedule(() -> fail(ctx, new TransportException("connection upgrade timed out after "
+                + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        MultistreamNegotiation negotiation = initiator()
+                ? MultistreamNegotiation.dialer(List.of(NOISE))
+                : MultistreamNegotiation.listener(NOISE::equals, () -> List.of(NOISE),
+                        MultistreamNegotiation.DEFAULT_MAX_ATTEMPTS);
+        ctx.pipeline().addBefore(NAME, "multistream-security",
+                new MultistreamHandler(negotiation, this::securityHandler, host.config().maxMultistreamMessage()));
+        super.channelActive(ctx);
+    }
+
+    private ChannelHandler securityHandler(String protocol) {
+        return new NoiseHandshakeHandler(host.config().identity(), initiator(), expected, List.of(YAMUX),
+                host.config().upgradeTimeout(), HostConfig.DEFAULT_MAX_NOISE_HANDSHAKE_MESSAGE);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (!(event instanceof NoiseSecured)) {
+            super.userEventTriggered(ctx, event);
+            return;
+        }
+        secured = (NoiseSecured) event;
+        if (YAMUX.equals(secured.chosenMuxer())) {
+            ctx.pipeline().addBefore(NAME, "yamux", muxerHandler(ctx, YAMUX));
+            return;
+        }
+        MultistreamNegotiation negotiation = initiator()
+                ? MultistreamNegotiation.dialer(List.of(YAMUX))
+                : MultistreamNegotiation.listener(YAMUX::equals, () -> List.of(YAMUX),
+                        MultistreamNegotiation.DEFAULT_MAX_ATTEMPTS);
+        ctx.pipeline().addBefore(NAME, "multistream-muxer",
+                new MultistreamHandler(negotiation, p -> muxerHandler(ctx, p), host.config().maxMultistreamMessage()));
+    }
+
+    /** Builds the yamux session and, once it sits in the pipeline, announces the connection. */
+    private ChannelHandler muxerHandler(ChannelHandlerContext ctx, String protocol) {
+        Connection[] holder = new Connection[1];
+        YamuxSession session = new YamuxSession(initiator(), host.config().yamux(),
+                raw -> host.inboundStream(holder[0], raw));
+        holder[0] = new Connection(host, ctx.channel(), session, secured.remotePeer(), secured.remoteKey(),
+                direction, NOISE, System.nanoTime());
+        ctx.executor().execute(() -> upgraded(holder[0]));
+        return session;
+    }
+
+    private void upgraded(Connection fresh) {
+        if (failed) {
+            return;
+        }
+        timeout.cancel(false);
+        connection = host.established(fresh);
+        if (result != null) {
+            result.complete(connection);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Libp2pException typed = cause instanceof Libp2pException ? (Libp2pException) cause
+                : new TransportException(String.valueOf(cause.getMessage()), cause);
+        fail(ctx, typed);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (result != null && !result.isDone()) {
+            result.completeExceptionally(new TransportException("connection closed during upgrade"));
+        }
+        super.channelInactive(ctx);
+    }
+
+    private void fail(ChannelHandlerContext ctx, Libp2pException cause) {
+        if (failed) {
+            return;
+        }
+        failed = true;
+        String peer = connection != null ? connection.remotePeer().toString()
+                : expected != null ? expected.toString() : "?";
+        String kind = cause instanceof ProtocolViolationException ? "protocol violation" : "transport failure";
+        LOG.warn("connection closed, {}: {} peer={} remote={} stage={}", kind, cause.getMessage(), peer,
+                ctx.channel().remoteAddress(), connection != null ? "established" : "upgrade");
+        if (result != null) {
+            result.completeExceptionally(cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,252 @@
+package dev.edgelink.libp2p.host;
+
+import dev.edgelink.libp2p.LimitExceededException;
+import dev.edgelink.libp2p.Libp2pException;
+import dev.edgelink.libp2p.TransportException;
+import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.multistream.MultistreamNegotiation;
+import dev.edgelink.libp2p.multistream.MultistreamStreamNegotiator;
+import dev.edgelink.libp2p.mux.MuxedStream;
+import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.transport.TcpTransport;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A libp2p host: our identity, listeners, the connections to other peers and the protocols we serve.
+ *
+ * <p>Connections: one per peer is preferred. Dialing a peer we are connected to returns the existing connection;
+ * when two connections to the same peer come up at once (both sides dialed), both sides keep the one dialed by
+ * the peer whose id sorts lower and close the other, so the choice is the same on both ends without talking.
+ */
+public final class Host implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Host.class);
+
+    private final HostConfig config;
+    private final PeerId peerId;
+    private final TcpTransport transport;
+    private final Map<String, ProtocolHandler> handlers = new ConcurrentHashMap<>();
+    private final Map<PeerId, Connection> connections = new ConcurrentHashMap<>();
+    private final List<HostListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Channel> serverChannels = new CopyOnWriteArrayList<>();
+    private final List<Multiaddr> boundAddresses = new CopyOnWriteArrayList<>();
+    private final AtomicInteger channels = new AtomicInteger();
+    private volatile boolean closed;
+
+    private Host(HostConfig config) {
+        this.config = config;
+        this.peerId = PeerId.fromPublicKey(config.identity().publicKey());
+        this.transport = new TcpTransport(config.eventLoopThreads());
+    }
+
+    /** Creates a host and binds its listen addresses; fails with a TransportException if one cannot be bound. */
+    public static Host start(HostConfig config) {
+        Host host = new Host(config);
+        try {
+            for (Multiaddr address : config.listenAddresses()) {
+                Channel server = host.transport.listen(address, ch -> host.initChannel(ch, null, null)).join();
+                host.serverChannels.add(server);
+                host.boundAddresses.add(Multiaddr.tcp((InetSocketAddress) server.localAddress()));
+            }
+        } catch (RuntimeException e) {
+            host.close();
+            throw e.getCause() instanceof Libp2pException ? (Libp2pException) e.getCause() : e;
+        }
+        LOG.info("host started peer={} listen={} transport={}", host.peerId, host.boundAddresses,
+                host.transport.isEpoll() ? "epoll" : "nio");
+        return host;
+    }
+
+    public PeerId peerId() {
+        return peerId;
+    }
+
+    public HostConfig config() {
+        return config;
+    }
+
+    /** The addresses we actually listen on (with real ports when port 0 was asked for). */
+    public List<Multiaddr> listenAddresses() {
+        return List.copyOf(boundAddresses);
+    }
+
+    public void setHandler(String protocol, ProtocolHandler handler) {
+        handlers.put(protocol, handler);
+    }
+
+    /** Protocols we serve, sorted (what identify announces and {@code ls} lists). */
+    public List<String> protocols() {
+        List<String> list = new ArrayList<>(handlers.keySet());
+        list.sort(null);
+        return list;
+    }
+
+    public void addListener(HostListener listener) {
+        listeners.add(listener);
+    }
+
+    public Optional<Connection> connection(PeerId peer) {
+        Connection c = connections.get(peer);
+        return c != null && c.isOpen() ? Optional.of(c) : Optional.empty();
+    }
+
+    public List<Connection> connections() {
+        return List.copyOf(connections.values());
+    }
+
+    /**
+     * Connects to {@code address}. If it names a peer ({@code /p2p/...}) we are connected to, that connection is
+     * returned; otherwise the address is dialed, and the remote must prove it is that peer.
+     */
+    public CompletableFuture<Connection> connect(Multiaddr address) {
+        Optional<PeerId> expected = address.peerId();
+        if (expected.isPresent()) {
+            Optional<Connection> existing = connection(expected.get());
+            if (existing.isPresent()) {
+                return CompletableFuture.completedFuture(existing.get());
+            }
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new TransportException("host is closed"));
+        }
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        transport.dial(address.withoutPeerId(), config.dialTimeout(), 0,
+                        ch -> initChannel(ch, expected.orElse(null), result))
+                .whenComplete((ch, error) -> {
+                    if (error != null) {
+                        result.completeExceptionally(error);
+                    }
+                });
+        return result;
+    }
+
+    /** Connects (or reuses a connection) and opens a stream speaking the first protocol the remote supports. */
+    public CompletableFuture<Stream> newStream(Multiaddr address, String... protocols) {
+        return connect(address).thenCompose(c -> c.newStream(protocols));
+    }
+
+    private void initChannel(Channel ch, PeerId expected, CompletableFuture<Connection> result) {
+        int open = channels.incrementAndGet();
+        ch.closeFuture().addListener(f -> channels.decrementAndGet());
+        if (open > config.maxConnections()) {
+            LimitExceededException e = new LimitExceededException("connections", config.maxConnections(), open);
+            LOG.warn("connection refused: {} remote={}", e.getMessage(), ch.remoteAddress());
+            if (result != null) {
+                result.completeExceptionally(e);
+            }
+            ch.close();
+            return;
+        }
+        config.swarmKey().ifPresent(key -> ch.pipeline().addLast("pnet", new dev.edgelink.libp2p.pnet.PnetHandler(key)));
+        ch.pipeline().addLast(ConnectionHandler.NAME, new ConnectionHandler(this, expected, result));
+    }
+
+    /** Called by the upgrade once the muxer runs. Decides between duplicate connections. */
+    Connection established(Connection fresh) {
+        Connection kept = connections.compute(fresh.remotePeer(), (peer, old) -> {
+            if (old == null || !old.isOpen()) {
+                return fresh;
+            }
+            return preferred(old, fresh);
+        });
+        if (kept != fresh) {
+            LOG.debug("duplicate connection closed peer={} kept={} closed={}", fresh.remotePeer(),
+                    kept.remoteAddress(), fresh.remoteAddress());
+            fresh.close();
+            return kept;
+        }
+        for (HostListener l : listeners) {
+            l.connectionOpened(fresh);
+        }
+        fresh.channel().closeFuture().addListener(f -> {
+            connections.remove(fresh.remotePeer(), fresh);
+            for (HostListener l : listeners) {
+                l.connectionClosed(fresh);
+            }
+        });
+        return fresh;
+    }
+
+    /** Of two live connections to one peer: the one dialed by the lower peer id; if equal, the older. */
+    private Connection preferred(Connection a, Connection b) {
+        PeerId dialerA = a.direction() == Connection.Direction.OUTBOUND ? peerId : a.remotePeer();
+        PeerId dialerB = b.direction() == Connection.Direction.OUTBOUND ? peerId : b.remotePeer();
+        int cmp = dialerA.compareTo(dialerB);
+        if (cmp == 0) {
+            return a.openedNanos() <= b.openedNanos() ? a : b;
+        }
+        Connection winner = cmp < 0 ? a : b;
+        Connection loser = winner == a ? b : a;
+        if (loser == a) {
+            a.close();
+        }
+        return winner;
+    }
+
+    /** An inbound stream arrived on {@code connection}: negotiate its protocol, then hand it to the handler. */
+    void inboundStream(Connection connection, MuxedStream raw) {
+        MultistreamNegotiation negotiation = MultistreamNegotiation.listener(handlers::containsKey, this::protocols,
+                MultistreamNegotiation.DEFAULT_MAX_ATTEMPTS);
+        MultistreamStreamNegotiator.start(raw, negotiation, new MultistreamStreamNegotiator.Outcome() {
+            @Override
+            public void selected(MuxedStream stream, String protocol, ByteBuf leftover) {
+                Stream negotiated = new Stream(stream, connection, protocol, leftover);
+                streamNegotiated(negotiated);
+                ProtocolHandler handler = handlers.get(protocol);
+                try {
+                    handler.onStream(negotiated);
+                } catch (RuntimeException e) {
+                    LOG.error("protocol handler failed protocol={} peer={}", protocol, connection.remotePeer(), e);
+                    negotiated.reset();
+                }
+            }
+
+            @Override
+            public void failed(MuxedStream stream, Libp2pException cause) {
+                LOG.debug("inbound stream negotiation failed peer={}: {}", connection.remotePeer(),
+                        cause.getMessage());
+            }
+        }, config.maxMultistreamMessage());
+    }
+
+    void streamNegotiated(Stream stream) {
+        for (HostListener l : listeners) {
+            l.streamOpened(stream);
+        }
+    }
+
+    List<HostListener> listeners() {
+        return listeners;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Channel server : serverChannels) {
+            server.close().syncUninterruptibly();
+        }
+        for (Connection c : connections.values()) {
+            c.close();
+        }
+        transport.close();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.edgelink.libp2p.multistream;
+
+import dev.edgelink.libp2p.Libp2pException;
+import dev.edgelink.libp2p.TransportException;
+import dev.edgelink.libp2p.mux.MuxedStream;
+import dev.edgelink.libp2p.mux.StreamListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+/**
+ * Runs multistream-select on a muxed stream. Installed as the stream's listener until a protocol is selected;
+ * then hands the stream, the protocol and any bytes that followed the selection to {@link Outcome}.
+ */
+public final class MultistreamStreamNegotiator implements StreamListener {
+
+    /** What became of the negotiation. Exactly one method is called, once. */
+    public interface Outcome {
+        /** The protocol was selected; {@code leftover} (owned by the callee, maybe empty) came right after. */
+        void selected(MuxedStream stream, String protocol, ByteBuf leftover);
+
+        /** The negotiation failed; the stream has been reset. */
+        void failed(MuxedStream stream, Libp2pException cause);
+    }
+
+    private final MultistreamNegotiation negotiation;
+    private final Outcome outcome;
+    private final int maxMessageLength;
+    private ByteBuf cumulation = Unpooled.EMPTY_BUFFER;
+    private boolean done;
+
+    private MultistreamStreamNegotiator(MultistreamNegotiation negotiation, Outcome outcome, int maxMessageLength) {
+        this.negotiation = negotiation;
+        this.outcome = outcome;
+        this.maxMessageLength = maxMessageLength;
+    }
+
+    /** Starts negotiating on {@code stream}: sends our opening and installs itself as the listener. */
+    public static void start(MuxedStream stream, MultistreamNegotiation negotiation, Outcome outcome,
+            int maxMessageLength) {
+        MultistreamStreamNegotiator negotiator = new MultistreamStreamNegotiator(negotiation, outcome,
+                maxMessageLength);
+        stream.eventLoop().execute(() -> {
+            stream.setListener(negotiator);
+            stream.write(Unpooled.wrappedBuffer(negotiation.start()));
+        });
+    }
+
+    @Override
+    public void onData(MuxedStream stream, ByteBuf data) {
+        if (done) {
+            data.release();
+            return;
+        }
+        cumulation = cumulation.isReadable() ? Unpooled.wrappedBuffer(cumulation, data) : data;
+        try {
+            String message;
+            while ((message = MultistreamCodec.decode(cumulation, maxMessageLength)) != null) {
+                byte[] answer = negotiation.onMessage(message);
+                if (answer.length > 0) {
+                    stream.write(Unpooled.wrappedBuffer(answer));
+                }
+                if (negotiation.state() == MultistreamNegotiation.State.SELECTED) {
+                    done = true;
+                    ByteBuf leftover = cumulation.readRetainedSlice(cumulation.readableBytes());
+                    release();
+                    outcome.selected(stream, negotiation.selected(), leftover);
+                    return;
+                }
+            }
+            cumulation.discardSomeReadBytes();
+        } catch (Libp2pException e) {
+            fail(stream, e);
+        }
+    }
+
+    @Override
+    public void onRemoteClose(MuxedStream stream) {
+        fail(stream, new TransportException("stream closed by the remote during protocol negotiation"));
+    }
+
+    @Override
+    public void onReset(MuxedStream stream, Libp2pException cause) {
+        fail(stream, cause);
+    }
+
+    private void fail(MuxedStream stream, Libp2pException cause) {
+        if (done) {
+            return;
+        }
+        done = true;
+        release();
+        stream.reset();
+        outcome.failed(stream, cause);
+    }
+
+    private void release() {
+        if (cumulation.refCnt() > 0 && cumulation != Unpooled.EMPTY_BUFFER) {
+            cumulation.release();
+        }
+        cumulation = Unpooled.EMPTY_BUFFER;
+    }
+}
