@@ -5,9 +5,11 @@ import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.TransportException;
 import dev.edgelink.libp2p.multistream.MultistreamHandler;
 import dev.edgelink.libp2p.multistream.MultistreamNegotiation;
+import dev.edgelink.libp2p.noise.NoiseHandshake;
 import dev.edgelink.libp2p.noise.NoiseHandshakeHandler;
 import dev.edgelink.libp2p.noise.NoiseSecured;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.yamux.YamuxRole;
 import dev.edgelink.libp2p.yamux.YamuxSession;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -72,8 +74,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private ChannelHandler securityHandler(String protocol) {
-        return new NoiseHandshakeHandler(host.config().identity(), initiator(), expected, List.of(YAMUX),
-                host.config().upgradeTimeout(), HostConfig.DEFAULT_MAX_NOISE_HANDSHAKE_MESSAGE);
+        NoiseHandshake.Role role = initiator() ? NoiseHandshake.Role.INITIATOR : NoiseHandshake.Role.RESPONDER;
+        return new NoiseHandshakeHandler(host.config().identity(), role, expected, List.of(YAMUX),
+                host.config().upgradeTimeout(), null, HostConfig.DEFAULT_MAX_NOISE_HANDSHAKE_MESSAGE);
     }
 
     @Override
@@ -83,7 +86,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         secured = (NoiseSecured) event;
-        if (YAMUX.equals(secured.chosenMuxer())) {
+        if (YAMUX.equals(secured.chosenMuxerOrNull())) {
             ctx.pipeline().addBefore(NAME, "yamux", muxerHandler(ctx, YAMUX));
             return;
         }
@@ -98,7 +101,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Builds the yamux session and, once it sits in the pipeline, announces the connection. */
     private ChannelHandler muxerHandler(ChannelHandlerContext ctx, String protocol) {
         Connection[] holder = new Connection[1];
-        YamuxSession session = new YamuxSession(initiator(), host.config().yamux(),
+        YamuxSession session = new YamuxSession(initiator() ? YamuxRole.CLIENT : YamuxRole.SERVER, host.config().yamux(),
                 raw -> host.inboundStream(holder[0], raw));
         holder[0] = new Connection(host, ctx.channel(), session, secured.remotePeer(), secured.remoteKey(),
                 direction, NOISE, System.nanoTime());

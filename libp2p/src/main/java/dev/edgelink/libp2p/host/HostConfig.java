@@ -105,7 +105,7 @@ public final class HostConfig {
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxMultistreamMessage = DEFAULT_MAX_MULTISTREAM_MESSAGE;
         private int eventLoopThreads = DEFAULT_EVENT_LOOP_THREADS;
-        private YamuxConfig yamux = YamuxConfig.defaults();
+        private YamuxConfig yamux = YamuxConfig.DEFAULT;
 
         private Builder(PrivKey identity) {
             this.identity = identity;
