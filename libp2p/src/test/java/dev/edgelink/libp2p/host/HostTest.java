@@ -67,7 +67,7 @@ class HostTest {
         assertEquals(Connection.Direction.OUTBOUND, c.direction());
         byte[] payload = new byte[1 << 20];
         new Random(1).nextBytes(payload);
-        assertEquals(payload.length, await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s,
+        assertEquals((long) payload.length, await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s,
                 payload))));
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class MultistreamCodecTest {
 
     @ParameterizedTest(name = "{0}")
-    @CsvFileSource(resources = "/multistream/messages.csv", commentCharacter = '#')
+    @CsvFileSource(resources = "/multistream/messages.csv")
     void encodesAndDecodesTheVector(String text, String hex) {
         byte[] wire = ByteBufUtil.decodeHexDump(hex);
         assertArrayEquals(wire, MultistreamCodec.encode(text));
@@ -28,7 +28,7 @@ class MultistreamCodecTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvFileSource(resources = "/multistream/messages.csv", commentCharacter = '#')
+    @CsvFileSource(resources = "/multistream/messages.csv")
     void waitsForEveryMissingByte(String text, String hex) {
         byte[] wire = ByteBufUtil.decodeHexDump(hex);
         for (int cut = 0; cut < wire.length; cut++) {
