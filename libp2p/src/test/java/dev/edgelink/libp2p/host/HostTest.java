@@ -67,7 +67,7 @@ class HostTest {
         assertEquals(Connection.Direction.OUTBOUND, c.direction());
         byte[] payload = new byte[1 << 20];
         new Random(1).nextBytes(payload);
-        assertEquals((long) payload.length, await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s,
+        assertEquals(Long.valueOf(payload.length), await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s,
                 payload))));
     }
 

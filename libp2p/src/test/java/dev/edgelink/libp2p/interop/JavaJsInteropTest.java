@@ -129,14 +129,14 @@ class JavaJsInteropTest {
         assertEquals(3, rtts.size());
 
         byte[] big = random(BIG, 7);
-        assertEquals((long) BIG, await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, big))));
+        assertEquals(Long.valueOf(BIG), await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, big))));
         List<CompletableFuture<Long>> many = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) {
             byte[] payload = random(SMALL, i);
             many.add(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, payload)));
         }
         for (CompletableFuture<Long> f : many) {
-            assertEquals((long) SMALL, await(f));
+            assertEquals(Long.valueOf(SMALL), await(f));
         }
     }
 
