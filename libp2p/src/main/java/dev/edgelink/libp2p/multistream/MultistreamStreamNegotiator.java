@@ -40,8 +40,10 @@ public final class MultistreamStreamNegotiator implements StreamListener {
         MultistreamStreamNegotiator negotiator = new MultistreamStreamNegotiator(negotiation, outcome,
                 maxMessageLength);
         stream.eventLoop().execute(() -> {
-            stream.setListener(negotiator);
+            // Our opening goes out before we look at anything the remote already sent, so that the answers the
+            // remote's early bytes cause always follow it.
             stream.write(Unpooled.wrappedBuffer(negotiation.start()));
+            stream.setListener(negotiator);
         });
     }
 
