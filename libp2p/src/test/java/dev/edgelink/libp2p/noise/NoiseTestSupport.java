@@ -1,5 +1,8 @@
 package dev.edgelink.libp2p.noise;
 
+import dev.edgelink.libp2p.crypto.KeyType;
+import dev.edgelink.libp2p.crypto.PrivKey;
+import dev.edgelink.libp2p.crypto.PubKey;
 import java.security.SecureRandom;
 
 /** Shared helpers for the Noise tests. */
@@ -25,5 +28,30 @@ final class NoiseTestSupport {
         CipherState[] i = init.split();
         CipherState[] r = resp.split();
         return new CipherState[] {i[0], i[1], r[0], r[1]};
+    }
+
+    /** An identity that signs with one key but presents another's public key: its payload signature is invalid. */
+    static PrivKey lyingIdentity(PrivKey signer, PubKey presented) {
+        return new PrivKey() {
+            @Override
+            public KeyType type() {
+                return signer.type();
+            }
+
+            @Override
+            public PubKey publicKey() {
+                return presented;
+            }
+
+            @Override
+            public byte[] sign(byte[] data) {
+                return signer.sign(data);
+            }
+
+            @Override
+            public byte[] marshal() {
+                return signer.marshal();
+            }
+        };
     }
 }
