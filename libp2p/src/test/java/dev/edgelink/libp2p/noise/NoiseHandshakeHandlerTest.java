@@ -50,6 +50,7 @@ class NoiseHandshakeHandlerTest {
         }
         aliceUp.releaseAll();
         bobUp.releaseAll();
+        NoiseTestSupport.provokeLeakReports();
     }
 
     @ParameterizedTest(name = "alice is {0}")

@@ -3,6 +3,9 @@ package dev.edgelink.libp2p.noise;
 import dev.edgelink.libp2p.crypto.KeyType;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.crypto.PubKey;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.ResourceLeakDetector;
 import java.security.SecureRandom;
 
 /** Shared helpers for the Noise tests. */
@@ -10,7 +13,28 @@ final class NoiseTestSupport {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    static {
+        // The build asks for paranoid through a system property; set it here too so a run from an IDE checks leaks.
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+    }
+
     private NoiseTestSupport() {
+    }
+
+    /**
+     * Collects garbage and allocates through the leak detector, so that a buffer leaked by the test just run is
+     * reported ("LEAK:" on stderr) while that test's output is still attributable to it. Surefire runs with
+     * {@code io.netty.leakDetection.level=paranoid} (also set below), so every pooled buffer is tracked.
+     */
+    static void provokeLeakReports() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            System.runFinalization();
+            ByteBuf probe = ByteBufAllocator.DEFAULT.buffer(1);
+            probe.release();
+            ByteBuf heapProbe = ByteBufAllocator.DEFAULT.heapBuffer(1);
+            heapProbe.release();
+        }
     }
 
     /**

@@ -43,6 +43,7 @@ class NoiseTransportCodecTest {
         writer.finishAndReleaseAll();
         reader.finishAndReleaseAll();
         received.releaseAll();
+        NoiseTestSupport.provokeLeakReports();
     }
 
     @Test
