@@ -24,7 +24,7 @@ import java.nio.ByteBuffer;
  * attributes, written in this order (iproute2's, so captures compare byte for byte):
  *   IFLA_IFNAME  string        IFLA_ADDRESS  6 bytes      IFLA_MTU  u32
  *   IFLA_LINK    u32           IFLA_MASTER   u32          IFLA_NET_NS_FD  u32
- *   IFLA_LINKINFO { IFLA_INFO_KIND string,
+ *   IFLA_LINKINFO { IFLA_INFO_KIND string without NUL (as iproute2),
  *                   IFLA_INFO_DATA { vxlan: LINK u32, TTL u8, ID u32, LOCAL 4 bytes, LEARNING u8, PORT be16
  *                                    ipip:  LINK u32, LOCAL 4, REMOTE 4, TTL u8, PMTUDISC u8 = 1
  *                                    veth:  VETH_INFO_PEER { struct ifinfomsg, IFLA_IFNAME } } }
@@ -109,7 +109,7 @@ public record LinkMessage(int family, int deviceType, int index, int flags, int 
         }
         if (kind != null) {
             int info = w.beginNested(Rtnl.IFLA_LINKINFO);
-            w.attrString(Rtnl.IFLA_INFO_KIND, kind);
+            w.attr(Rtnl.IFLA_INFO_KIND, kind.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             writeInfoData(w);
             w.endNested(info);
         }
