@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
  * The forwarding entries of one VXLAN device: each remote node's VTEP MAC maps to its underlay address
  * ({@code bridge fdb replace MAC dev edgelink.vxlan dst UNDERLAY self permanent}).
  *
- * <p>{@link #ensure} is idempotent: when the MAC already maps to exactly that destination nothing is done; stale
- * destinations for the MAC (a node whose underlay address changed) are logged at WARN and removed, so the MAC
- * ends with one destination.
+ * <p>{@link #ensure} is idempotent: when the MAC already maps to that destination nothing is done; another
+ * destination (a node whose underlay address changed) is logged at WARN and replaced in one step. The kernel keeps
+ * one destination per unicast MAC; several are possible only for the all-zeros and multicast MACs (flood lists),
+ * which are not per-node state and go through {@link Netlink#appendFdb} directly.
  */
 public final class FdbTable {
     private static final Logger LOG = LoggerFactory.getLogger(FdbTable.class);
@@ -29,19 +30,23 @@ public final class FdbTable {
         this.linkIndex = vxlanLinkIndex;
     }
 
-    /** @return true if the kernel was changed */
+    /**
+     * Makes the unicast {@code mac} map to {@code destination}.
+     *
+     * @return true if the kernel was changed
+     */
     public boolean ensure(MacAddress mac, InetAddress destination) {
+        if ((mac.toBytes()[0] & 1) != 0 || mac.equals(MacAddress.ZERO)) {
+            throw new IllegalArgumentException("FdbTable keeps per-node unicast VTEP MACs, not " + mac);
+        }
         List<FdbEntry> forMac = forMac(mac);
         FdbEntry want = new FdbEntry(linkIndex, mac, destination);
-        if (forMac.size() == 1 && forMac.get(0).equals(want)) {
+        if (forMac.contains(want)) {
             return false;
         }
         for (FdbEntry stale : forMac) {
-            if (!stale.destination().equals(destination)) {
-                LOG.warn("fdb entry {} on ifindex {} points to {}, want {}; replacing it", mac, linkIndex,
-                        stale.destination().getHostAddress(), destination.getHostAddress());
-                netlink.deleteFdb(stale);
-            }
+            LOG.warn("fdb entry {} on ifindex {} points to {}, want {}; replacing it", mac, linkIndex,
+                    stale.destination().getHostAddress(), destination.getHostAddress());
         }
         netlink.replaceFdb(want);
         return true;
