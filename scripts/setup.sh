@@ -17,7 +17,7 @@ NODE_FALLBACK_DIR=/opt/edgelink-node
 # Debian packages the build and the tests need
 PACKAGES=(
   openjdk-17-jdk-headless maven iproute2 nftables iperf3 podman
-  containernetworking-plugins containerd busybox-static jq
+  containernetworking-plugins containerd busybox-static jq iputils-ping strace
 )
 
 log () { echo "setup: $*"; }
