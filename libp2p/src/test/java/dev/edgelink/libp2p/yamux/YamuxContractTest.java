@@ -31,12 +31,17 @@ class YamuxContractTest extends StreamMuxerContractTest {
         final YamuxSession server;
         final EmbeddedChannel clientChannel;
         final EmbeddedChannel serverChannel;
+        final TrackingAllocator alloc = new TrackingAllocator();
 
         EmbeddedPair(YamuxSession client, YamuxSession server) {
             this.client = client;
             this.server = server;
-            this.clientChannel = new EmbeddedChannel(client);
-            this.serverChannel = new EmbeddedChannel(server);
+            this.clientChannel = new EmbeddedChannel();
+            this.serverChannel = new EmbeddedChannel();
+            clientChannel.config().setAllocator(alloc);
+            serverChannel.config().setAllocator(alloc);
+            clientChannel.pipeline().addLast(client);
+            serverChannel.pipeline().addLast(server);
         }
 
         @Override
@@ -107,6 +112,7 @@ class YamuxContractTest extends StreamMuxerContractTest {
         public void shutdown() {
             clientChannel.finishAndReleaseAll();
             serverChannel.finishAndReleaseAll();
+            alloc.assertAllReleased();
         }
     }
 }
