@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 public abstract class StreamMuxerContractTest {
 
     /** Two muxers connected to each other. */
-    protected interface Pair {
+    public interface Pair {
         StreamMuxer client();
 
         StreamMuxer server();
