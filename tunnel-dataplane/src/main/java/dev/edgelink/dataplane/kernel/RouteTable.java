@@ -1,0 +1,87 @@
+package dev.edgelink.dataplane.kernel;
+
+import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.netlink.Netlink;
+import dev.edgelink.dataplane.netlink.Route;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * edgelink's routes in one routing table: one per remote pod CIDR, all with protocol
+ * {@link Route#PROTOCOL_EDGELINK} so that {@link #list()} and {@link #remove} only ever see ours.
+ *
+ * <p>{@link #ensure} is idempotent: an equal route is left alone; a route to the same destination that differs
+ * (another gateway or device, or someone else's protocol) is logged at WARN with the difference and replaced in
+ * one step ({@code NLM_F_REPLACE}), so traffic never sees a gap. Each call reads the table once: O(routes).
+ */
+public final class RouteTable {
+    private static final Logger LOG = LoggerFactory.getLogger(RouteTable.class);
+
+    private final Netlink netlink;
+    private final int table;
+
+    /** Our routes in the main table. */
+    public RouteTable(Netlink netlink) {
+        this(netlink, Route.TABLE_MAIN);
+    }
+
+    public RouteTable(Netlink netlink, int table) {
+        this.netlink = Objects.requireNonNull(netlink, "netlink");
+        this.table = table;
+    }
+
+    /**
+     * Makes {@code route} present. It must carry our protocol and this table.
+     *
+     * @return true if the kernel was changed
+     */
+    public boolean ensure(Route route) {
+        if (route.protocol() != Route.PROTOCOL_EDGELINK || route.table() != table) {
+            throw new IllegalArgumentException("route " + route.destination() + " must have protocol "
+                    + Route.PROTOCOL_EDGELINK + " and table " + table);
+        }
+        Optional<Route> existing = find(route.destination(), -1);
+        if (existing.isPresent() && existing.get().equals(route)) {
+            return false;
+        }
+        existing.ifPresent(have -> LOG.warn("route to {} exists as {}; replacing it (protocol={})",
+                route.destination(), String.join(", ", differences(have, route)), route.protocol()));
+        netlink.replaceRoute(route);
+        return true;
+    }
+
+    /**
+     * Removes our route to {@code destination}.
+     *
+     * @return false if there was none (then nothing changed)
+     */
+    public boolean remove(IpPrefix destination) {
+        Optional<Route> ours = find(destination, Route.PROTOCOL_EDGELINK);
+        ours.ifPresent(netlink::deleteRoute);
+        return ours.isPresent();
+    }
+
+    /** Our routes in this table. */
+    public List<Route> list() {
+        return netlink.routes(table, Route.PROTOCOL_EDGELINK);
+    }
+
+    private Optional<Route> find(IpPrefix destination, int protocol) {
+        return netlink.routes(table, protocol).stream().filter(r -> r.destination().equals(destination))
+                .findFirst();
+    }
+
+    static List<String> differences(Route have, Route want) {
+        List<String> out = new ArrayList<>();
+        LinkEnsurer.compare(out, "gateway", have.gateway(), want.gateway());
+        LinkEnsurer.compare(out, "output ifindex", have.outputLink(), want.outputLink());
+        LinkEnsurer.compare(out, "protocol", have.protocol(), want.protocol());
+        LinkEnsurer.compare(out, "scope", have.scope(), want.scope());
+        LinkEnsurer.compare(out, "onlink", have.onlink(), want.onlink());
+        return out;
+    }
+}

@@ -1,0 +1,10 @@
+package dev.edgelink.dataplane.netlink;
+
+import java.util.Objects;
+
+/** An address assigned to a link ({@code ip addr add PREFIX dev LINK}). */
+public record LinkAddress(int linkIndex, IpPrefix prefix) {
+    public LinkAddress {
+        Objects.requireNonNull(prefix, "prefix");
+    }
+}
