@@ -39,7 +39,9 @@ public final class Keys {
         KeyProto.Envelope envelope = KeyProto.unmarshalPublic(bytes);
         return switch (envelope.type()) {
             case ED25519 -> Ed25519PublicKey.fromRaw(envelope.data());
-            default -> throw unsupported(envelope.type());
+            case SECP256K1 -> Secp256k1Keys.publicFromRaw(envelope.data());
+            case ECDSA -> EcdsaKeys.publicFromRaw(envelope.data());
+            case RSA -> RsaKeys.publicFromRaw(envelope.data());
         };
     }
 
@@ -53,8 +55,9 @@ public final class Keys {
         KeyProto.Envelope envelope = KeyProto.unmarshalPrivate(bytes);
         return switch (envelope.type()) {
             case ED25519 -> Ed25519PrivateKey.fromData(envelope.data());
-            default -> throw new ProtocolViolationException("private keys of type " + envelope.type()
-                    + " are not supported; edgelink node keys are Ed25519");
+            case SECP256K1 -> Secp256k1Keys.privateFromData(envelope.data());
+            case ECDSA -> EcdsaKeys.privateFromData(envelope.data());
+            case RSA -> RsaKeys.privateFromData(envelope.data());
         };
     }
 
@@ -76,9 +79,5 @@ public final class Keys {
      */
     public static void store(PrivKey key, Path path) {
         KeyFile.store(key, path);
-    }
-
-    private static ProtocolViolationException unsupported(KeyType type) {
-        return new ProtocolViolationException("key type " + type + " is not supported");
     }
 }

@@ -5,13 +5,11 @@ import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PubKey;
-import dev.edgelink.libp2p.encoding.Base32;
 import dev.edgelink.libp2p.encoding.Base58;
+import dev.edgelink.libp2p.encoding.Multibase;
 import dev.edgelink.libp2p.encoding.Multihash;
 import dev.edgelink.libp2p.encoding.Varint;
 import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -86,7 +84,8 @@ public final class PeerId implements Comparable<PeerId> {
 
     /**
      * Parses the text form: legacy base58btc ({@code 12D3KooW...}, {@code Qm...}, {@code 16Uiu2...}) or a CIDv1
-     * with the libp2p-key codec in multibase ({@code b}/{@code B} base32, {@code z} base58btc, {@code f} base16).
+     * with the libp2p-key codec in multibase ({@code b}/{@code B} base32, {@code z} base58btc, {@code f} base16,
+     * {@code u} base64url).
      *
      * @throws ConfigurationException naming the text and what is wrong with it
      */
@@ -98,7 +97,7 @@ public final class PeerId implements Comparable<PeerId> {
             if (text.isEmpty()) {
                 throw new ConfigurationException("it is empty");
             }
-            return fromCid(multibaseDecode(text));
+            return fromCid(Multibase.decode(text));
         } catch (ConfigurationException | ProtocolViolationException e) {
             throw new ConfigurationException("invalid peer id '" + text + "': " + e.getMessage()
                     + " (expected base58btc like 12D3KooW... or Qm..., or a CIDv1 like bafz...)", e);
@@ -118,29 +117,6 @@ public final class PeerId implements Comparable<PeerId> {
         return fromBytes(Arrays.copyOfRange(cid, version.length() + codec.length(), cid.length));
     }
 
-    private static byte[] multibaseDecode(String text) {
-        String rest = text.substring(1);
-        switch (text.charAt(0)) {
-            case 'b':
-                return Base32.decode(rest);
-            case 'B':
-                if (!rest.equals(rest.toUpperCase(Locale.ROOT))) {
-                    throw new ConfigurationException("multibase 'B' (base32 upper) has lowercase characters");
-                }
-                return Base32.decode(rest.toLowerCase(Locale.ROOT));
-            case 'z':
-                return Base58.decode(rest);
-            case 'f':
-                try {
-                    return HexFormat.of().parseHex(rest);
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigurationException("invalid base16: " + e.getMessage(), e);
-                }
-            default:
-                throw new ConfigurationException("unknown multibase prefix '" + text.charAt(0) + "'");
-        }
-    }
-
     /** The binary form: the multihash bytes. */
     public byte[] toBytes() {
         return bytes.clone();
@@ -157,7 +133,7 @@ public final class PeerId implements Comparable<PeerId> {
         cid[0] = CID_VERSION;
         cid[1] = LIBP2P_KEY_CODEC;
         System.arraycopy(bytes, 0, cid, 2, bytes.length);
-        return "b" + Base32.encode(cid);
+        return Multibase.encodeBase32(cid);
     }
 
     /** The public key inlined in an identity peer id; empty for a hashed one (the key must come from the peer). */

@@ -142,7 +142,7 @@ class KeyFileTest {
     }
 
     @Test
-    void unsupportedPrivateKeyTypeInFileIsAConfigurationError() throws IOException {
+    void invalidRsaKeyInFileIsAConfigurationErrorNamingTheType() throws IOException {
         Path file = dir.resolve("rsa.key");
         Files.write(file, HexFormat.of().parseHex("08001203010203"));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
