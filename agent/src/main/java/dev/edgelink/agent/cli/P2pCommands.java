@@ -171,7 +171,7 @@ final class P2pCommands {
 
     private static HostConfig config(Args args, PrivKey key, List<Multiaddr> listen) {
         HostConfig.Builder b = HostConfig.builder(key).listen(listen);
-        args.option("psk").ifPresent(p -> b.swarmKey(SwarmKey.load(Path.of(p))));
+        args.option("psk").ifPresent(p -> b.swarmKey(SwarmKey.fromFile(Path.of(p))));
         return b.build();
     }
 

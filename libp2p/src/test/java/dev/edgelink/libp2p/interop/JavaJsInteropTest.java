@@ -99,7 +99,7 @@ class JavaJsInteropTest {
     @Test
     void javaDialsJsInAPrivateNetwork() throws Exception {
         Path psk = swarmKeyFile("swarm.key", (byte) 1);
-        javaDialsJs(SwarmKey.load(psk), List.of("--psk", psk.toString()));
+        javaDialsJs(SwarmKey.fromFile(psk), List.of("--psk", psk.toString()));
     }
 
     private void javaDialsJs(SwarmKey psk, List<String> jsPsk) throws Exception {
@@ -148,7 +148,7 @@ class JavaJsInteropTest {
     @Test
     void jsDialsJavaInAPrivateNetwork() throws Exception {
         Path psk = swarmKeyFile("swarm.key", (byte) 2);
-        jsDialsJava(SwarmKey.load(psk), List.of("--psk", psk.toString()));
+        jsDialsJava(SwarmKey.fromFile(psk), List.of("--psk", psk.toString()));
     }
 
     private void jsDialsJava(SwarmKey psk, List<String> jsPsk) throws Exception {
@@ -205,7 +205,7 @@ class JavaJsInteropTest {
         Path jsKey = swarmKeyFile("js.key", (byte) 3);
         Path ourKey = swarmKeyFile("our.key", (byte) 4);
         JsPeer peer = js(List.of("--listen", "/ip4/127.0.0.1/tcp/0", "--echo", "--psk", jsKey.toString()));
-        Host host = javaHost(List.of(), SwarmKey.load(ourKey));
+        Host host = javaHost(List.of(), SwarmKey.fromFile(ourKey));
         CompletableFuture<Connection> attempt = host.connect(Multiaddr.fromString(peer.tcpMultiaddr()));
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> await(attempt));
         assertTrue(e.getCause() instanceof dev.edgelink.libp2p.Libp2pException, String.valueOf(e.getCause()));
