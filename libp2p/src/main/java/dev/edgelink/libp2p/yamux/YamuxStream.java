@@ -505,17 +505,10 @@ public final class YamuxStream implements MuxedStream {
         sendWindow -= n;
         queuedOnLoop -= n;
         queuedBytes.addAndGet(-n);
-        int flags = 0;
-        if (outQueue.isEmpty() && finRequested) {
-            flags = YamuxFlags.FIN;
-            finSent = true;
-            state = state.onLocalFin();
-        }
-        session.writeData(YamuxHeader.data(flags, id, n), payload);
+        // FIN always travels in a frame of its own (the next turn, as a window update), never on the last DATA
+        // frame: js-libp2p-yamux 8 acts on a frame's FIN before its payload and would drop those bytes.
+        session.writeData(YamuxHeader.data(0, id, n), payload);
         updateWritability();
-        if (finSent) {
-            session.maybeRemove(this);
-        }
         return hasSendable();
     }
 

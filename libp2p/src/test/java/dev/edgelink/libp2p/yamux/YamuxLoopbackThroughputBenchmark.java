@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * One stream over real TCP on 127.0.0.1 (no encryption), a writer that respects writability on the sending event
  * loop and a reader that only counts; prints Gbit/s (a benchmark, not part of the test suite: run it with
- * {@code mvn -pl libp2p test -Dtest=YamuxLoopbackThroughputBenchmark}). The leak detector is off while it runs: at the paranoid level the build uses, it records a
+ * {@code mvn -pl libp2p test -Dtest=YamuxLoopbackThroughputBenchmark}). The leak detector is off while it runs: at
+ * the paranoid level the build uses, it records a
  * stack trace at every buffer access and would be what the test measures. Leaks are covered by the other tests.
  */
 class YamuxLoopbackThroughputBenchmark {
