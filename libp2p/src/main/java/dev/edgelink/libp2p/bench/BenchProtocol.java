@@ -13,6 +13,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntFunction;
 
 /**
  * {@code /edgelink/bench/1.0.0}, a one-way throughput probe: the dialer sends N bytes and half-closes; the listener
@@ -79,7 +80,9 @@ public final class BenchProtocol {
                 result.completeExceptionally(cause != null ? cause : new TransportException("bench: stream reset"));
             }
         };
-        Streams.sendBulk(stream, bytes, size -> PooledByteBufAllocator.DEFAULT.directBuffer(size).writeBytes(block, 0, size), CHUNK, reply)
+        IntFunction<ByteBuf> chunks =
+                size -> PooledByteBufAllocator.DEFAULT.directBuffer(size).writeBytes(block, 0, size);
+        Streams.sendBulk(stream, bytes, chunks, CHUNK, reply)
                 .whenComplete((v, error) -> {
                     if (error == null) {
                         stream.closeWrite();

@@ -101,8 +101,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Builds the yamux session and, once it sits in the pipeline, announces the connection. */
     private ChannelHandler muxerHandler(ChannelHandlerContext ctx, String protocol) {
         Connection[] holder = new Connection[1];
-        YamuxSession session = new YamuxSession(initiator() ? YamuxRole.CLIENT : YamuxRole.SERVER, host.config().yamux(),
-                raw -> host.inboundStream(holder[0], raw));
+        YamuxRole role = initiator() ? YamuxRole.CLIENT : YamuxRole.SERVER;
+        YamuxSession session = new YamuxSession(role, host.config().yamux(), raw -> host.inboundStream(holder[0], raw));
         holder[0] = new Connection(host, ctx.channel(), session, secured.remotePeer(), secured.remoteKey(),
                 direction, NOISE, System.nanoTime());
         ctx.executor().execute(() -> upgraded(holder[0]));

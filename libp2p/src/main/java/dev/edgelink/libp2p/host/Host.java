@@ -8,6 +8,7 @@ import dev.edgelink.libp2p.multistream.MultistreamNegotiation;
 import dev.edgelink.libp2p.multistream.MultistreamStreamNegotiator;
 import dev.edgelink.libp2p.mux.MuxedStream;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.pnet.PnetHandler;
 import dev.edgelink.libp2p.transport.TcpTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -149,7 +150,7 @@ public final class Host implements AutoCloseable {
             ch.close();
             return;
         }
-        config.swarmKey().ifPresent(key -> ch.pipeline().addLast("pnet", new dev.edgelink.libp2p.pnet.PnetHandler(key)));
+        config.swarmKey().ifPresent(key -> ch.pipeline().addLast("pnet", new PnetHandler(key)));
         ch.pipeline().addLast(ConnectionHandler.NAME, new ConnectionHandler(this, expected, result));
     }
 

@@ -231,7 +231,8 @@ public final class NoiseHandshakeHandler extends ChannelDuplexHandler {
         }
         done = true;
         cancelTimeout();
-        LOG.warn("Noise handshake failed: {} peer={} remote={}", cause.getMessage(),
+        // DEBUG: the exception goes down the pipeline, and the connection's owner writes the one WARN line for it.
+        LOG.debug("Noise handshake failed: {} peer={} remote={}", cause.getMessage(),
             expectedPeerLabel(), ctx.channel().remoteAddress());
         releaseResources(cause);
         ctx.fireExceptionCaught(cause);

@@ -67,8 +67,8 @@ class HostTest {
         assertEquals(Connection.Direction.OUTBOUND, c.direction());
         byte[] payload = new byte[1 << 20];
         new Random(1).nextBytes(payload);
-        assertEquals(Long.valueOf(payload.length), await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s,
-                payload))));
+        Long echoed = await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, payload)));
+        assertEquals(Long.valueOf(payload.length), echoed);
     }
 
     @Test

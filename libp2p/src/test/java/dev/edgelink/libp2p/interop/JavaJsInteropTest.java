@@ -129,7 +129,8 @@ class JavaJsInteropTest {
         assertEquals(3, rtts.size());
 
         byte[] big = random(BIG, 7);
-        assertEquals(Long.valueOf(BIG), await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, big))));
+        Long echoed = await(c.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, big)));
+        assertEquals(Long.valueOf(BIG), echoed);
         List<CompletableFuture<Long>> many = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) {
             byte[] payload = random(SMALL, i);
