@@ -5,7 +5,9 @@ import dev.edgelink.libp2p.peer.PeerId;
 import java.util.List;
 
 /**
- * What a completed Noise handshake leaves: the two transport cipher states and who the remote proved to be.
+ * What a completed Noise handshake leaves: the two transport cipher states and who the remote proved to be. The
+ * cipher states may hold native memory (OpenSSL): whoever takes them closes them, or hands them to a
+ * {@link NoiseTransportCodec}, which closes them when it leaves the pipeline.
  *
  * @param sender        encrypts what we send
  * @param receiver      decrypts what we receive

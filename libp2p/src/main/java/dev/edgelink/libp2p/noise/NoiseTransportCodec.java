@@ -36,7 +36,12 @@ import org.slf4j.LoggerFactory;
  * bytes, so many small writes cost one frame and one tag. Each write's promise completes when the frame carrying its
  * last byte is written. Only {@code ByteBuf}s may be written.
  *
- * <p>Ciphers run on heap arrays: that is the JDK ChaCha20-Poly1305's fast path (see {@link CipherState}).
+ * <p>Frames and plaintexts are allocated as the cipher prefers ({@link CipherState#prefersDirectBuffers()}): heap
+ * arrays for the JDK cipher, direct buffers for OpenSSL, which then encrypts straight into the frame the socket
+ * writes and decrypts straight out of the buffer the socket read into.
+ *
+ * <p>The codec owns its two cipher states and closes them when it leaves the pipeline (which includes the channel
+ * closing), so a closed connection holds no native cipher memory.
  */
 public final class NoiseTransportCodec extends ChannelDuplexHandler {
 
@@ -51,8 +56,6 @@ public final class NoiseTransportCodec extends ChannelDuplexHandler {
     private final CipherState sender;
     private final CipherState receiver;
     private final String peer;
-    /** Scratch input for frames that arrive in direct (off-heap) buffers; the cipher wants arrays. */
-    private final byte[] scratch = new byte[MAX_FRAME_LENGTH];
     private CoalescingBufferQueue pending;
     /** A frame split across reads: length prefix plus as much of the frame as arrived, or null. */
     private ByteBuf partial;
@@ -80,6 +83,8 @@ public final class NoiseTransportCodec extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         releaseAll(new InternalException("noise: transport codec removed from the pipeline"));
+        sender.close();
+        receiver.close();
     }
 
     @Override
@@ -120,7 +125,7 @@ public final class NoiseTransportCodec extends ChannelDuplexHandler {
         }
         if (!failed && in.isReadable()) {
             int len = in.readableBytes() >= LENGTH_PREFIX ? in.getUnsignedShort(in.readerIndex()) : MAX_FRAME_LENGTH;
-            partial = ctx.alloc().heapBuffer(LENGTH_PREFIX + len);
+            partial = allocate(ctx, receiver, LENGTH_PREFIX + len);
             partial.writeBytes(in);
         }
     }
@@ -153,24 +158,15 @@ public final class NoiseTransportCodec extends ChannelDuplexHandler {
 
     /** Decrypts the {@code len} bytes at {@code in}'s reader index and fires the plaintext. */
     private void decryptFrame(ChannelHandlerContext ctx, ByteBuf in, int len) {
-        byte[] src;
-        int srcOff;
-        if (in.hasArray()) {
-            src = in.array();
-            srcOff = in.arrayOffset() + in.readerIndex();
-        } else {
-            in.getBytes(in.readerIndex(), scratch, 0, len);
-            src = scratch;
-            srcOff = 0;
-        }
+        int index = in.readerIndex();
         in.skipBytes(len);
         if (len < CipherState.TAG_LENGTH) {
             throw new ProtocolViolationException("noise: transport frame of " + len
                 + " bytes is shorter than the 16-byte authentication tag");
         }
-        ByteBuf plain = ctx.alloc().heapBuffer(len - CipherState.TAG_LENGTH);
+        ByteBuf plain = allocate(ctx, receiver, len - CipherState.TAG_LENGTH);
         try {
-            int n = receiver.decrypt(src, srcOff, len, plain.array(), plain.arrayOffset() + plain.writerIndex());
+            int n = receiver.decrypt(in, index, len, plain, plain.writerIndex());
             plain.writerIndex(plain.writerIndex() + n);
         } catch (RuntimeException e) {
             plain.release();
@@ -218,24 +214,20 @@ public final class NoiseTransportCodec extends ChannelDuplexHandler {
     private ByteBuf encryptFrame(ChannelHandlerContext ctx, ByteBuf chunk) {
         int len = chunk.readableBytes();
         int cipherLen = len + CipherState.TAG_LENGTH;
-        ByteBuf frame = ctx.alloc().heapBuffer(LENGTH_PREFIX + cipherLen);
+        ByteBuf frame = allocate(ctx, sender, LENGTH_PREFIX + cipherLen);
         try {
             frame.writeShort(cipherLen);
-            byte[] out = frame.array();
-            int outOff = frame.arrayOffset() + frame.writerIndex();
-            if (chunk.hasArray()) {
-                sender.encrypt(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), len, out, outOff);
-            } else {
-                // Copy the plaintext to where its ciphertext goes and encrypt in place.
-                chunk.getBytes(chunk.readerIndex(), out, outOff, len);
-                sender.encrypt(out, outOff, len, out, outOff);
-            }
+            sender.encrypt(chunk, chunk.readerIndex(), len, frame, frame.writerIndex());
             frame.writerIndex(frame.writerIndex() + cipherLen);
             return frame;
         } catch (RuntimeException e) {
             frame.release();
             throw e;
         }
+    }
+
+    private static ByteBuf allocate(ChannelHandlerContext ctx, CipherState cipher, int capacity) {
+        return cipher.prefersDirectBuffers() ? ctx.alloc().directBuffer(capacity) : ctx.alloc().heapBuffer(capacity);
     }
 
     private void fail(ChannelHandlerContext ctx, ProtocolViolationException e) {

@@ -65,10 +65,22 @@ final class SymmetricState {
         return cipher.hasKey();
     }
 
-    /** The two transport cipher states: [0] for initiator-to-responder, [1] for responder-to-initiator. */
+    /**
+     * The two transport cipher states: [0] for initiator-to-responder, [1] for responder-to-initiator. The caller
+     * owns them and closes them when the connection ends.
+     */
     CipherState[] split() {
         byte[][] out = hkdf(ck, new byte[0]);
-        return new CipherState[] {new CipherState(out[0]), new CipherState(out[1])};
+        CipherState first = CipherState.forTransport(out[0]);
+        try {
+            return new CipherState[] {first, CipherState.forTransport(out[1])};
+        } catch (RuntimeException e) {
+            first.close();
+            throw e;
+        } finally {
+            Arrays.fill(out[0], (byte) 0);
+            Arrays.fill(out[1], (byte) 0);
+        }
     }
 
     byte[] handshakeHash() {

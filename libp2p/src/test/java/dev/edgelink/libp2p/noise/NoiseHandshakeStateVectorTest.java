@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,6 +25,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  * messages that follow, byte for byte.
  */
 class NoiseHandshakeStateVectorTest {
+
+    private static String previousCipher;
+
+    /**
+     * Transport cipher states use the JDK cipher here; {@link NoiseHandshakeStateVectorOpenSslTest} repeats every
+     * test on OpenSSL.
+     */
+    @BeforeAll
+    static void useJdkCipher() {
+        previousCipher = NoiseTestSupport.forceCipher("jdk");
+    }
+
+    @AfterAll
+    static void restoreCipher() {
+        NoiseTestSupport.restoreCipher(previousCipher);
+    }
 
     private static final HexFormat HEX = HexFormat.of();
 

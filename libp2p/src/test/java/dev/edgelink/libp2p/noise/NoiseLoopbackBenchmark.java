@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One Noise connection over 127.0.0.1, Java to Java: the client streams {@code BYTES} of plaintext in 64 KiB writes
  * (respecting channel writability), the server counts decrypted bytes; prints MB/s and Gbit/s. Run by hand like
- * {@link NoiseCipherBenchmark}; loopback only, bounded by size and a 120 s cap.
+ * {@link NoiseCipherBenchmark}; loopback only, bounded by size and a 120 s cap. Choose the transport cipher with
+ * {@code -Dedgelink.noise.cipher=jdk|openssl} (default auto; the INFO line at the start says which one runs).
  */
 public final class NoiseLoopbackBenchmark {
 
@@ -53,8 +54,10 @@ public final class NoiseLoopbackBenchmark {
             long start = System.nanoTime();
             boolean finished = done.await(120, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("java %s: %s %d MiB in %.2f s = %.0f MB/s = %.2f Gbit/s%n",
-                System.getProperty("java.version"), finished ? "moved" : "TIMED OUT after", counted[0] >> 20,
+            System.out.printf("java %s, %s=%s: %s %d MiB in %.2f s = %.0f MB/s = %.2f Gbit/s%n",
+                System.getProperty("java.version"), ChaChaPolySelector.PROPERTY,
+                System.getProperty(ChaChaPolySelector.PROPERTY, "auto"), finished ? "moved" : "TIMED OUT after",
+                counted[0] >> 20,
                 seconds, counted[0] / 1e6 / seconds, counted[0] * 8 / 1e9 / seconds);
             client.close().sync();
             server.close().sync();

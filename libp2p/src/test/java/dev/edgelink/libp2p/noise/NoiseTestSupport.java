@@ -38,6 +38,24 @@ final class NoiseTestSupport {
     }
 
     /**
+     * Forces the transport cipher ({@code jdk} or {@code openssl}) through {@link ChaChaPolySelector#PROPERTY}, so
+     * that one test class runs on one implementation.
+     *
+     * @return the property's previous value, for {@link #restoreCipher(String)}
+     */
+    static String forceCipher(String backend) {
+        return System.setProperty(ChaChaPolySelector.PROPERTY, backend);
+    }
+
+    static void restoreCipher(String previous) {
+        if (previous == null) {
+            System.clearProperty(ChaChaPolySelector.PROPERTY);
+        } else {
+            System.setProperty(ChaChaPolySelector.PROPERTY, previous);
+        }
+    }
+
+    /**
      * Runs a bare XX handshake (empty payloads) and returns matching transport states:
      * {initiatorSend, initiatorReceive, responderSend, responderReceive}.
      */

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.edgelink.libp2p.InternalException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,7 +20,9 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,13 +30,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class NoiseTransportCodecTest {
 
+    private static String previousCipher;
+
+    /**
+     * Transport cipher states use the JDK cipher here; {@link NoiseTransportCodecOpenSslTest} repeats every
+     * test on OpenSSL.
+     */
+    @BeforeAll
+    static void useJdkCipher() {
+        previousCipher = NoiseTestSupport.forceCipher("jdk");
+    }
+
+    @AfterAll
+    static void restoreCipher() {
+        NoiseTestSupport.restoreCipher(previousCipher);
+    }
+
+    private CipherState[] cs;
     private EmbeddedChannel writer;
     private EmbeddedChannel reader;
     private Recorder received;
 
     @BeforeEach
     void setUp() {
-        CipherState[] cs = NoiseTestSupport.transportStates();
+        cs = NoiseTestSupport.transportStates();
         writer = new EmbeddedChannel(new NoiseTransportCodec(cs[0], cs[1], "writer"));
         received = new Recorder();
         reader = new EmbeddedChannel(new NoiseTransportCodec(cs[2], cs[3], "reader"), received);
@@ -159,6 +180,24 @@ class NoiseTransportCodecTest {
         reader.writeInbound(frame);
         assertEquals(1, received.messages.size());
         assertInstanceOf(ProtocolViolationException.class, received.error);
+    }
+
+    @Test
+    void framesAndPlaintextsAreTheBufferKindTheCipherPrefers() {
+        writer.writeAndFlush(Unpooled.wrappedBuffer(random(1000)));
+        ByteBuf frame = drainOutbound(writer).get(0);
+        assertEquals(cs[0].prefersDirectBuffers(), frame.isDirect());
+        reader.writeInbound(frame);
+        assertEquals(cs[3].prefersDirectBuffers(), received.messages.get(0).isDirect());
+    }
+
+    @Test
+    void closingTheChannelClosesBothCipherStates() {
+        writer.close();
+        reader.close();
+        for (CipherState state : cs) {
+            assertThrows(InternalException.class, () -> state.encrypt(new byte[1], 0, 1, new byte[17], 0));
+        }
     }
 
     static List<ByteBuf> drainOutbound(EmbeddedChannel ch) {
