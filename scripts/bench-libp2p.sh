@@ -38,10 +38,10 @@ JS_ADDR=$(wait_line "$WORK/js.log" | jq -r '.multiaddrs[] | select(contains("/tc
 run () { # run NAME ADDR BYTES
   local out
   out=$("$EDGELINK" p2p bench "$2" --bytes "$3" --timeout-ms 600000 | jq -c 'select(.event=="bench")')
-  echo "$1 $(echo "$out" | jq -r '[.gbitps, .mbps, .handshakeMs] | @tsv')"
+  echo "$1 $(echo "$out" | jq -r '[.gbitps, .mbps, .handshakeMs, .warmHandshakeMs] | @tsv')"
 }
 
-echo "# path gbit/s MB/s handshake_ms"
+echo "# path gbit/s MB/s first_handshake_ms warm_handshake_median_ms"
 for i in $(seq 1 "$RUNS"); do
   run java-java "$JAVA_ADDR" "$BYTES"
   run java-js "$JS_ADDR" "$JS_BYTES"
@@ -49,5 +49,5 @@ done | tee "$WORK/runs.txt"
 echo "# medians over $RUNS runs (bytes: java-java $BYTES, java-js $JS_BYTES)"
 for path in java-java java-js; do
   grep "^$path " "$WORK/runs.txt" | sort -k2 -g | awk -v n="$RUNS" -v p="$path" \
-    'NR == int((n + 1) / 2) { printf "%-10s %6.2f Gbit/s  %8.1f MB/s  handshake %6.1f ms\n", p, $2, $3, $4 }'
+    'NR == int((n + 1) / 2) { printf "%-10s %6.2f Gbit/s  %8.1f MB/s  handshake: first %6.1f ms, warm %5.2f ms\n", p, $2, $3, $4, $5 }'
 done

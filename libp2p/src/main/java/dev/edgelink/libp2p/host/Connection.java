@@ -121,8 +121,9 @@ public final class Connection {
         return channel;
     }
 
+    /** True while the socket is up and the muxer takes new streams (not closed, not closing). */
     public boolean isOpen() {
-        return channel.isActive();
+        return channel.isActive() && !muxer.closeFuture().isDone();
     }
 
     /** Closes gracefully: go-away to the remote, then the socket. */
