@@ -2,7 +2,6 @@ package dev.edgelink.dataplane.backend.ipip;
 
 import dev.edgelink.dataplane.backend.KernelBackend;
 import dev.edgelink.dataplane.backend.KernelObjects;
-import dev.edgelink.dataplane.backend.KernelProbe;
 import dev.edgelink.dataplane.backend.LocalNode;
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
@@ -58,8 +57,7 @@ public final class IpipBackend extends KernelBackend {
         if (existing.isPresent() && "ipip".equals(existing.get().kind())) {
             return Verdict.yes("ipip device " + deviceName + " exists");
         }
-        return KernelProbe.canCreate(netlink, new LinkSpec.Ipip(SCRATCH, new IpipConfig(null, null, 0, 0)), "ipip",
-                LOG);
+        return probeByCreating(new LinkSpec.Ipip(SCRATCH, new IpipConfig(null, null, 0, 0)), LOG);
     }
 
     @Override

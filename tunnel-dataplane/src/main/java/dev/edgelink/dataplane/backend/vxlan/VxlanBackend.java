@@ -2,7 +2,6 @@ package dev.edgelink.dataplane.backend.vxlan;
 
 import dev.edgelink.dataplane.backend.KernelBackend;
 import dev.edgelink.dataplane.backend.KernelObjects;
-import dev.edgelink.dataplane.backend.KernelProbe;
 import dev.edgelink.dataplane.backend.LocalNode;
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
@@ -70,7 +69,7 @@ public final class VxlanBackend extends KernelBackend {
         }
         // A VNI and port of its own, so the scratch device never collides with a real one.
         VxlanConfig scratch = new VxlanConfig(VxlanConfig.MAX_VNI, null, 0, 4790, false, 0);
-        return KernelProbe.canCreate(netlink, new LinkSpec.Vxlan(SCRATCH, scratch), "vxlan", LOG);
+        return probeByCreating(new LinkSpec.Vxlan(SCRATCH, scratch), LOG);
     }
 
     @Override
