@@ -27,7 +27,9 @@ public interface TunnelBackend {
     /**
      * Makes this backend's device exist, compatible and up, holding {@code local}'s tunnel address. Idempotent.
      *
-     * @throws dev.edgelink.dataplane.netlink.KernelFeatureMissingException when {@link #available()} says no
+     * @throws dev.edgelink.dataplane.netlink.KernelFeatureMissingException when the kernel lacks the feature (the
+     *     selector never gets here: it skips rungs whose {@link #available()} says no)
+     * @throws UnavailableBackendException when {@link #available()} said no for another reason
      */
     void ensureDevice(LocalNode local);
 

@@ -176,10 +176,26 @@ public final class Reconciler {
         Object k = wanted instanceof Neighbor ? key((Neighbor) wanted) : wanted;
         if (lastApplied.contains(k)) {
             repaired[0]++;
-            LOG.warn("{} was changed or removed behind our back; restoring it (node={})", wanted, local.nodeName());
+            LOG.warn("{} was changed or removed behind our back; restoring it (node={})", describe(wanted),
+                    local.nodeName());
         } else {
             added[0]++;
         }
+    }
+
+    /** An object as an operator would type it. */
+    static String describe(Object o) {
+        if (o instanceof Route r) {
+            return "route " + r.destination() + (r.gateway() == null ? "" : " via " + r.gateway().getHostAddress())
+                    + " ifindex " + r.outputLink() + (r.onlink() ? " onlink" : "") + " proto " + r.protocol();
+        }
+        if (o instanceof Neighbor n) {
+            return "neighbour " + n.address().getHostAddress() + " lladdr " + n.mac() + " ifindex " + n.linkIndex();
+        }
+        if (o instanceof FdbEntry e) {
+            return "fdb entry " + e.mac() + " dst " + e.destination().getHostAddress() + " ifindex " + e.linkIndex();
+        }
+        return String.valueOf(o);
     }
 
     private TunnelBackend backend(PathKind kind) {
