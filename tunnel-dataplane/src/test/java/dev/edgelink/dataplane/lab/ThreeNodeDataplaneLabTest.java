@@ -200,6 +200,7 @@ class ThreeNodeDataplaneLabTest {
         assertPodsPing(lab, n1, n2, n3);
         assertDriftIsRepaired(lab, n1, n3);
         assertBlockedVxlanIsNoticed(lab, n1, n2, n3);
+        assertBrokenHostgwFallsToVxlan(lab, n1, n2);
         assertDepartedPeerIsForgotten(lab, n1, n2, n3);
     }
 
@@ -261,6 +262,29 @@ class ThreeNodeDataplaneLabTest {
         lab.execIn(n3.ns, "nft", "delete table ip elblock");
         n1.loop.runOnce();
         assertEquals(PeerPathMachine.State.ACTIVE, n1.status(n3).state(), "back once the probe crosses again");
+    }
+
+    /**
+     * Probes to node2's tunnel address that arrive on its underlay device (hostgw) are dropped; those decapsulated
+     * from VXLAN arrive on edgelink.vxlan and pass. node1 must leave hostgw for vxlan, switching the pod route only
+     * after vxlan answered.
+     */
+    private static void assertBrokenHostgwFallsToVxlan(Lab lab, Node n1, Node n2) {
+        lab.execIn(n2.ns, "nft", "add table ip elblock; add chain ip elblock in { type filter hook input"
+                + " priority 0; policy accept; }; add rule ip elblock in iifname \"ul\" ip daddr 10.244.2.0 udp"
+                + " dport " + PROBE_PORT + " drop");
+        // Three failed rounds, then one round for the vxlan trial's probe.
+        for (int i = 0; i < 4; i++) {
+            n1.loop.runOnce();
+        }
+        PathStatus s = n1.status(n2);
+        assertEquals(PathKind.VXLAN, s.path(), s.toString());
+        assertEquals(PeerPathMachine.State.ACTIVE, s.state(), s.toString());
+        assertTrue(s.reason().contains("hostgw failed 3 probes in a row"), s.reason());
+        assertEquals("edgelink.vxlan", routeTo(lab, n1, "10.244.2.0/24").get(0).path("dev").asText());
+        assertEquals(0, routeTo(lab, n1, "10.244.2.0/32").size(), "the trial route is gone");
+        assertEquals(0, ping(lab, n1.pod, "10.244.2.2"), "pod1 -> pod2 now over vxlan");
+        lab.execIn(n2.ns, "nft", "delete table ip elblock");
     }
 
     private static void assertDepartedPeerIsForgotten(Lab lab, Node n1, Node n2, Node n3) {
