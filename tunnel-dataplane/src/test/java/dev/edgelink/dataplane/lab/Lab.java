@@ -31,16 +31,32 @@ public final class Lab implements AutoCloseable {
     private final String prefix;
     private final List<String> namespaces = new ArrayList<>();
 
-    private Lab() {
+    private Lab(String tag) {
         byte[] r = new byte[3];
         new SecureRandom().nextBytes(r);
-        this.prefix = "elt-" + HexFormat.of().formatHex(r) + "-";
+        this.prefix = tag + "-" + HexFormat.of().formatHex(r) + "-";
     }
 
     /** Checks for root (see the class comment) and starts an empty lab. */
     public static Lab open() {
+        return open("elt");
+    }
+
+    /** As {@link #open()}, with namespaces named {@code <tag>-<random>-<suffix>}. */
+    public static Lab open(String tag) {
         requireRoot();
-        return new Lab();
+        return new Lab(tag);
+    }
+
+    /** The names of the namespaces of this lab that exist now. */
+    public List<String> existing() {
+        List<String> out = new ArrayList<>();
+        for (String line : exec(List.of("ip", "netns", "list"), false).split("\n")) {
+            if (line.startsWith(prefix)) {
+                out.add(line.split(" ")[0]);
+            }
+        }
+        return out;
     }
 
     static void requireRoot() {
@@ -164,12 +180,7 @@ public final class Lab implements AutoCloseable {
             }
             exitCode(List.of("ip", "netns", "del", ns));
         }
-        List<String> left = new ArrayList<>();
-        for (String line : exec(List.of("ip", "netns", "list"), false).split("\n")) {
-            if (line.startsWith(prefix)) {
-                left.add(line.split(" ")[0]);
-            }
-        }
+        List<String> left = existing();
         if (!left.isEmpty()) {
             fail("lab namespaces left behind: " + left);
         }

@@ -1,0 +1,18 @@
+package dev.edgelink.dataplane.path;
+
+import dev.edgelink.dataplane.backend.PathKind;
+
+/**
+ * What {@code edgelink status} shows for one peer.
+ *
+ * @param peer the peer's node name
+ * @param state the selector's state for the peer
+ * @param path the path carrying the peer's pod traffic, or {@code null} while none has been verified
+ * @param trial the path being probed before use, or {@code null}
+ * @param reason why this path, in words ("vxlan: ipip unavailable on this kernel (EOPNOTSUPP); ...")
+ * @param lastChangeNanos when {@code path} or {@code state} last changed (the injected clock's time)
+ * @param rttNanos the last successful probe's round-trip time, or -1
+ */
+public record PathStatus(String peer, PeerPathMachine.State state, PathKind path, PathKind trial, String reason,
+                         long lastChangeNanos, long rttNanos) {
+}

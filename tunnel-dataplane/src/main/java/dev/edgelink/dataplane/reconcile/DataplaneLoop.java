@@ -1,0 +1,101 @@
+package dev.edgelink.dataplane.reconcile;
+
+import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.dataplane.path.PathProber;
+import dev.edgelink.dataplane.path.PathSelector;
+import dev.edgelink.dataplane.path.ProbeResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's data plane loop: wires the {@link PathSelector} (decides), the {@link Reconciler} (makes the kernel
+ * match) and a {@link PathProber} (measures). One {@link #runOnce()}:
+ *
+ * <ol>
+ *   <li>time-driven transitions ({@code tick}),</li>
+ *   <li>reconcile, so every trial route exists before its probe is sent,</li>
+ *   <li>send all due probes at once and wait for them (each has its own timeout),</li>
+ *   <li>apply the results and reconcile again (a verified trial becomes the pod route now, not a period later).</li>
+ * </ol>
+ *
+ * The agent calls {@link #setPeers} when the membership changes and runs the loop with {@link #start}.
+ */
+public final class DataplaneLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(DataplaneLoop.class);
+
+    private final PathSelector selector;
+    private final Reconciler reconciler;
+    private final PathProber prober;
+    private final LongSupplier nanoClock;
+
+    public DataplaneLoop(PathSelector selector, Reconciler reconciler, PathProber prober, LongSupplier nanoClock) {
+        this.selector = Objects.requireNonNull(selector, "selector");
+        this.reconciler = Objects.requireNonNull(reconciler, "reconciler");
+        this.prober = Objects.requireNonNull(prober, "prober");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    }
+
+    /** The desired set of peers: new ones are added, known ones updated, missing ones removed. */
+    public synchronized void setPeers(Collection<? extends PeerView> peers) {
+        long now = nanoClock.getAsLong();
+        Set<String> names = new HashSet<>();
+        for (PeerView p : peers) {
+            names.add(p.nodeName());
+            selector.upsertPeer(p, now);
+        }
+        for (String known : selector.peerNames()) {
+            if (!names.contains(known)) {
+                selector.removePeer(known);
+            }
+        }
+    }
+
+    /** One round (see the class comment). */
+    public synchronized Reconciler.Report runOnce() {
+        selector.tick(nanoClock.getAsLong());
+        Reconciler.Report first = reconciler.reconcile(selector.plans());
+        List<PathSelector.ProbeRequest> due = selector.dueProbes(nanoClock.getAsLong());
+        List<CompletableFuture<ProbeResult>> results = new ArrayList<>();
+        for (PathSelector.ProbeRequest r : due) {
+            results.add(prober.probe(r.peer(), r.path()));
+        }
+        for (int i = 0; i < due.size(); i++) {
+            ProbeResult result = results.get(i).join();
+            selector.onProbeResult(due.get(i).peer().nodeName(), due.get(i).path(), result, nanoClock.getAsLong());
+        }
+        Reconciler.Report second = reconciler.reconcile(selector.plans());
+        return new Reconciler.Report(first.added() + second.added(), first.repaired() + second.repaired(),
+                first.removed() + second.removed());
+    }
+
+    /** Runs {@link #runOnce()} every {@code period}; a failing round is logged and the next one tries again. */
+    public ScheduledFuture<?> start(ScheduledExecutorService executor, Duration period) {
+        return executor.scheduleWithFixedDelay(() -> {
+            try {
+                runOnce();
+            } catch (RuntimeException e) {
+                LOG.warn("data plane round failed, retrying next period: {}", e.toString());
+            }
+        }, 0, period.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    public PathSelector selector() {
+        return selector;
+    }
+
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+}

@@ -1,0 +1,158 @@
+package dev.edgelink.dataplane.path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgelink.dataplane.backend.KernelObjects;
+import dev.edgelink.dataplane.backend.LocalNode;
+import dev.edgelink.dataplane.backend.PathKind;
+import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.dataplane.backend.StaticPeer;
+import dev.edgelink.dataplane.backend.TunnelBackend;
+import dev.edgelink.dataplane.backend.Verdict;
+import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.netlink.MacAddress;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The selector over fake backends and a fake prober: no kernel, no sockets, injected time. */
+class PathSelectorTest {
+    private static final PeerPathMachine.Settings SETTINGS = new PeerPathMachine.Settings(2, Duration.ofNanos(10),
+            Duration.ofNanos(1_000), Duration.ofNanos(8_000));
+    private static final PeerView NODE2 = StaticPeer.of("node2", IpPrefix.parse("10.244.2.0/24"),
+            IpPrefix.literal("10.0.0.2"), MacAddress.parse("02:00:00:00:00:02"));
+    private static final PeerView NODE3 = StaticPeer.of("node3", IpPrefix.parse("10.244.3.0/24"),
+            IpPrefix.literal("10.0.1.3"), MacAddress.parse("02:00:00:00:00:03"));
+
+    /** A backend whose verdicts are fixed; it never touches a kernel. */
+    private record FakeBackend(PathKind kind, Verdict available, Set<String> eligiblePeers) implements TunnelBackend {
+        @Override
+        public void ensureDevice(LocalNode local) {
+        }
+
+        @Override
+        public Verdict eligibility(PeerView peer) {
+            return eligiblePeers.contains(peer.nodeName()) ? Verdict.yes(kind + ": fine")
+                    : Verdict.no(kind + ": not for " + peer.nodeName());
+        }
+
+        @Override
+        public KernelObjects objectsFor(PeerView peer, List<IpPrefix> destinations) {
+            return KernelObjects.NONE;
+        }
+
+        @Override
+        public boolean ensurePeer(PeerView peer) {
+            return false;
+        }
+
+        @Override
+        public boolean removePeer(PeerView peer) {
+            return false;
+        }
+
+        @Override
+        public int overheadBytes() {
+            return 0;
+        }
+
+        @Override
+        public List<Integer> ownedLinks() {
+            return List.of();
+        }
+    }
+
+    private static PathSelector selector() {
+        return new PathSelector(List.of(
+                new FakeBackend(PathKind.VXLAN, Verdict.yes("ok"), Set.of("node2", "node3")),
+                new FakeBackend(PathKind.IPIP, Verdict.no("ipip unavailable on this kernel (EOPNOTSUPP)"), Set.of()),
+                new FakeBackend(PathKind.HOSTGW, Verdict.yes("ok"), Set.of("node2"))), SETTINGS);
+    }
+
+    /** One round as the data plane loop does it, with a prober that answers only through {@code working}. */
+    private static void round(PathSelector s, long now, Set<String> working) {
+        s.tick(now);
+        for (PathSelector.ProbeRequest r : s.dueProbes(now)) {
+            boolean ok = working.contains(r.peer().nodeName() + "/" + r.path());
+            s.onProbeResult(r.peer().nodeName(), r.path(), ok ? ProbeResult.success(5) : ProbeResult.failure("lost"),
+                    now);
+        }
+    }
+
+    @Test
+    void theLadderIsOrderedByPreferenceWhateverTheOrderGiven() {
+        assertEquals(List.of(PathKind.HOSTGW, PathKind.IPIP, PathKind.VXLAN),
+                selector().ladder().stream().map(TunnelBackend::kind).toList());
+    }
+
+    @Test
+    void twoBackendsForOneRungAreRefused() {
+        FakeBackend a = new FakeBackend(PathKind.VXLAN, Verdict.yes("ok"), Set.of());
+        assertThrows(IllegalArgumentException.class, () -> new PathSelector(List.of(a, a), SETTINGS));
+    }
+
+    @Test
+    void eachPeerGetsTheBestRungThatAnswersAndTheReasonSaysWhy() {
+        PathSelector s = selector();
+        s.upsertPeer(NODE2, 0);
+        s.upsertPeer(NODE3, 0);
+        Set<String> working = Set.of("node2/hostgw", "node2/vxlan", "node3/vxlan");
+
+        round(s, 0, working);
+
+        assertEquals(PathKind.HOSTGW, s.status("node2").orElseThrow().path());
+        assertEquals("hostgw: fine", s.status("node2").orElseThrow().reason());
+        assertEquals(PathKind.VXLAN, s.status("node3").orElseThrow().path());
+        assertEquals("vxlan: ipip unavailable on this kernel (EOPNOTSUPP); hostgw: not for node3",
+                s.status("node3").orElseThrow().reason());
+    }
+
+    @Test
+    void plansShowTheTrialBeforeThePathIsUsedAndTheActivePathAfter() {
+        PathSelector s = selector();
+        s.upsertPeer(NODE2, 0);
+        s.tick(0);
+        assertEquals(List.of(new PeerPlan(NODE2, null, PathKind.HOSTGW)), s.plans());
+
+        s.onProbeResult("node2", PathKind.HOSTGW, ProbeResult.success(5), 1);
+        assertEquals(List.of(new PeerPlan(NODE2, PathKind.HOSTGW, null)), s.plans());
+    }
+
+    @Test
+    void aBrokenPathIsLeftForTheNextRungAndRetriedLater() {
+        PathSelector s = selector();
+        s.upsertPeer(NODE2, 0);
+        round(s, 0, Set.of("node2/hostgw", "node2/vxlan"));
+        assertEquals(PathKind.HOSTGW, s.status("node2").orElseThrow().path());
+
+        Set<String> hostgwBroken = Set.of("node2/vxlan");
+        round(s, 10, hostgwBroken);
+        round(s, 20, hostgwBroken);
+        assertEquals(new PeerPlan(NODE2, PathKind.HOSTGW, PathKind.VXLAN), s.plans().get(0),
+                "vxlan on trial, hostgw kept until vxlan is verified");
+        round(s, 30, hostgwBroken);
+        assertEquals(PathKind.VXLAN, s.status("node2").orElseThrow().path());
+
+        round(s, 20 + 999, Set.of("node2/hostgw", "node2/vxlan"));
+        assertEquals(PathKind.VXLAN, s.status("node2").orElseThrow().path(), "hostgw retried 1000 ns after failing");
+        round(s, 20 + 1_000, Set.of("node2/hostgw", "node2/vxlan"));
+        assertEquals(PathKind.HOSTGW, s.status("node2").orElseThrow().path());
+    }
+
+    @Test
+    void aDepartedPeerHasNoPlanAndNoStatus() {
+        PathSelector s = selector();
+        s.upsertPeer(NODE2, 0);
+        s.upsertPeer(NODE3, 0);
+        s.removePeer("node2");
+        assertEquals(List.of("node3"), s.peerNames());
+        assertTrue(s.status("node2").isEmpty());
+        assertEquals(1, s.plans().size());
+        s.onProbeResult("node2", PathKind.HOSTGW, ProbeResult.success(1), 5);
+        assertEquals(new HashSet<>(List.of("node3")), new HashSet<>(s.peerNames()));
+    }
+}
