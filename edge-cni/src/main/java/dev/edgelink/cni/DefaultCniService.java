@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * IPAM store lives, the node's netns) and embeds it in a {@link CniServer}.
  *
  * <p>ADD allocates first, then plumbs; if plumbing fails the allocation is released, so a failed ADD leaves
- * nothing. DEL removes the veth first, then releases the address, so an address is never handed out while still
- * configured; a failed DEL keeps the allocation and the runtime's retry finishes it. IPv4 pod CIDRs only (the IPAM
+ * nothing (unless the attachment already held the address before this ADD: a retried ADD whose pod may still
+ * use it keeps it, and the DEL that must follow releases it). DEL removes the veth first, then releases the
+ * address, so an address is never handed out while still configured; a failed DEL keeps the allocation and the
+ * runtime's retry finishes it. IPv4 pod CIDRs only (the IPAM
  * store also does IPv6; the veth setup does not yet).
  */
 public final class DefaultCniService implements CniService, AutoCloseable {
@@ -82,13 +84,16 @@ public final class DefaultCniService implements CniService, AutoCloseable {
         }
         InetAddress wanted = config.requestedIp() != null ? config.requestedIp() : request.args().ip();
         MacAddress mac = config.requestedMac() != null ? config.requestedMac() : request.args().mac();
+        boolean retried = ipam.find(request.containerId(), request.ifname()).isPresent();
         Allocation allocation = ipam.allocate(config.name(), request.containerId(), request.ifname(), wanted);
         PodNetwork.Attached attached;
         try {
             attached = pods.add(new PodNetwork.Spec(request.containerId(), netns, request.ifname(),
                     pool.podAddress(allocation.address()), pool.gateway(), mtu, mac));
         } catch (RuntimeException e) {
-            ipam.release(request.containerId(), request.ifname());
+            if (!retried) {
+                ipam.release(request.containerId(), request.ifname());
+            }
             throw e;
         }
         return result(config, request, allocation, attached);

@@ -152,6 +152,16 @@ class PodNetworkLabTest {
     }
 
     @Test
+    void aSecondAddOfTheSameAttachmentFailsButKeepsTheAddressThePodUses() {
+        service.add(request(CniCommand.ADD, "c1", CONFIG));
+        CniException e = assertThrows(CniException.class, () -> service.add(request(CniCommand.ADD, "c1", CONFIG)));
+        assertEquals(CniErrorCode.INTERFACE_EXISTS, e.kind());
+        assertEquals(List.of("10.244.1.2"), ipamEntries(), "the pod still has 10.244.1.2 configured");
+        service.del(request(CniCommand.DEL, "c1", CONFIG));
+        assertNothingLeft();
+    }
+
+    @Test
     void delSucceedsWhenTheNetnsIsGoneAndReleasesTheAddress() {
         service.add(request(CniCommand.ADD, "c1", CONFIG));
         lab.deleteNamespace(pod);
