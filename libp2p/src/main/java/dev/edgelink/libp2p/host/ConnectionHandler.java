@@ -145,9 +145,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         failed = true;
         String peer = connection != null ? connection.remotePeer().toString()
                 : expected != null ? expected.toString() : "?";
-        String kind = cause instanceof ProtocolViolationException ? "protocol violation" : "transport failure";
-        LOG.warn("connection closed, {}: {} peer={} remote={} stage={}", kind, cause.getMessage(), peer,
-                ctx.channel().remoteAddress(), connection != null ? "established" : "upgrade");
+        boolean violation = cause instanceof ProtocolViolationException;
+        String kind = violation ? "protocol violation" : "transport failure";
+        if (connection == null) {
+            LOG.warn("connection closed, {}: {} peer={} remote={} stage=upgrade", kind, cause.getMessage(), peer,
+                    ctx.channel().remoteAddress());
+        } else if (violation) {
+            // the noise codec or the yamux session that found the violation has logged it, with more context
+            LOG.debug("connection closed, {}: {} peer={} remote={} stage=established", kind, cause.getMessage(),
+                    peer, ctx.channel().remoteAddress());
+        } else {
+            LOG.info("connection lost: {} peer={} remote={}", cause.getMessage(), peer, ctx.channel().remoteAddress());
+        }
         if (result != null) {
             result.completeExceptionally(cause);
         }
