@@ -2,9 +2,7 @@ package dev.edgelink.libp2p.crypto;
 
 import dev.edgelink.libp2p.ProtocolViolationException;
 import java.math.BigInteger;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DERBitString;
@@ -91,71 +89,27 @@ final class EcdsaKeys {
     }
 
     /** An ECDSA public key. */
-    static final class Public implements PubKey {
+    static final class Public extends AbstractPubKey {
         private final ECPublicKeyParameters key;
-        private final byte[] raw;
 
         Public(ECPublicKeyParameters key) {
+            super(KeyType.ECDSA, "Ecdsa", encodePublic(key));
             this.key = key;
-            this.raw = encodePublic(key);
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.ECDSA;
-        }
-
-        @Override
-        public byte[] raw() {
-            return raw.clone();
         }
 
         @Override
         public boolean verify(byte[] data, byte[] signature) {
             return EcdsaSignatures.verify(key, data, signature);
         }
-
-        @Override
-        public byte[] marshal() {
-            return KeyProto.marshalPublic(KeyType.ECDSA, raw);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Public other && Arrays.equals(raw, other.raw);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(raw);
-        }
-
-        @Override
-        public String toString() {
-            return "EcdsaPublicKey[" + HexFormat.of().formatHex(raw) + "]";
-        }
     }
 
     /** An ECDSA private key. */
-    static final class Private implements PrivKey {
+    static final class Private extends AbstractPrivKey {
         private final ECPrivateKeyParameters key;
-        private final Public publicKey;
 
         Private(ECPrivateKeyParameters key) {
+            super(KeyType.ECDSA, "Ecdsa", new Public(EcdsaSignatures.publicKeyOf(key)));
             this.key = key;
-            ECNamedDomainParameters domain = (ECNamedDomainParameters) key.getParameters();
-            this.publicKey = new Public(new ECPublicKeyParameters(domain.getG().multiply(key.getD()).normalize(),
-                    domain));
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.ECDSA;
-        }
-
-        @Override
-        public PubKey publicKey() {
-            return publicKey;
         }
 
         @Override
@@ -166,24 +120,9 @@ final class EcdsaKeys {
         @Override
         public byte[] marshal() {
             ECNamedDomainParameters domain = (ECNamedDomainParameters) key.getParameters();
-            DERBitString point = new DERBitString(publicKey.key.getQ().getEncoded(false));
+            DERBitString point = new DERBitString(((Public) publicKey()).key.getQ().getEncoded(false));
             ECPrivateKey sec1 = new ECPrivateKey(domain.getN().bitLength(), key.getD(), point, domain.getName());
             return KeyProto.marshalPrivate(KeyType.ECDSA, Der.encode(sec1));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Private other && MessageDigest.isEqual(marshal(), other.marshal());
-        }
-
-        @Override
-        public int hashCode() {
-            return publicKey.hashCode();
-        }
-
-        @Override
-        public String toString() {
-            return "EcdsaPrivateKey[public=" + publicKey + "]";
         }
     }
 }

@@ -2,9 +2,6 @@ package dev.edgelink.libp2p.crypto;
 
 import dev.edgelink.libp2p.ProtocolViolationException;
 import java.math.BigInteger;
-import java.security.MessageDigest;
-import java.util.Arrays;
-import java.util.HexFormat;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
@@ -64,70 +61,27 @@ final class Secp256k1Keys {
     }
 
     /** A Secp256k1 public key. */
-    static final class Public implements PubKey {
+    static final class Public extends AbstractPubKey {
         private final ECPublicKeyParameters key;
-        private final byte[] raw;
 
         Public(ECPublicKeyParameters key) {
+            super(KeyType.SECP256K1, "Secp256k1", key.getQ().getEncoded(true));
             this.key = key;
-            this.raw = key.getQ().getEncoded(true);
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.SECP256K1;
-        }
-
-        @Override
-        public byte[] raw() {
-            return raw.clone();
         }
 
         @Override
         public boolean verify(byte[] data, byte[] signature) {
             return EcdsaSignatures.verify(key, data, signature);
         }
-
-        @Override
-        public byte[] marshal() {
-            return KeyProto.marshalPublic(KeyType.SECP256K1, raw);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Public other && Arrays.equals(raw, other.raw);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(raw);
-        }
-
-        @Override
-        public String toString() {
-            return "Secp256k1PublicKey[" + HexFormat.of().formatHex(raw) + "]";
-        }
     }
 
     /** A Secp256k1 private key. */
-    static final class Private implements PrivKey {
+    static final class Private extends AbstractPrivKey {
         private final ECPrivateKeyParameters key;
-        private final Public publicKey;
 
         Private(ECPrivateKeyParameters key) {
+            super(KeyType.SECP256K1, "Secp256k1", new Public(EcdsaSignatures.publicKeyOf(key)));
             this.key = key;
-            this.publicKey = new Public(new ECPublicKeyParameters(DOMAIN.getG().multiply(key.getD()).normalize(),
-                    DOMAIN));
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.SECP256K1;
-        }
-
-        @Override
-        public PubKey publicKey() {
-            return publicKey;
         }
 
         @Override
@@ -139,22 +93,6 @@ final class Secp256k1Keys {
         public byte[] marshal() {
             byte[] d = BigIntegers.asUnsignedByteArray(PRIVATE_BYTES, key.getD());
             return KeyProto.marshalPrivate(KeyType.SECP256K1, d);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Private other && MessageDigest.isEqual(
-                    key.getD().toByteArray(), other.key.getD().toByteArray());
-        }
-
-        @Override
-        public int hashCode() {
-            return publicKey.hashCode();
-        }
-
-        @Override
-        public String toString() {
-            return "Secp256k1PrivateKey[public=" + publicKey + "]";
         }
     }
 }
