@@ -52,7 +52,7 @@ final class EcdsaKeys {
         ECNamedDomainParameters domain = domain(algorithm.getParameters());
         try {
             byte[] point = info.getPublicKeyData().getOctets();
-            return new Public(new ECPublicKeyParameters(domain.getCurve().decodePoint(point), domain));
+            return newPublic(new ECPublicKeyParameters(domain.getCurve().decodePoint(point), domain));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ProtocolViolationException("ECDSA public key is not a valid point on its curve", e);
         }
@@ -88,40 +88,21 @@ final class EcdsaKeys {
         return Der.encode(new SubjectPublicKeyInfo(algorithm, key.getQ().getEncoded(false)));
     }
 
-    /** An ECDSA public key. */
-    static final class Public extends AbstractPubKey {
-        private final ECPublicKeyParameters key;
-
-        Public(ECPublicKeyParameters key) {
-            super(KeyType.ECDSA, "Ecdsa", encodePublic(key));
-            this.key = key;
-        }
-
-        @Override
-        public boolean verify(byte[] data, byte[] signature) {
-            return EcdsaSignatures.verify(key, data, signature);
-        }
+    private static EcPubKey newPublic(ECPublicKeyParameters key) {
+        return new EcPubKey(KeyType.ECDSA, "Ecdsa", key, encodePublic(key));
     }
 
-    /** An ECDSA private key. */
-    static final class Private extends AbstractPrivKey {
-        private final ECPrivateKeyParameters key;
-
+    /** An ECDSA private key; its data is the SEC 1 form above. */
+    static final class Private extends EcPrivKey {
         Private(ECPrivateKeyParameters key) {
-            super(KeyType.ECDSA, "Ecdsa", new Public(EcdsaSignatures.publicKeyOf(key)));
-            this.key = key;
-        }
-
-        @Override
-        public byte[] sign(byte[] data) {
-            return EcdsaSignatures.sign(key, data);
+            super(KeyType.ECDSA, "Ecdsa", key, newPublic(EcdsaSignatures.publicKeyOf(key)));
         }
 
         @Override
         public byte[] marshal() {
-            ECNamedDomainParameters domain = (ECNamedDomainParameters) key.getParameters();
-            DERBitString point = new DERBitString(((Public) publicKey()).key.getQ().getEncoded(false));
-            ECPrivateKey sec1 = new ECPrivateKey(domain.getN().bitLength(), key.getD(), point, domain.getName());
+            ECNamedDomainParameters domain = (ECNamedDomainParameters) key().getParameters();
+            DERBitString point = new DERBitString(((EcPubKey) publicKey()).key().getQ().getEncoded(false));
+            ECPrivateKey sec1 = new ECPrivateKey(domain.getN().bitLength(), key().getD(), point, domain.getName());
             return KeyProto.marshalPrivate(KeyType.ECDSA, Der.encode(sec1));
         }
     }

@@ -42,7 +42,7 @@ final class Secp256k1Keys {
         }
         try {
             ECPoint point = DOMAIN.getCurve().decodePoint(raw);
-            return new Public(new ECPublicKeyParameters(point, DOMAIN));
+            return newPublic(new ECPublicKeyParameters(point, DOMAIN));
         } catch (IllegalArgumentException e) {
             throw new ProtocolViolationException("Secp256k1 public key is not a valid curve point", e);
         }
@@ -60,38 +60,19 @@ final class Secp256k1Keys {
         return new Private(new ECPrivateKeyParameters(d, DOMAIN));
     }
 
-    /** A Secp256k1 public key. */
-    static final class Public extends AbstractPubKey {
-        private final ECPublicKeyParameters key;
-
-        Public(ECPublicKeyParameters key) {
-            super(KeyType.SECP256K1, "Secp256k1", key.getQ().getEncoded(true));
-            this.key = key;
-        }
-
-        @Override
-        public boolean verify(byte[] data, byte[] signature) {
-            return EcdsaSignatures.verify(key, data, signature);
-        }
+    private static EcPubKey newPublic(ECPublicKeyParameters key) {
+        return new EcPubKey(KeyType.SECP256K1, "Secp256k1", key, key.getQ().getEncoded(true));
     }
 
-    /** A Secp256k1 private key. */
-    static final class Private extends AbstractPrivKey {
-        private final ECPrivateKeyParameters key;
-
+    /** A Secp256k1 private key; its data is d, 32 bytes big-endian. */
+    static final class Private extends EcPrivKey {
         Private(ECPrivateKeyParameters key) {
-            super(KeyType.SECP256K1, "Secp256k1", new Public(EcdsaSignatures.publicKeyOf(key)));
-            this.key = key;
-        }
-
-        @Override
-        public byte[] sign(byte[] data) {
-            return EcdsaSignatures.sign(key, data);
+            super(KeyType.SECP256K1, "Secp256k1", key, newPublic(EcdsaSignatures.publicKeyOf(key)));
         }
 
         @Override
         public byte[] marshal() {
-            byte[] d = BigIntegers.asUnsignedByteArray(PRIVATE_BYTES, key.getD());
+            byte[] d = BigIntegers.asUnsignedByteArray(PRIVATE_BYTES, key().getD());
             return KeyProto.marshalPrivate(KeyType.SECP256K1, d);
         }
     }
