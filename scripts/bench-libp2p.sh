@@ -10,30 +10,18 @@ BYTES=${1:-1073741824}
 JS_BYTES=$((BYTES / 4))
 RUNS=${2:-3}
 EDGELINK="$ROOT/bin/edgelink"
+# shellcheck source=lib.sh
+. "$ROOT/scripts/lib.sh"
 WORK=$(mktemp -d)
-PIDS=()
-cleanup () {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
 trap cleanup EXIT
-
-wait_line () { # wait_line FILE: first line of FILE once it exists
-  for _ in $(seq 1 200); do
-    [ -s "$1" ] && { head -n 1 "$1"; return 0; }
-    sleep 0.1
-  done
-  echo "no output in $1" >&2; return 1
-}
 
 "$EDGELINK" p2p listen --key "$WORK/java.key" --listen /ip4/127.0.0.1/tcp/0 --echo > "$WORK/java.log" 2>"$WORK/java.err" &
 PIDS+=($!)
-JAVA_ADDR=$(wait_line "$WORK/java.log" | jq -r '.listen[0]')
+JAVA_ADDR=$(first_line "$WORK/java.log" 200 | jq -r '.listen[0]')
 (cd "$ROOT/interop/js-peer" && exec node peer.mjs --print-json --listen /ip4/127.0.0.1/tcp/0 --bench \
   > "$WORK/js.log" 2>"$WORK/js.err") &
 PIDS+=($!)
-JS_ADDR=$(wait_line "$WORK/js.log" | jq -r '.multiaddrs[] | select(contains("/tcp/"))' | head -n 1)
+JS_ADDR=$(first_line "$WORK/js.log" 200 | jq -r '.multiaddrs[] | select(contains("/tcp/"))' | head -n 1)
 
 run () { # run NAME ADDR BYTES
   local out

@@ -12,19 +12,10 @@ JSON=0
 bash "$ROOT/scripts/setup.sh" >&2
 (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
 
+# shellcheck source=lib.sh
+. "$ROOT/scripts/lib.sh"
 WORK=$(mktemp -d)
-PIDS=()
-cleanup () {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
 trap cleanup EXIT INT TERM
-
-first_line () { # first_line FILE: wait for the first line of FILE
-  for _ in $(seq 1 300); do [ -s "$1" ] && { head -n 1 "$1"; return 0; }; sleep 0.1; done
-  echo "demo: no output in $1" >&2; cat "${1%.log}.err" >&2 || true; return 1
-}
 
 EDGELINK="$ROOT/bin/edgelink"
 "$EDGELINK" p2p listen --key "$WORK/java.key" --listen /ip4/127.0.0.1/tcp/0 --echo \

@@ -2,9 +2,7 @@ package dev.edgelink.libp2p.crypto;
 
 import dev.edgelink.libp2p.ProtocolViolationException;
 import java.math.BigInteger;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DERBitString;
@@ -54,7 +52,7 @@ final class EcdsaKeys {
         ECNamedDomainParameters domain = domain(algorithm.getParameters());
         try {
             byte[] point = info.getPublicKeyData().getOctets();
-            return new Public(new ECPublicKeyParameters(domain.getCurve().decodePoint(point), domain));
+            return newPublic(new ECPublicKeyParameters(domain.getCurve().decodePoint(point), domain));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ProtocolViolationException("ECDSA public key is not a valid point on its curve", e);
         }
@@ -90,100 +88,22 @@ final class EcdsaKeys {
         return Der.encode(new SubjectPublicKeyInfo(algorithm, key.getQ().getEncoded(false)));
     }
 
-    /** An ECDSA public key. */
-    static final class Public implements PubKey {
-        private final ECPublicKeyParameters key;
-        private final byte[] raw;
-
-        Public(ECPublicKeyParameters key) {
-            this.key = key;
-            this.raw = encodePublic(key);
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.ECDSA;
-        }
-
-        @Override
-        public byte[] raw() {
-            return raw.clone();
-        }
-
-        @Override
-        public boolean verify(byte[] data, byte[] signature) {
-            return EcdsaSignatures.verify(key, data, signature);
-        }
-
-        @Override
-        public byte[] marshal() {
-            return KeyProto.marshalPublic(KeyType.ECDSA, raw);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Public other && Arrays.equals(raw, other.raw);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(raw);
-        }
-
-        @Override
-        public String toString() {
-            return "EcdsaPublicKey[" + HexFormat.of().formatHex(raw) + "]";
-        }
+    private static EcPubKey newPublic(ECPublicKeyParameters key) {
+        return new EcPubKey(KeyType.ECDSA, "Ecdsa", key, encodePublic(key));
     }
 
-    /** An ECDSA private key. */
-    static final class Private implements PrivKey {
-        private final ECPrivateKeyParameters key;
-        private final Public publicKey;
-
+    /** An ECDSA private key; its data is the SEC 1 form above. */
+    static final class Private extends EcPrivKey {
         Private(ECPrivateKeyParameters key) {
-            this.key = key;
-            ECNamedDomainParameters domain = (ECNamedDomainParameters) key.getParameters();
-            this.publicKey = new Public(new ECPublicKeyParameters(domain.getG().multiply(key.getD()).normalize(),
-                    domain));
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.ECDSA;
-        }
-
-        @Override
-        public PubKey publicKey() {
-            return publicKey;
-        }
-
-        @Override
-        public byte[] sign(byte[] data) {
-            return EcdsaSignatures.sign(key, data);
+            super(KeyType.ECDSA, "Ecdsa", key, newPublic(EcdsaSignatures.publicKeyOf(key)));
         }
 
         @Override
         public byte[] marshal() {
-            ECNamedDomainParameters domain = (ECNamedDomainParameters) key.getParameters();
-            DERBitString point = new DERBitString(publicKey.key.getQ().getEncoded(false));
-            ECPrivateKey sec1 = new ECPrivateKey(domain.getN().bitLength(), key.getD(), point, domain.getName());
+            ECNamedDomainParameters domain = (ECNamedDomainParameters) key().getParameters();
+            DERBitString point = new DERBitString(((EcPubKey) publicKey()).key().getQ().getEncoded(false));
+            ECPrivateKey sec1 = new ECPrivateKey(domain.getN().bitLength(), key().getD(), point, domain.getName());
             return KeyProto.marshalPrivate(KeyType.ECDSA, Der.encode(sec1));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Private other && MessageDigest.isEqual(marshal(), other.marshal());
-        }
-
-        @Override
-        public int hashCode() {
-            return publicKey.hashCode();
-        }
-
-        @Override
-        public String toString() {
-            return "EcdsaPrivateKey[public=" + publicKey + "]";
         }
     }
 }

@@ -10,6 +10,7 @@ import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
@@ -40,6 +41,12 @@ final class EcdsaSignatures {
         BigInteger n = key.getParameters().getN();
         BigInteger s = rs[1].compareTo(n.shiftRight(1)) > 0 ? n.subtract(rs[1]) : rs[1];
         return Der.encode(new DERSequence(new ASN1Integer[] {new ASN1Integer(rs[0]), new ASN1Integer(s)}));
+    }
+
+    /** The public key of {@code key}: d times the generator, on the same (possibly named) domain. */
+    static ECPublicKeyParameters publicKeyOf(ECPrivateKeyParameters key) {
+        ECDomainParameters domain = key.getParameters();
+        return new ECPublicKeyParameters(domain.getG().multiply(key.getD()).normalize(), domain);
     }
 
     static boolean verify(ECPublicKeyParameters key, byte[] data, byte[] signature) {

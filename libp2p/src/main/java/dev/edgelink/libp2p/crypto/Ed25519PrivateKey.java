@@ -20,18 +20,17 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * Old libp2p versions appended the public key a second time (96 bytes); we read that form when both copies agree
  * and write only the 64-byte form.
  */
-final class Ed25519PrivateKey implements PrivKey {
+final class Ed25519PrivateKey extends AbstractPrivKey {
 
     static final int SEED_BYTES = Ed25519PrivateKeyParameters.KEY_SIZE;
     static final int DATA_BYTES = SEED_BYTES + Ed25519PublicKey.KEY_BYTES;
     static final int LEGACY_DATA_BYTES = DATA_BYTES + Ed25519PublicKey.KEY_BYTES;
 
     private final Ed25519PrivateKeyParameters key;
-    private final Ed25519PublicKey publicKey;
 
     private Ed25519PrivateKey(Ed25519PrivateKeyParameters key) {
+        super(KeyType.ED25519, "Ed25519", new Ed25519PublicKey(key.generatePublicKey()));
         this.key = key;
-        this.publicKey = new Ed25519PublicKey(key.generatePublicKey());
     }
 
     static Ed25519PrivateKey generate(SecureRandom random) {
@@ -57,7 +56,7 @@ final class Ed25519PrivateKey implements PrivKey {
                     + " bytes (seed + public key), got " + data.length);
         }
         Ed25519PrivateKey key = fromSeed(Arrays.copyOf(data, SEED_BYTES));
-        byte[] derived = key.publicKey.raw();
+        byte[] derived = key.publicKey().raw();
         for (int off = SEED_BYTES; off < data.length; off += Ed25519PublicKey.KEY_BYTES) {
             byte[] stored = Arrays.copyOfRange(data, off, off + Ed25519PublicKey.KEY_BYTES);
             if (!MessageDigest.isEqual(derived, stored)) {
@@ -66,16 +65,6 @@ final class Ed25519PrivateKey implements PrivKey {
             }
         }
         return key;
-    }
-
-    @Override
-    public KeyType type() {
-        return KeyType.ED25519;
-    }
-
-    @Override
-    public PubKey publicKey() {
-        return publicKey;
     }
 
     @Override
@@ -90,25 +79,9 @@ final class Ed25519PrivateKey implements PrivKey {
     public byte[] marshal() {
         byte[] data = new byte[DATA_BYTES];
         key.encode(data, 0);
-        System.arraycopy(publicKey.raw(), 0, data, SEED_BYTES, Ed25519PublicKey.KEY_BYTES);
+        System.arraycopy(publicKey().raw(), 0, data, SEED_BYTES, Ed25519PublicKey.KEY_BYTES);
         byte[] out = KeyProto.marshalPrivate(KeyType.ED25519, data);
         Arrays.fill(data, (byte) 0);
         return out;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Ed25519PrivateKey other
-                && MessageDigest.isEqual(key.getEncoded(), other.key.getEncoded());
-    }
-
-    @Override
-    public int hashCode() {
-        return publicKey.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return "Ed25519PrivateKey[public=" + publicKey + "]";
     }
 }

@@ -1,23 +1,20 @@
 package dev.edgelink.libp2p.crypto;
 
 import dev.edgelink.libp2p.ProtocolViolationException;
-import java.util.Arrays;
-import java.util.HexFormat;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /** An Ed25519 public key: 32 bytes as RFC 8032 encodes them, with RFC 8032 signatures of 64 bytes. */
-final class Ed25519PublicKey implements PubKey {
+final class Ed25519PublicKey extends AbstractPubKey {
 
     static final int KEY_BYTES = Ed25519PublicKeyParameters.KEY_SIZE;
     static final int SIGNATURE_BYTES = 64;
 
     private final Ed25519PublicKeyParameters key;
-    private final byte[] raw;
 
     Ed25519PublicKey(Ed25519PublicKeyParameters key) {
+        super(KeyType.ED25519, "Ed25519", key.getEncoded());
         this.key = key;
-        this.raw = key.getEncoded();
     }
 
     /**
@@ -38,16 +35,6 @@ final class Ed25519PublicKey implements PubKey {
     }
 
     @Override
-    public KeyType type() {
-        return KeyType.ED25519;
-    }
-
-    @Override
-    public byte[] raw() {
-        return raw.clone();
-    }
-
-    @Override
     public boolean verify(byte[] data, byte[] signature) {
         if (signature.length != SIGNATURE_BYTES) {
             return false;
@@ -56,25 +43,5 @@ final class Ed25519PublicKey implements PubKey {
         verifier.init(false, key);
         verifier.update(data, 0, data.length);
         return verifier.verifySignature(signature);
-    }
-
-    @Override
-    public byte[] marshal() {
-        return KeyProto.marshalPublic(KeyType.ED25519, raw);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Ed25519PublicKey other && Arrays.equals(raw, other.raw);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(raw);
-    }
-
-    @Override
-    public String toString() {
-        return "Ed25519PublicKey[" + HexFormat.of().formatHex(raw) + "]";
     }
 }

@@ -5,8 +5,6 @@ import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.security.MessageDigest;
-import java.util.Arrays;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -93,27 +91,19 @@ final class RsaKeys {
         }
     }
 
+    private static byte[] encodePublic(RSAKeyParameters key) {
+        AlgorithmIdentifier algorithm = new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE);
+        byte[] rsaPublicKey = Der.encode(new RSAPublicKey(key.getModulus(), key.getExponent()));
+        return Der.encode(new SubjectPublicKeyInfo(algorithm, rsaPublicKey));
+    }
+
     /** An RSA public key. */
-    static final class Public implements PubKey {
+    static final class Public extends AbstractPubKey {
         private final RSAKeyParameters key;
-        private final byte[] raw;
 
         Public(RSAKeyParameters key) {
+            super(KeyType.RSA, "Rsa", encodePublic(key));
             this.key = key;
-            AlgorithmIdentifier algorithm = new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption,
-                    DERNull.INSTANCE);
-            byte[] rsaPublicKey = Der.encode(new RSAPublicKey(key.getModulus(), key.getExponent()));
-            this.raw = Der.encode(new SubjectPublicKeyInfo(algorithm, rsaPublicKey));
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.RSA;
-        }
-
-        @Override
-        public byte[] raw() {
-            return raw.clone();
         }
 
         @Override
@@ -124,21 +114,7 @@ final class RsaKeys {
             return verifier.verifySignature(signature);
         }
 
-        @Override
-        public byte[] marshal() {
-            return KeyProto.marshalPublic(KeyType.RSA, raw);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Public other && Arrays.equals(raw, other.raw);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(raw);
-        }
-
+        /** The modulus size only: the raw form runs to hundreds of bytes. */
         @Override
         public String toString() {
             return "RsaPublicKey[" + key.getModulus().bitLength() + " bits]";
@@ -146,23 +122,13 @@ final class RsaKeys {
     }
 
     /** An RSA private key. */
-    static final class Private implements PrivKey {
+    static final class Private extends AbstractPrivKey {
         private final RSAPrivateCrtKeyParameters key;
-        private final Public publicKey;
 
         Private(RSAPrivateCrtKeyParameters key) {
+            super(KeyType.RSA, "Rsa",
+                    new Public(new RSAKeyParameters(false, key.getModulus(), key.getPublicExponent())));
             this.key = key;
-            this.publicKey = new Public(new RSAKeyParameters(false, key.getModulus(), key.getPublicExponent()));
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.RSA;
-        }
-
-        @Override
-        public PubKey publicKey() {
-            return publicKey;
         }
 
         @Override
@@ -182,21 +148,6 @@ final class RsaKeys {
             RSAPrivateKey der = new RSAPrivateKey(key.getModulus(), key.getPublicExponent(), key.getExponent(),
                     key.getP(), key.getQ(), key.getDP(), key.getDQ(), key.getQInv());
             return KeyProto.marshalPrivate(KeyType.RSA, Der.encode(der));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Private other && MessageDigest.isEqual(marshal(), other.marshal());
-        }
-
-        @Override
-        public int hashCode() {
-            return publicKey.hashCode();
-        }
-
-        @Override
-        public String toString() {
-            return "RsaPrivateKey[public=" + publicKey + "]";
         }
     }
 }

@@ -2,9 +2,6 @@ package dev.edgelink.libp2p.crypto;
 
 import dev.edgelink.libp2p.ProtocolViolationException;
 import java.math.BigInteger;
-import java.security.MessageDigest;
-import java.util.Arrays;
-import java.util.HexFormat;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
@@ -45,7 +42,7 @@ final class Secp256k1Keys {
         }
         try {
             ECPoint point = DOMAIN.getCurve().decodePoint(raw);
-            return new Public(new ECPublicKeyParameters(point, DOMAIN));
+            return newPublic(new ECPublicKeyParameters(point, DOMAIN));
         } catch (IllegalArgumentException e) {
             throw new ProtocolViolationException("Secp256k1 public key is not a valid curve point", e);
         }
@@ -63,98 +60,20 @@ final class Secp256k1Keys {
         return new Private(new ECPrivateKeyParameters(d, DOMAIN));
     }
 
-    /** A Secp256k1 public key. */
-    static final class Public implements PubKey {
-        private final ECPublicKeyParameters key;
-        private final byte[] raw;
-
-        Public(ECPublicKeyParameters key) {
-            this.key = key;
-            this.raw = key.getQ().getEncoded(true);
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.SECP256K1;
-        }
-
-        @Override
-        public byte[] raw() {
-            return raw.clone();
-        }
-
-        @Override
-        public boolean verify(byte[] data, byte[] signature) {
-            return EcdsaSignatures.verify(key, data, signature);
-        }
-
-        @Override
-        public byte[] marshal() {
-            return KeyProto.marshalPublic(KeyType.SECP256K1, raw);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Public other && Arrays.equals(raw, other.raw);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(raw);
-        }
-
-        @Override
-        public String toString() {
-            return "Secp256k1PublicKey[" + HexFormat.of().formatHex(raw) + "]";
-        }
+    private static EcPubKey newPublic(ECPublicKeyParameters key) {
+        return new EcPubKey(KeyType.SECP256K1, "Secp256k1", key, key.getQ().getEncoded(true));
     }
 
-    /** A Secp256k1 private key. */
-    static final class Private implements PrivKey {
-        private final ECPrivateKeyParameters key;
-        private final Public publicKey;
-
+    /** A Secp256k1 private key; its data is d, 32 bytes big-endian. */
+    static final class Private extends EcPrivKey {
         Private(ECPrivateKeyParameters key) {
-            this.key = key;
-            this.publicKey = new Public(new ECPublicKeyParameters(DOMAIN.getG().multiply(key.getD()).normalize(),
-                    DOMAIN));
-        }
-
-        @Override
-        public KeyType type() {
-            return KeyType.SECP256K1;
-        }
-
-        @Override
-        public PubKey publicKey() {
-            return publicKey;
-        }
-
-        @Override
-        public byte[] sign(byte[] data) {
-            return EcdsaSignatures.sign(key, data);
+            super(KeyType.SECP256K1, "Secp256k1", key, newPublic(EcdsaSignatures.publicKeyOf(key)));
         }
 
         @Override
         public byte[] marshal() {
-            byte[] d = BigIntegers.asUnsignedByteArray(PRIVATE_BYTES, key.getD());
+            byte[] d = BigIntegers.asUnsignedByteArray(PRIVATE_BYTES, key().getD());
             return KeyProto.marshalPrivate(KeyType.SECP256K1, d);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Private other && MessageDigest.isEqual(
-                    key.getD().toByteArray(), other.key.getD().toByteArray());
-        }
-
-        @Override
-        public int hashCode() {
-            return publicKey.hashCode();
-        }
-
-        @Override
-        public String toString() {
-            return "Secp256k1PrivateKey[public=" + publicKey + "]";
         }
     }
 }

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>Connections: one per peer is preferred. Dialing a peer we are connected to returns the existing connection;
  * when two connections to the same peer come up at once (both sides dialed), both sides keep the one dialed by
  * the peer whose id sorts lower and close the other, so the choice is the same on both ends without talking.
+ * Each side decides when the second upgrade completes there, so for a moment the two sides may hold different
+ * connections, and a dial may complete with the connection that is closed right after in favour of the other.
  */
 public final class Host implements AutoCloseable {
 

@@ -23,30 +23,18 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+/**
+ * Transport cipher states use the JDK cipher here; {@link NoiseHandshakeHandlerOpenSslTest} repeats every test on
+ * OpenSSL.
+ */
+@ExtendWith(JdkCipherByDefault.class)
 class NoiseHandshakeHandlerTest {
-
-    private static String previousCipher;
-
-    /**
-     * Transport cipher states use the JDK cipher here; {@link NoiseHandshakeHandlerOpenSslTest} repeats every
-     * test on OpenSSL.
-     */
-    @BeforeAll
-    static void useJdkCipher() {
-        previousCipher = NoiseTestSupport.forceCipher("jdk");
-    }
-
-    @AfterAll
-    static void restoreCipher() {
-        NoiseTestSupport.restoreCipher(previousCipher);
-    }
 
     private static final List<String> MUXERS = List.of("/yamux/1.0.0");
     private static final Duration TIMEOUT = Duration.ofSeconds(10);

@@ -13,8 +13,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,24 +22,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Noise_XX_25519_ChaChaPoly_SHA256 against published vectors (cacophony and snow, kept in
  * {@code noise-xx-vectors.json}): every handshake message, the handshake hash where given, and the transport
  * messages that follow, byte for byte.
+ *
+ * <p>Transport cipher states use the JDK cipher here; {@link NoiseHandshakeStateVectorOpenSslTest} repeats every test
+ * on OpenSSL.
  */
+@ExtendWith(JdkCipherByDefault.class)
 class NoiseHandshakeStateVectorTest {
-
-    private static String previousCipher;
-
-    /**
-     * Transport cipher states use the JDK cipher here; {@link NoiseHandshakeStateVectorOpenSslTest} repeats every
-     * test on OpenSSL.
-     */
-    @BeforeAll
-    static void useJdkCipher() {
-        previousCipher = NoiseTestSupport.forceCipher("jdk");
-    }
-
-    @AfterAll
-    static void restoreCipher() {
-        NoiseTestSupport.restoreCipher(previousCipher);
-    }
 
     private static final HexFormat HEX = HexFormat.of();
 

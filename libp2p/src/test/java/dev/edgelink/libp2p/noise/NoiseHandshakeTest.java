@@ -16,30 +16,18 @@ import dev.edgelink.libp2p.peer.PeerId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+/**
+ * Transport cipher states use the JDK cipher here; {@link NoiseHandshakeOpenSslTest} repeats every test on
+ * OpenSSL.
+ */
+@ExtendWith(JdkCipherByDefault.class)
 class NoiseHandshakeTest {
-
-    private static String previousCipher;
-
-    /**
-     * Transport cipher states use the JDK cipher here; {@link NoiseHandshakeOpenSslTest} repeats every
-     * test on OpenSSL.
-     */
-    @BeforeAll
-    static void useJdkCipher() {
-        previousCipher = NoiseTestSupport.forceCipher("jdk");
-    }
-
-    @AfterAll
-    static void restoreCipher() {
-        NoiseTestSupport.restoreCipher(previousCipher);
-    }
 
     private final PrivKey alice = Keys.generateEd25519();
     private final PrivKey bob = Keys.generateEd25519();

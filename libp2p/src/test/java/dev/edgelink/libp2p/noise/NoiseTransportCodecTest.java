@@ -20,31 +20,19 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/**
+ * Transport cipher states use the JDK cipher here; {@link NoiseTransportCodecOpenSslTest} repeats every test on
+ * OpenSSL.
+ */
+@ExtendWith(JdkCipherByDefault.class)
 class NoiseTransportCodecTest {
-
-    private static String previousCipher;
-
-    /**
-     * Transport cipher states use the JDK cipher here; {@link NoiseTransportCodecOpenSslTest} repeats every
-     * test on OpenSSL.
-     */
-    @BeforeAll
-    static void useJdkCipher() {
-        previousCipher = NoiseTestSupport.forceCipher("jdk");
-    }
-
-    @AfterAll
-    static void restoreCipher() {
-        NoiseTestSupport.restoreCipher(previousCipher);
-    }
 
     private CipherState[] cs;
     private EmbeddedChannel writer;

@@ -2,6 +2,7 @@ package dev.edgelink.dataplane.backend;
 
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.KernelFeatureMissingException;
+import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.LinkAddress;
 import dev.edgelink.dataplane.netlink.LinkSpec;
 import dev.edgelink.dataplane.netlink.NetlinkException;
@@ -9,6 +10,8 @@ import dev.edgelink.dataplane.netlink.Netlink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -71,6 +74,33 @@ public abstract class KernelBackend implements TunnelBackend {
             String why = kind() + " unavailable: " + e.getMessage();
             log.warn("{} (backend={})", why, kind());
             return Verdict.no(why);
+        }
+    }
+
+    /**
+     * Yes when a device of {@code scratch}'s kind already stands under {@code deviceName} (the kernel made it once, so
+     * it can), else {@link #probeByCreating}.
+     */
+    protected final Verdict probeDevice(String deviceName, LinkSpec scratch, Logger log) {
+        Optional<Link> existing = netlink.findLink(deviceName);
+        if (existing.isPresent() && scratch.kind().equals(existing.get().kind())) {
+            return Verdict.yes(scratch.kind() + " device " + deviceName + " exists");
+        }
+        return probeByCreating(scratch, log);
+    }
+
+    /**
+     * Makes this backend's device with {@code make}, for {@code ensureDevice}: first throws as
+     * {@link #requireAvailable} does; a refusal for want of a kernel feature is remembered ({@link #markMissing}),
+     * so later verdicts say no, and rethrown.
+     */
+    protected final Link ensureKernelDevice(Supplier<Link> make) {
+        requireAvailable();
+        try {
+            return make.get();
+        } catch (KernelFeatureMissingException e) {
+            markMissing(e);
+            throw e;
         }
     }
 

@@ -45,9 +45,7 @@ class KernelTablesLabTest {
     void setUp() {
         lab = Lab.open();
         ns = lab.namespace("tables");
-        lab.ip(ns, "link", "add", "ul0", "type", "veth", "peer", "name", "ul1");
-        lab.ip(ns, "addr", "add", "198.18.0.1/24", "dev", "ul0");
-        lab.ip(ns, "link", "set", "ul0", "up");
+        lab.underlay(ns);
         lab.ip(ns, "link", "add", "edgelink.vxlan", "type", "vxlan", "id", "1", "local", "198.18.0.1", "dev", "ul0",
                 "dstport", "8472", "nolearning");
         lab.ip(ns, "link", "set", "edgelink.vxlan", "up");

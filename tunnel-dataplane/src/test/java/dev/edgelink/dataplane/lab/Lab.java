@@ -79,6 +79,16 @@ public final class Lab implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Gives {@code ns} the underlay of a one-node lab, with iproute2: veth {@code ul0} (peer {@code ul1}), up,
+     * holding {@code 198.18.0.1/24}.
+     */
+    public void underlay(String ns) {
+        ip(ns, "link", "add", "ul0", "type", "veth", "peer", "name", "ul1");
+        ip(ns, "addr", "add", "198.18.0.1/24", "dev", "ul0");
+        ip(ns, "link", "set", "ul0", "up");
+    }
+
     /** The nsfs path of a namespace made here. */
     public static Path path(String namespace) {
         return Path.of("/run/netns", namespace);

@@ -27,9 +27,7 @@ class VxlanDeviceLabTest {
     void setUp() {
         lab = Lab.open();
         ns = lab.namespace("vx");
-        lab.ip(ns, "link", "add", "ul0", "type", "veth", "peer", "name", "ul1");
-        lab.ip(ns, "addr", "add", "198.18.0.1/24", "dev", "ul0");
-        lab.ip(ns, "link", "set", "ul0", "up");
+        lab.underlay(ns);
         netlink = Netlink.openInNamespace(Lab.path(ns));
     }
 

@@ -9,7 +9,6 @@ import dev.edgelink.dataplane.backend.Verdict;
 import dev.edgelink.dataplane.kernel.IpipDevice;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.IpipConfig;
-import dev.edgelink.dataplane.netlink.KernelFeatureMissingException;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.LinkSpec;
 import dev.edgelink.dataplane.netlink.Netlink;
@@ -17,7 +16,6 @@ import dev.edgelink.dataplane.netlink.Route;
 import java.net.Inet4Address;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,23 +51,13 @@ public final class IpipBackend extends KernelBackend {
 
     @Override
     protected Verdict probeKernel() {
-        Optional<Link> existing = netlink.findLink(deviceName);
-        if (existing.isPresent() && "ipip".equals(existing.get().kind())) {
-            return Verdict.yes("ipip device " + deviceName + " exists");
-        }
-        return probeByCreating(new LinkSpec.Ipip(SCRATCH, new IpipConfig(null, null, 0, 0)), LOG);
+        return probeDevice(deviceName, new LinkSpec.Ipip(SCRATCH, new IpipConfig(null, null, 0, 0)), LOG);
     }
 
     @Override
     public void ensureDevice(LocalNode local) {
-        requireAvailable();
-        Link link;
-        try {
-            link = new IpipDevice(netlink, new IpipDevice.Config(deviceName, local.underlayAddress(), 0)).ensure();
-        } catch (KernelFeatureMissingException e) {
-            markMissing(e);
-            throw e;
-        }
+        Link link = ensureKernelDevice(
+                () -> new IpipDevice(netlink, new IpipDevice.Config(deviceName, local.underlayAddress(), 0)).ensure());
         ensureTunnelAddress(link.index(), local);
         device = link;
     }

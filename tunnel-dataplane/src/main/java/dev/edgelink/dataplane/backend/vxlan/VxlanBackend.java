@@ -9,7 +9,6 @@ import dev.edgelink.dataplane.backend.Verdict;
 import dev.edgelink.dataplane.kernel.VxlanDevice;
 import dev.edgelink.dataplane.netlink.FdbEntry;
 import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.KernelFeatureMissingException;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.LinkSpec;
 import dev.edgelink.dataplane.netlink.MacAddress;
@@ -20,7 +19,6 @@ import dev.edgelink.dataplane.netlink.VxlanConfig;
 import java.net.Inet4Address;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,27 +61,16 @@ public final class VxlanBackend extends KernelBackend {
 
     @Override
     protected Verdict probeKernel() {
-        Optional<Link> existing = netlink.findLink(deviceName);
-        if (existing.isPresent() && "vxlan".equals(existing.get().kind())) {
-            return Verdict.yes("vxlan device " + deviceName + " exists");
-        }
         // A VNI and port of its own, so the scratch device never collides with a real one.
         VxlanConfig scratch = new VxlanConfig(VxlanConfig.MAX_VNI, null, 0, 4790, false, 0);
-        return probeByCreating(new LinkSpec.Vxlan(SCRATCH, scratch), LOG);
+        return probeDevice(deviceName, new LinkSpec.Vxlan(SCRATCH, scratch), LOG);
     }
 
     @Override
     public void ensureDevice(LocalNode local) {
-        requireAvailable();
-        VxlanDevice.Config config = new VxlanDevice.Config(deviceName, VxlanDevice.DEFAULT_VNI,
-                local.underlayAddress(), local.underlayDevice(), VxlanDevice.DEFAULT_PORT, 0);
-        Link link;
-        try {
-            link = new VxlanDevice(netlink, config).ensure();
-        } catch (KernelFeatureMissingException e) {
-            markMissing(e);
-            throw e;
-        }
+        Link link = ensureKernelDevice(() -> new VxlanDevice(netlink, new VxlanDevice.Config(deviceName,
+                VxlanDevice.DEFAULT_VNI, local.underlayAddress(), local.underlayDevice(), VxlanDevice.DEFAULT_PORT,
+                0)).ensure());
         if (local.vtepMac().isPresent() && !local.vtepMac().get().equals(link.address())) {
             netlink.setAddress(link.index(), local.vtepMac().get());
             link = netlink.getLink(deviceName);
