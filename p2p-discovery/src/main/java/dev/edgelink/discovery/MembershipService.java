@@ -5,7 +5,6 @@ import dev.edgelink.discovery.internal.members.ExchangeStream;
 import dev.edgelink.discovery.internal.members.MembersCodec;
 import dev.edgelink.discovery.internal.members.PushPullSession;
 import dev.edgelink.libp2p.ConfigurationException;
-import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.TransportException;
 import dev.edgelink.libp2p.crypto.PrivKey;
@@ -400,7 +399,7 @@ public final class MembershipService implements AutoCloseable {
             if (peer.equals(host.peerId()) || addresses.isEmpty() || host.connection(peer).isPresent()) {
                 continue;
             }
-            Backoff backoff = memberDials.computeIfAbsent(peer, p -> newBackoff());
+            Backoff backoff = memberDials.computeIfAbsent(peer, p -> firstDialBackoff(p, now));
             if (!backoff.tryStart(now)) {
                 continue;
             }
@@ -420,6 +419,19 @@ public final class MembershipService implements AutoCloseable {
     private CompletableFuture<Connection> dialAny(PeerId peer, List<Multiaddr> addresses, int index) {
         return host.connect(addresses.get(index).withPeerId(peer)).exceptionallyCompose(e ->
                 index + 1 < addresses.size() ? dialAny(peer, addresses, index + 1) : CompletableFuture.failedFuture(e));
+    }
+
+    /**
+     * Of two members that learn of each other, the one with the lower peer id dials first; the other waits two
+     * gossip intervals before dialing too. Simultaneous dials from both ends would each be upgraded and one of
+     * the two then closed, which costs a round trip and sometimes both connections.
+     */
+    private Backoff firstDialBackoff(PeerId peer, long now) {
+        Backoff backoff = newBackoff();
+        if (host.peerId().compareTo(peer) > 0) {
+            backoff.deferUntil(now + 2 * config.gossipInterval().toMillis());
+        }
+        return backoff;
     }
 
     private Backoff newBackoff() {
@@ -452,7 +464,6 @@ public final class MembershipService implements AutoCloseable {
 
     private static String rootMessage(Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        return cause instanceof Libp2pException || cause.getMessage() != null ? cause.getMessage()
-                : cause.toString();
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 }

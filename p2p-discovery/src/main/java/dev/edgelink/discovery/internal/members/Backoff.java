@@ -47,6 +47,11 @@ public final class Backoff {
         return delay;
     }
 
+    /** No attempt before {@code millis} (a first dial that should give another party the chance to go first). */
+    public synchronized void deferUntil(long millis) {
+        notBeforeMillis = Math.max(notBeforeMillis, millis);
+    }
+
     public synchronized int failures() {
         return failures;
     }
