@@ -89,6 +89,11 @@ public final class Host implements AutoCloseable {
         handlers.put(protocol, handler);
     }
 
+    /** Stops serving {@code protocol}; new streams for it are refused with {@code na}. */
+    public void removeHandler(String protocol) {
+        handlers.remove(protocol);
+    }
+
     /** Protocols we serve, sorted (what identify announces and {@code ls} lists). */
     public List<String> protocols() {
         List<String> list = new ArrayList<>(handlers.keySet());
@@ -98,6 +103,10 @@ public final class Host implements AutoCloseable {
 
     public void addListener(HostListener listener) {
         listeners.add(listener);
+    }
+
+    public void removeListener(HostListener listener) {
+        listeners.remove(listener);
     }
 
     public Optional<Connection> connection(PeerId peer) {

@@ -1,0 +1,469 @@
+package dev.edgelink.discovery;
+
+import dev.edgelink.discovery.internal.members.Backoff;
+import dev.edgelink.discovery.internal.members.ExchangeStream;
+import dev.edgelink.discovery.internal.members.MembersCodec;
+import dev.edgelink.discovery.internal.members.PushPullSession;
+import dev.edgelink.libp2p.ConfigurationException;
+import dev.edgelink.libp2p.ProtocolViolationException;
+import dev.edgelink.libp2p.TransportException;
+import dev.edgelink.libp2p.crypto.PrivKey;
+import dev.edgelink.libp2p.host.Connection;
+import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.host.HostListener;
+import dev.edgelink.libp2p.host.Stream;
+import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.peer.PeerId;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Membership over {@code /edgelink/members/1.0.0}: keeps the {@link MembershipStore} of every node in step by
+ * push-pull anti-entropy, and keeps the mesh connected.
+ *
+ * <p>What it does, all on the injected scheduler (timers) and the connections' event loops (streams):
+ * <ul>
+ *   <li>publishes our own record, signed with the host's key, and re-issues it (sequence + 1, new expiry) once
+ *       its remaining lifetime falls to {@link MembershipConfig#refreshMargin()};</li>
+ *   <li>every gossip interval, runs one exchange with a random connected live member, and one with every peer
+ *       we newly dial;</li>
+ *   <li>dials the bootstrap peers with backoff until connected (and again after losing them), and dials the
+ *       members it learns of by their records' listen addresses, so the mesh becomes fully connected;</li>
+ *   <li>sweeps expired records every sweep interval;</li>
+ *   <li>on {@link #leave()}, publishes a leaving record and pushes it to every connected peer.</li>
+ * </ul>
+ *
+ * <p>The first sequence number is the issue time in unix milliseconds, later ones count up from it, so a node
+ * that restarts without remembering its sequence still supersedes the records of its previous run.
+ */
+public final class MembershipService implements AutoCloseable {
+
+    public static final String PROTOCOL = "/edgelink/members/1.0.0";
+
+    private static final Logger LOG = LoggerFactory.getLogger(MembershipService.class);
+
+    /** Lifecycle. */
+    private enum State { NEW, RUNNING, LEFT, CLOSED }
+
+    /** Records exchanged in one push-pull with a peer. */
+    public record SyncResult(PeerId peer, int received, int sent) {
+    }
+
+    private final Host host;
+    private final PrivKey key;
+    private final MembershipStore store;
+    private final MembershipConfig config;
+    private final ScheduledExecutorService scheduler;
+    private final InstantSource clock;
+    private final Random random;
+    private final MembersCodec.Limits limits;
+    private final Map<Multiaddr, BootstrapPeer> bootstrap = new ConcurrentHashMap<>();
+    private final Map<PeerId, Backoff> memberDials = new ConcurrentHashMap<>();
+    private final Map<RejectReason, LongAdder> rejections = new EnumMap<>(RejectReason.class);
+    private final AtomicInteger inboundExchanges = new AtomicInteger();
+    private final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
+    private volatile State state = State.NEW;
+    private volatile NodeRecord template;
+    private volatile SignedRecord local;
+
+    /** A bootstrap address: its dial backoff, and the peer it turned out to be when it had no /p2p. */
+    private static final class BootstrapPeer {
+        final Backoff backoff;
+        volatile PeerId peer;
+
+        BootstrapPeer(Backoff backoff, PeerId peer) {
+            this.backoff = backoff;
+            this.peer = peer;
+        }
+    }
+
+    /**
+     * @param host our host; its identity key signs our records
+     * @param store the view to keep in step (shared with whoever reads the membership)
+     * @param scheduler runs every timer; a single thread is enough
+     * @param clock the only source of time (record issue and expiry, backoff, sweeping)
+     * @param random chooses gossip partners and jitters backoff
+     */
+    public MembershipService(Host host, MembershipStore store, MembershipConfig config,
+            ScheduledExecutorService scheduler, InstantSource clock, Random random) {
+        this.host = host;
+        this.key = host.config().identity();
+        this.store = store;
+        this.config = config;
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.random = random;
+        this.limits = new MembersCodec.Limits(config.maxMessageBytes(), config.maxDigestEntries(),
+                config.maxRecordsPerMessage());
+        for (RejectReason r : RejectReason.values()) {
+            rejections.put(r, new LongAdder());
+        }
+        for (Multiaddr a : config.bootstrapPeers()) {
+            bootstrap.put(a, new BootstrapPeer(newBackoff(), a.peerId().orElse(null)));
+        }
+    }
+
+    /**
+     * Publishes our record and starts serving, gossiping, dialing and sweeping.
+     *
+     * @param nodeTemplate what to announce: name, pod CIDRs, addresses, tunnels, site, relay role. Its peer id must
+     *     be the host's; sequence, times and the leaving flag are set here, and an empty list of listen addresses
+     *     is filled with the host's.
+     */
+    public synchronized void start(NodeRecord nodeTemplate) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("membership service already started (" + state + ")");
+        }
+        if (!nodeTemplate.peerId().equals(host.peerId())) {
+            throw new ConfigurationException("node record template names peer " + nodeTemplate.peerId()
+                    + ", but this host is " + host.peerId());
+        }
+        template = nodeTemplate;
+        publish(false, clock.millis());
+        host.setHandler(PROTOCOL, this::serve);
+        host.addListener(new HostListener() {
+            @Override
+            public void connectionOpened(Connection connection) {
+                onConnection(connection);
+            }
+        });
+        state = State.RUNNING;
+        long gossip = config.gossipInterval().toMillis();
+        long sweep = config.sweepInterval().toMillis();
+        timers.add(scheduler.scheduleWithFixedDelay(guarded("gossip", this::gossipRound), 0, gossip,
+                TimeUnit.MILLISECONDS));
+        timers.add(scheduler.scheduleWithFixedDelay(guarded("sweep", this::sweep), sweep, sweep,
+                TimeUnit.MILLISECONDS));
+        LOG.info("membership started node={} peer={} bootstrap={}", nodeTemplate.nodeName(), host.peerId(),
+                config.bootstrapPeers());
+    }
+
+    /** Announces a changed record (new addresses, capabilities...) with the next sequence number. */
+    public synchronized SignedRecord update(NodeRecord nodeTemplate) {
+        if (state != State.RUNNING) {
+            throw new IllegalStateException("membership service is not running (" + state + ")");
+        }
+        template = nodeTemplate.toBuilder().peerId(host.peerId()).build();
+        return publish(false, clock.millis());
+    }
+
+    /**
+     * Leaves the mesh: publishes a record marked leaving, stops gossiping, and pushes the record to every peer we
+     * are connected to. Completes when those exchanges have ended (each bounded by the exchange timeout). The
+     * service keeps answering exchanges, so late peers learn of the departure too, until {@link #close()}.
+     */
+    public CompletableFuture<Void> leave() {
+        synchronized (this) {
+            if (state != State.RUNNING) {
+                return CompletableFuture.completedFuture(null);
+            }
+            state = State.LEFT;
+            cancelTimers();
+            publish(true, clock.millis());
+        }
+        LOG.info("leaving the mesh node={} peer={} connections={}", template.nodeName(), host.peerId(),
+                host.connections().size());
+        List<CompletableFuture<?>> pushes = new ArrayList<>();
+        for (Connection c : host.connections()) {
+            pushes.add(syncWith(c).handle((r, e) -> null));
+        }
+        return CompletableFuture.allOf(pushes.toArray(CompletableFuture[]::new));
+    }
+
+    /** Stops timers and refuses further exchanges. Does not close the host. */
+    @Override
+    public synchronized void close() {
+        state = State.CLOSED;
+        cancelTimers();
+    }
+
+    /** Our current record. */
+    public SignedRecord localRecord() {
+        return local;
+    }
+
+    public PeerId localPeer() {
+        return host.peerId();
+    }
+
+    public MembershipStore store() {
+        return store;
+    }
+
+    /** Records received from peers and rejected, by reason, since start. */
+    public Map<RejectReason, Long> rejections() {
+        Map<RejectReason, Long> out = new EnumMap<>(RejectReason.class);
+        rejections.forEach((r, n) -> out.put(r, n.sum()));
+        return out;
+    }
+
+    /** Runs one push-pull exchange with the peer of {@code connection}. */
+    public CompletableFuture<SyncResult> syncWith(Connection connection) {
+        PeerId peer = connection.remotePeer();
+        return connection.newStream(PROTOCOL)
+                .thenCompose(s -> exchange(s, PushPullSession.Role.INITIATOR))
+                .thenApply(r -> new SyncResult(peer, r.received(), r.sent()))
+                .whenComplete((r, e) -> {
+                    if (e != null) {
+                        logFailure("members exchange failed", peer, e);
+                    } else {
+                        LOG.debug("members exchange done peer={} received={} sent={}", peer, r.received(), r.sent());
+                    }
+                });
+    }
+
+    private CompletableFuture<ExchangeStream.Result> exchange(Stream stream, PushPullSession.Role role) {
+        PeerId remote = stream.connection().remotePeer();
+        ExchangeStream ex = ExchangeStream.run(stream, new PushPullSession(role, view(remote), limits), limits);
+        try {
+            ScheduledFuture<?> timeout = scheduler.schedule(
+                    () -> ex.abort(new TransportException("members: exchange timed out after "
+                            + config.exchangeTimeout().toMillis() + " ms")),
+                    config.exchangeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            ex.result().whenComplete((r, e) -> timeout.cancel(false));
+        } catch (RejectedExecutionException e) {
+            ex.abort(new TransportException("members: scheduler is shut down"));
+        }
+        return ex.result();
+    }
+
+    /** Our side of an exchange: the store, with the records the remote sends counted by verdict. */
+    private PushPullSession.Local view(PeerId remote) {
+        return new PushPullSession.Local() {
+            @Override
+            public Map<PeerId, Long> digest() {
+                return store.digest();
+            }
+
+            @Override
+            public Optional<SignedRecord> record(PeerId peer) {
+                return store.record(peer);
+            }
+
+            @Override
+            public void offer(byte[] envelope) {
+                OfferResult result = store.offer(envelope, clock.millis());
+                result.reason().ifPresent(r -> {
+                    rejections.get(r).increment();
+                    LOG.debug("record from remote={} rejected reason={}", remote, r);
+                });
+            }
+        };
+    }
+
+    private void serve(Stream stream) {
+        if (state == State.NEW || state == State.CLOSED) {
+            stream.reset();
+            return;
+        }
+        PeerId peer = stream.connection().remotePeer();
+        if (inboundExchanges.incrementAndGet() > config.maxConcurrentExchanges()) {
+            inboundExchanges.decrementAndGet();
+            LOG.warn("members exchange refused: {} running, the limit maxConcurrentExchanges peer={}",
+                    config.maxConcurrentExchanges(), peer);
+            stream.reset();
+            return;
+        }
+        exchange(stream, PushPullSession.Role.RESPONDER).whenComplete((r, e) -> {
+            inboundExchanges.decrementAndGet();
+            if (e != null) {
+                logFailure("members exchange failed", peer, e);
+            }
+        });
+    }
+
+    private void onConnection(Connection connection) {
+        Backoff dial = memberDials.get(connection.remotePeer());
+        if (dial != null) {
+            dial.succeeded();
+        }
+        if (state != State.RUNNING || connection.direction() != Connection.Direction.OUTBOUND) {
+            return;
+        }
+        try {
+            scheduler.execute(() -> syncWith(connection));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("scheduler is shut down; no exchange with new peer={}", connection.remotePeer());
+        }
+    }
+
+    private void gossipRound() {
+        if (state != State.RUNNING) {
+            return;
+        }
+        long now = clock.millis();
+        refreshIfDue(now);
+        dialBootstrapPeers(now);
+        dialMembers(now);
+        List<Connection> candidates = new ArrayList<>();
+        for (SignedRecord m : store.members()) {
+            if (!m.peerId().equals(host.peerId())) {
+                host.connection(m.peerId()).ifPresent(candidates::add);
+            }
+        }
+        if (candidates.isEmpty()) {
+            candidates.addAll(host.connections());
+        }
+        if (!candidates.isEmpty()) {
+            syncWith(candidates.get(random.nextInt(candidates.size())));
+        }
+    }
+
+    private void sweep() {
+        long now = clock.millis();
+        store.sweep(now);
+        memberDials.keySet().removeIf(p -> store.member(p).isEmpty());
+        if (state == State.RUNNING) {
+            refreshIfDue(now);
+        }
+    }
+
+    private synchronized void refreshIfDue(long now) {
+        SignedRecord current = local;
+        if (state == State.RUNNING && now >= current.record().expiresAtMillis() - config.refreshMargin().toMillis()) {
+            publish(false, now);
+        }
+    }
+
+    /** Signs the next record from the template and offers it to our own store, which is where gossip reads it. */
+    private synchronized SignedRecord publish(boolean leaving, long now) {
+        SignedRecord previous = local;
+        long seq = previous == null ? Math.max(1, now) : previous.sequence() + 1;
+        long expires = now + config.recordTtl().toMillis();
+        if (leaving && previous != null) {
+            // The tombstone must outlive every earlier record of ours, or an old copy could bring us back.
+            expires = Math.max(expires, previous.record().expiresAtMillis());
+        }
+        NodeRecord.Builder b = template.toBuilder().sequence(seq).issuedAtMillis(now).expiresAtMillis(expires)
+                .leaving(leaving);
+        if (template.listenAddresses().isEmpty()) {
+            b.listenAddresses(host.listenAddresses());
+        }
+        SignedRecord signed = NodeRecords.sign(key, b.build());
+        local = signed;
+        OfferResult result = store.offer(signed, now);
+        if (!result.isAccepted()) {
+            LOG.warn("our own record was not accepted by our store: {} node={} peer={} seq={}", result.detail(),
+                    signed.nodeName(), signed.peerId(), seq);
+        }
+        return signed;
+    }
+
+    private void dialBootstrapPeers(long now) {
+        bootstrap.forEach((address, b) -> {
+            PeerId known = b.peer;
+            if (known != null && host.connection(known).isPresent()) {
+                return;
+            }
+            if (!b.backoff.tryStart(now)) {
+                return;
+            }
+            host.connect(address).whenComplete((c, e) -> {
+                if (e == null) {
+                    b.peer = c.remotePeer();
+                    b.backoff.succeeded();
+                    LOG.info("bootstrap peer connected remote={} peer={}", address, c.remotePeer());
+                } else {
+                    long delay = b.backoff.failed(clock.millis());
+                    LOG.info("bootstrap dial failed: {} remote={} retry-in-ms={}", rootMessage(e), address, delay);
+                }
+            });
+        });
+    }
+
+    private void dialMembers(long now) {
+        int started = 0;
+        for (SignedRecord m : store.members()) {
+            PeerId peer = m.peerId();
+            List<Multiaddr> addresses = m.record().listenAddresses();
+            if (started >= config.maxDialsPerRound()) {
+                return;
+            }
+            if (peer.equals(host.peerId()) || addresses.isEmpty() || host.connection(peer).isPresent()) {
+                continue;
+            }
+            Backoff backoff = memberDials.computeIfAbsent(peer, p -> firstDialBackoff(p, now));
+            if (!backoff.tryStart(now)) {
+                continue;
+            }
+            started++;
+            dialAny(peer, addresses, 0).whenComplete((c, e) -> {
+                if (e == null) {
+                    backoff.succeeded();
+                } else {
+                    long delay = backoff.failed(clock.millis());
+                    LOG.debug("member dial failed: {} node={} peer={} retry-in-ms={}", rootMessage(e),
+                            m.nodeName(), peer, delay);
+                }
+            });
+        }
+    }
+
+    private CompletableFuture<Connection> dialAny(PeerId peer, List<Multiaddr> addresses, int index) {
+        return host.connect(addresses.get(index).withPeerId(peer)).exceptionallyCompose(e ->
+                index + 1 < addresses.size() ? dialAny(peer, addresses, index + 1) : CompletableFuture.failedFuture(e));
+    }
+
+    /**
+     * Of two members that learn of each other, the one with the lower peer id dials first; the other waits two
+     * gossip intervals before dialing too. Simultaneous dials from both ends would each be upgraded and one of
+     * the two then closed, which costs a round trip and sometimes both connections.
+     */
+    private Backoff firstDialBackoff(PeerId peer, long now) {
+        Backoff backoff = newBackoff();
+        if (host.peerId().compareTo(peer) > 0) {
+            backoff.deferUntil(now + 2 * config.gossipInterval().toMillis());
+        }
+        return backoff;
+    }
+
+    private Backoff newBackoff() {
+        return new Backoff(config.dialBackoffInitial().toMillis(), config.dialBackoffMax().toMillis(), random);
+    }
+
+    private Runnable guarded(String name, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("membership {} round failed peer={}", name, host.peerId(), e);
+            }
+        };
+    }
+
+    private void cancelTimers() {
+        timers.forEach(t -> t.cancel(false));
+        timers.clear();
+    }
+
+    private static void logFailure(String what, PeerId peer, Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof ProtocolViolationException) {
+            LOG.warn("{}: {} peer={}", what, cause.getMessage(), peer);
+        } else {
+            LOG.debug("{}: {} peer={}", what, cause.getMessage(), peer);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+}
