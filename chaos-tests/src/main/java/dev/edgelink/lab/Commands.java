@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs host tools. Output goes to temporary files rather than pipes: a tool that leaves a daemon behind holding
- * its stdout (podman's conmon does) must not make us wait forever for an end of file. A command that runs past
- * its timeout is killed with all its descendants.
+ * Runs host tools. Output goes to temporary files rather than pipes, so that a tool which leaves a daemon behind
+ * that keeps its stdout open can never make us wait for an end of file. A command that runs past its timeout is
+ * killed with all its descendants.
  */
 final class Commands {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);

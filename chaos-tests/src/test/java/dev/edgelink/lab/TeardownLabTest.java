@@ -68,14 +68,18 @@ class TeardownLabTest {
     }
 
     @Test
-    void aPodWhoseNetworkFailsIsStillRemoved() {
+    void aPodWhoseCniAddFailedIsStillRemoved() {
         Lab lab = Lab.open();
         try {
             Node n = lab.node("n1");
-            lab.podman().network(n, Conflist.template(
-                    "{\"cniVersion\":\"0.4.0\",\"name\":\"@NAME@\",\"plugins\":[{\"type\":\"no-such-plugin\"}]}"));
+            // the plugin exists (so podman accepts the network) but ADD fails: a bridge name over 15 characters
+            lab.podman().network(n, Conflist.template("{\"cniVersion\":\"0.4.0\",\"name\":\"@NAME@\",\"plugins\":"
+                    + "[{\"type\":\"bridge\",\"bridge\":\"this-name-is-too-long\",\"ipam\":{\"type\":\"host-local\","
+                    + "\"ranges\":[[{\"subnet\":\"10.244.9.0/24\"}]]}}]}"));
             LabException e = assertThrows(LabException.class, () -> lab.podman().run(n, "p1"));
-            assertTrue(e.getMessage().contains("no-such-plugin"), e.getMessage());
+            assertTrue(e.getMessage().contains("failed (add)"), e.getMessage());
+            assertTrue(Podman.containerNames().contains(lab.prefix() + "n1-p1"),
+                    "podman keeps the container of a failed ADD (created, not running)");
         } finally {
             lab.close();
         }
