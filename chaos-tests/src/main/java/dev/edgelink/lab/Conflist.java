@@ -26,14 +26,23 @@ public interface Conflist {
      * the node's namespace with the first address of {@code subnet} as the pods' gateway, no masquerade.
      */
     static Conflist referenceBridge(String subnet) {
+        return referenceBridge(subnet, "cni0");
+    }
+
+    /**
+     * As {@link #referenceBridge(String)} with bridge {@code bridge}. Two networks on one node (podman's and
+     * ctr's) need different bridges: the plugin refuses a bridge that already has another subnet's gateway.
+     */
+    static Conflist referenceBridge(String subnet, String bridge) {
         Addresses.prefixLength(subnet);
+        Addresses.iface(bridge);
         return name -> "{\n"
                 + "  \"cniVersion\": \"0.4.0\",\n"
                 + "  \"name\": \"" + name + "\",\n"
                 + "  \"plugins\": [\n"
                 + "    {\n"
                 + "      \"type\": \"bridge\",\n"
-                + "      \"bridge\": \"cni0\",\n"
+                + "      \"bridge\": \"" + bridge + "\",\n"
                 + "      \"isGateway\": true,\n"
                 + "      \"ipMasq\": false,\n"
                 + "      \"ipam\": {\n"
