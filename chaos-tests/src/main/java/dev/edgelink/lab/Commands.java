@@ -28,8 +28,8 @@ final class Commands {
         Path out = null;
         Path err = null;
         try {
-            out = Files.createTempFile("edgelink-lab-", ".out");
-            err = Files.createTempFile("edgelink-lab-", ".err");
+            out = Files.createTempFile("edgelink-cmd-", ".out");
+            err = Files.createTempFile("edgelink-cmd-", ".err");
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())

@@ -197,13 +197,24 @@ public final class Containerd {
     /** PIDs of processes whose command line names this daemon's socket (its shims). */
     List<Long> shims() {
         List<Long> out = new ArrayList<>();
-        String needle = socket.toString();
+        for (long pid : processesNaming(socket.toString())) {
+            if (pid != daemon.pid()) {
+                out.add(pid);
+            }
+        }
+        return out;
+    }
+
+    /** PIDs of the processes with {@code needle} in their command line. */
+    static List<Long> processesNaming(String needle) {
+        List<Long> out = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
         try (var s = Files.list(Path.of("/proc"))) {
             for (Path p : s.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
                 try {
                     String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
                     long pid = Long.parseLong(p.getFileName().toString());
-                    if (cmdline.contains(needle) && cmdline.contains("shim") && pid != daemon.pid()) {
+                    if (cmdline.contains(needle) && pid != self) {
                         out.add(pid);
                     }
                 } catch (IOException ignored) {

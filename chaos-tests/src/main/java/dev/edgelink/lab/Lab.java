@@ -60,9 +60,13 @@ public final class Lab implements AutoCloseable {
         this.podman = new Podman(this);
     }
 
-    /** Checks for root (see {@link RootGate}) and opens an empty lab. */
+    /**
+     * Checks for root (see {@link RootGate}) and opens an empty lab. The first open in a JVM also tears down labs
+     * whose JVM died without teardown (see {@link StaleLabs}).
+     */
     public static Lab open() {
         RootGate.requireRoot();
+        LabRegistry.sweepOnce();
         Lab lab = new Lab();
         LabRegistry.opened(lab);
         return lab;
@@ -374,6 +378,9 @@ public final class Lab implements AutoCloseable {
         step(errors, "lab directory", () -> Namespaces.deleteTree(dir));
         LabRegistry.closed(this);
         List<String> left = leftovers();
+        if (left.isEmpty()) {
+            step(errors, "journal", () -> StaleLabs.end(this));
+        }
         if (!errors.isEmpty() || !left.isEmpty()) {
             throw new LabException("lab " + id + " teardown: " + String.join("; ", errors)
                     + (left.isEmpty() ? "" : (errors.isEmpty() ? "" : "; ") + "left behind: " + left));

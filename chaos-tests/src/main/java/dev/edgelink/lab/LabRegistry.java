@@ -14,6 +14,7 @@ public final class LabRegistry {
     private static final Map<Lab, List<Leftovers.RecordedProcess>> ALL = new LinkedHashMap<>();
     private static final List<Lab> OPEN = new ArrayList<>();
     private static boolean hooked;
+    private static boolean swept;
 
     private LabRegistry() {
     }
@@ -25,6 +26,14 @@ public final class LabRegistry {
         }
         OPEN.add(lab);
         ALL.put(lab, new ArrayList<>());
+        StaleLabs.begin(lab);
+    }
+
+    static synchronized void sweepOnce() {
+        if (!swept) {
+            swept = true;
+            StaleLabs.sweep();
+        }
     }
 
     static synchronized void closed(Lab lab) {
@@ -35,6 +44,7 @@ public final class LabRegistry {
         long start = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).map(i -> i.toEpochMilli())
                 .orElse(-1L);
         recordProcess(lab, new Leftovers.RecordedProcess(pid, start, "process of " + lab));
+        StaleLabs.process(lab, pid, start);
     }
 
     static synchronized void recordProcess(Lab lab, Leftovers.RecordedProcess p) {

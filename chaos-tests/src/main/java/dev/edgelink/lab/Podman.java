@@ -125,6 +125,7 @@ public final class Podman {
         synchronized (this) {
             pods.add(pod);
         }
+        StaleLabs.pod(lab, pod.name(), node.netns());
         List<String> argv = new ArrayList<>(List.of("run", "-d", "--network", network, "--cap-add", "NET_RAW",
                 "--name", pod.name()));
         argv.addAll(Arrays.asList(runArgs));

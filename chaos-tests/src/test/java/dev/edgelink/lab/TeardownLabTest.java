@@ -98,4 +98,27 @@ class TeardownLabTest {
                 List.of());
         assertEquals(List.of(), left, "after the child JVM exited: " + r.describe());
     }
+
+    @Test
+    void aLabWhoseJvmWasKilledIsSweptByTheNextOpen() {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ExecResult r = Commands.run(List.of(java, "-cp", System.getProperty("java.class.path"),
+                LabKilledMain.class.getName()), Duration.ofSeconds(120), null);
+        assertEquals(137, r.exitCode(), "the child died by SIGKILL: " + r.describe());
+        String[] f = r.stdout().trim().split(" ");
+        String prefix = f[0];
+        Path dir = Path.of(f[1]);
+        List<Leftovers.RecordedProcess> procs = List.of(
+                new Leftovers.RecordedProcess(Long.parseLong(f[2]), Long.parseLong(f[3]), "sleeper"),
+                new Leftovers.RecordedProcess(Long.parseLong(f[4]), -1, "containerd"));
+        assertTrue(Namespaces.list().contains(prefix + "n1"), "the killed JVM's lab is still there");
+        assertTrue(Podman.containerNames().contains(prefix + "n1-p1"));
+
+        StaleLabs.sweep();
+
+        assertEquals(List.of(), Leftovers.of(prefix, dir, procs, List.of()));
+        assertFalse(Files.exists(Path.of(f[5])), "the ctr task's namespace " + f[5]);
+        assertTrue(Containerd.processesNaming(dir.toString()).isEmpty(), "shims of the killed lab's containerd");
+        assertFalse(Files.exists(StaleLabs.journal(prefix.substring(3, 9))));
+    }
 }
