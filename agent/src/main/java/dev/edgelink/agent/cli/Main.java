@@ -19,7 +19,7 @@ public final class Main {
             "  p2p listen --key FILE --listen MULTIADDR [--listen ...] [--psk FILE] [--echo]",
             "  p2p ping MULTIADDR [--count N] [--psk FILE] [--key FILE]",
             "  p2p echo MULTIADDR --bytes N [--streams K] [--psk FILE] [--key FILE]",
-            "  p2p bench MULTIADDR --bytes N [--handshakes N] [--psk FILE] [--key FILE]",
+            "  p2p bench MULTIADDR --bytes N [--warmup-bytes N] [--handshakes N] [--psk FILE] [--key FILE]",
             "The p2p commands print one JSON object per line; failures print an 'error' event and exit 1.",
             "Exit codes: 0 success, 1 the operation failed, 2 bad usage or an invalid config.");
 

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 final class P2pCommands {
 
     private static final Set<String> VALUED = Set.of("key", "listen", "psk", "count", "bytes", "streams",
-            "timeout-ms", "handshakes");
+            "timeout-ms", "handshakes", "warmup-bytes");
     private static final Set<String> SWITCHES = Set.of("echo");
 
     /** Pause between the connections of the warm handshake measurement (not measured). */
@@ -158,6 +158,11 @@ final class P2pCommands {
             Connection c = await(host.connect(target), args);
             Stream s = await(c.newStream(BenchProtocol.PROTOCOL), args);
             double handshakeMs = (System.nanoTime() - t0) / 1e6;
+            long warmup = args.number("warmup-bytes", bytes / 4, 0);
+            if (warmup > 0) {
+                await(BenchProtocol.send(s, warmup), args);
+                s = await(c.newStream(BenchProtocol.PROTOCOL), args);
+            }
             long nanos = await(BenchProtocol.send(s, bytes), args);
             double warmMs = warmHandshakeMedianMs(host, target, (int) args.number("handshakes", 10, 1), args);
             out.print(out.event("bench").put("peer", c.remotePeer().toString()).put("bytes", bytes)
