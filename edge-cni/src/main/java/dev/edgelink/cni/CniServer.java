@@ -192,13 +192,30 @@ public final class CniServer implements AutoCloseable {
                 "more than " + limits.maxRequestBytes() + " bytes"));
     }
 
+    /**
+     * Answers "busy" on a thread of its own. The request is read (and dropped) before the socket is closed: closing
+     * a unix socket with unread bytes resets it, and the client would see a reset instead of the answer.
+     */
     private void answerBusy(SocketChannel client) {
-        try (client) {
-            client.write(ByteBuffer.wrap(AgentProtocol.encodeFailure(new CniException(CniErrorCode.TRY_AGAIN_LATER,
-                    "edgelink agent is busy", limits.maxConcurrent() + " CNI requests are in progress"))));
-        } catch (IOException e) {
-            LOG.debug("busy answer not delivered: {}", e.getMessage());
-        }
+        Thread answer = new Thread(() -> {
+            try (client) {
+                client.write(ByteBuffer.wrap(AgentProtocol.encodeFailure(new CniException(
+                        CniErrorCode.TRY_AGAIN_LATER, "edgelink agent is busy",
+                        limits.maxConcurrent() + " CNI requests are in progress"))));
+                client.shutdownOutput();
+                ByteBuffer sink = ByteBuffer.allocate(8192);
+                long drained = 0;
+                int n;
+                while (drained <= limits.maxRequestBytes() && (n = client.read(sink)) >= 0) {
+                    drained += n;
+                    sink.clear();
+                }
+            } catch (IOException e) {
+                LOG.debug("busy answer not delivered: {}", e.getMessage());
+            }
+        }, "edgelink-cni-busy");
+        answer.setDaemon(true);
+        answer.start();
     }
 
     private static void closeQuietly(SocketChannel ch) {
