@@ -48,8 +48,7 @@ final class ValueCodec {
 
     static String format(Protocol protocol, byte[] value) {
         return switch (protocol) {
-            case IP4 -> formatIp4(value);
-            case IP6 -> formatIp6(value);
+            case IP4, IP6 -> IpText.format(value);
             case TCP, UDP -> Integer.toString(((value[0] & 0xff) << 8) | (value[1] & 0xff));
             case DNS, DNS4, DNS6, DNSADDR, SNI, IP6ZONE -> formatName(protocol, value);
             case UNIX -> percentEncode(decodeUtf8(protocol, value));
@@ -75,10 +74,6 @@ final class ValueCodec {
             out[i] = (byte) Integer.parseInt(part);
         }
         return out;
-    }
-
-    private static String formatIp4(byte[] v) {
-        return (v[0] & 0xff) + "." + (v[1] & 0xff) + "." + (v[2] & 0xff) + "." + (v[3] & 0xff);
     }
 
     private static byte[] parseIp6(String text) {
@@ -135,40 +130,6 @@ final class ValueCodec {
 
     private static boolean isHexDigit(int c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    }
-
-    /** RFC 5952 text: lowercase, no leading zeros, the longest run (first if tied) of two or more zero groups as ::. */
-    private static String formatIp6(byte[] v) {
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((v[2 * i] & 0xff) << 8) | (v[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; i++) {
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = Math.max(i, j);
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(groups[i]));
-        }
-        return out.toString();
     }
 
     private static byte[] parsePort(String text) {

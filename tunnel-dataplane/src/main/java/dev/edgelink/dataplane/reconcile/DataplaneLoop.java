@@ -1,6 +1,9 @@
 package dev.edgelink.dataplane.reconcile;
 
+import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.dataplane.backend.TunnelBackend;
+import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PathProber;
 import dev.edgelink.dataplane.path.PathSelector;
 import dev.edgelink.dataplane.path.ProbeResult;
@@ -9,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *   <li>apply the results and reconcile again (a verified trial becomes the pod route now, not a period later).</li>
  * </ol>
  *
- * The agent calls {@link #setPeers} when the membership changes and runs the loop with {@link #start}.
+ * The agent calls {@link #setPeers} when the membership changes and runs the loop with {@link #start}. A loop made
+ * with the kernel's routes keeps the pod routes a previous run left until a probe confirms a path (see
+ * {@link #DataplaneLoop(PathSelector, Reconciler, PathProber, List, Supplier, LongSupplier)}).
  */
 public final class DataplaneLoop {
     private static final Logger LOG = LoggerFactory.getLogger(DataplaneLoop.class);
@@ -39,25 +46,56 @@ public final class DataplaneLoop {
     private final Reconciler reconciler;
     private final PathProber prober;
     private final LongSupplier nanoClock;
+    private final LeftRoutes leftRoutes;
 
+    /** A loop that plans only what the selector has verified or is trying. */
     public DataplaneLoop(PathSelector selector, Reconciler reconciler, PathProber prober, LongSupplier nanoClock) {
+        this(selector, reconciler, prober, nanoClock, LeftRoutes.none());
+    }
+
+    /**
+     * A loop that, for a peer it has not seen before, keeps the pod routes a previous run left (the path whose routes
+     * one of {@code backends} would install, all present in the kernel) until the selector verifies a path or gives
+     * the peer up. A restarted node needs this: without it the first reconcile removes those routes and running pods
+     * are cut off until the first probe answers.
+     *
+     * @param kernelRoutes our routes as the kernel has them now (protocol edgelink, main table)
+     */
+    public DataplaneLoop(PathSelector selector, Reconciler reconciler, PathProber prober,
+                         List<? extends TunnelBackend> backends, Supplier<List<Route>> kernelRoutes,
+                         LongSupplier nanoClock) {
+        this(selector, reconciler, prober, nanoClock, new LeftRoutes(backends, kernelRoutes));
+    }
+
+    private DataplaneLoop(PathSelector selector, Reconciler reconciler, PathProber prober, LongSupplier nanoClock,
+                          LeftRoutes leftRoutes) {
         this.selector = Objects.requireNonNull(selector, "selector");
         this.reconciler = Objects.requireNonNull(reconciler, "reconciler");
         this.prober = Objects.requireNonNull(prober, "prober");
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.leftRoutes = leftRoutes;
     }
 
-    /** The desired set of peers: new ones are added, known ones updated, missing ones removed. */
+    /** The desired set of peers: new ones are added (their left routes kept), known ones updated, gone ones removed. */
     public synchronized void setPeers(Collection<? extends PeerView> peers) {
         long now = nanoClock.getAsLong();
+        Set<String> known = new HashSet<>(selector.peerNames());
         Set<String> names = new HashSet<>();
+        List<PeerView> fresh = new ArrayList<>();
         for (PeerView p : peers) {
             names.add(p.nodeName());
+            if (!known.contains(p.nodeName())) {
+                fresh.add(p);
+            }
+        }
+        leftRoutes.adoptAll(fresh);
+        for (PeerView p : peers) {
             selector.upsertPeer(p, now);
         }
-        for (String known : selector.peerNames()) {
-            if (!names.contains(known)) {
-                selector.removePeer(known);
+        for (String k : known) {
+            if (!names.contains(k)) {
+                selector.removePeer(k);
+                leftRoutes.forget(k);
             }
         }
     }
@@ -65,7 +103,7 @@ public final class DataplaneLoop {
     /** One round (see the class comment). */
     public synchronized Reconciler.Report runOnce() {
         selector.tick(nanoClock.getAsLong());
-        Reconciler.Report first = reconciler.reconcile(selector.plans());
+        Reconciler.Report first = reconciler.reconcile(leftRoutes.plans(selector));
         List<PathSelector.ProbeRequest> due = selector.dueProbes(nanoClock.getAsLong());
         List<CompletableFuture<ProbeResult>> results = new ArrayList<>();
         for (PathSelector.ProbeRequest r : due) {
@@ -75,7 +113,7 @@ public final class DataplaneLoop {
             ProbeResult result = results.get(i).join();
             selector.onProbeResult(due.get(i).peer().nodeName(), due.get(i).path(), result, nanoClock.getAsLong());
         }
-        Reconciler.Report second = reconciler.reconcile(selector.plans());
+        Reconciler.Report second = reconciler.reconcile(leftRoutes.plans(selector));
         return new Reconciler.Report(first.added() + second.added(), first.repaired() + second.repaired(),
                 first.removed() + second.removed());
     }
@@ -93,6 +131,11 @@ public final class DataplaneLoop {
 
     public PathSelector selector() {
         return selector;
+    }
+
+    /** Peers whose path is still the one a previous run left (for tests and status). */
+    public synchronized Map<String, PathKind> adopted() {
+        return leftRoutes.adopted();
     }
 
     public Reconciler reconciler() {

@@ -26,6 +26,7 @@ import dev.edgelink.dataplane.path.PeerPathMachine;
 import dev.edgelink.dataplane.path.ProbeResult;
 import dev.edgelink.dataplane.path.probe.UdpEchoResponder;
 import dev.edgelink.dataplane.path.probe.UdpPathProber;
+import dev.edgelink.dataplane.reconcile.DataplaneLoop;
 import dev.edgelink.dataplane.reconcile.Reconciler;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -68,7 +69,7 @@ public final class NodeDataplane implements AutoCloseable {
     private final int podMtu;
     private final UdpEchoResponder responder;
     private final UdpPathProber prober;
-    private final AdoptingLoop loop;
+    private final DataplaneLoop loop;
     private final AgentMetrics metrics;
     private final LongSupplier nanoClock = System::nanoTime;
     private final ScheduledExecutorService scheduler;
@@ -86,7 +87,7 @@ public final class NodeDataplane implements AutoCloseable {
         this.metrics = b.metrics;
         PeerPathMachine.Settings settings = new PeerPathMachine.Settings(config.timeouts().probeFailures(),
                 config.timeouts().probeInterval(), INITIAL_BACKOFF, MAX_BACKOFF);
-        this.loop = new AdoptingLoop(new PathSelector(backends, settings), new Reconciler(netlink, local, backends),
+        this.loop = new DataplaneLoop(new PathSelector(backends, settings), new Reconciler(netlink, local, backends),
                 new CountingProber(prober, metrics), backends,
                 () -> netlink.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK), nanoClock);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
