@@ -27,6 +27,12 @@ final class JsonOut {
         return MAPPER.createObjectNode();
     }
 
+    /** A line of text as it is (human output, or JSON fetched from the agent). */
+    synchronized void text(String line) {
+        out.println(line);
+        out.flush();
+    }
+
     synchronized void print(ObjectNode node) {
         out.println(node.toString());
         out.flush();

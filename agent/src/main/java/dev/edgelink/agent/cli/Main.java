@@ -9,13 +9,19 @@ import java.util.concurrent.ExecutionException;
 public final class Main {
 
     static final String USAGE = String.join("\n",
-            "usage: edgelink p2p <command> [options]",
+            "usage: edgelink <command> [options]",
+            "  agent --config FILE                       run the node agent (until SIGTERM)",
+            "  status [--json] [--agent HOST:PORT | --config FILE]",
+            "                                            this node and every peer: path, why, RTT, bytes",
+            "  ping NODE [--count N] [--json] [--agent HOST:PORT | --config FILE]",
+            "                                            probe NODE over the pod network, say which path",
             "  p2p id --key FILE",
             "  p2p listen --key FILE --listen MULTIADDR [--listen ...] [--psk FILE] [--echo]",
             "  p2p ping MULTIADDR [--count N] [--psk FILE] [--key FILE]",
             "  p2p echo MULTIADDR --bytes N [--streams K] [--psk FILE] [--key FILE]",
             "  p2p bench MULTIADDR --bytes N [--warmup-bytes N] [--handshakes N] [--psk FILE] [--key FILE]",
-            "Every command prints one JSON object per line; failures print an 'error' event and exit 1.");
+            "The p2p commands print one JSON object per line; failures print an 'error' event and exit 1.",
+            "Exit codes: 0 success, 1 the operation failed, 2 bad usage or an invalid config.");
 
     private Main() {
     }
@@ -25,22 +31,39 @@ public final class Main {
     }
 
     static int run(String[] argv, JsonOut out) {
-        if (argv.length < 2 || !"p2p".equals(argv[0])) {
+        if (argv.length < 1 || "p2p".equals(argv[0]) && argv.length < 2) {
             System.err.println(USAGE);
             return 2;
         }
         try {
-            return new P2pCommands(out).run(argv[1], argv);
+            switch (argv[0]) {
+                case "p2p":
+                    return new P2pCommands(out).run(argv[1], argv);
+                case "agent":
+                    return new AgentCommand(out).run(argv);
+                case "status":
+                    return new OperatorCommands(out).status(argv);
+                case "ping":
+                    return new OperatorCommands(out).ping(argv);
+                default:
+                    System.err.println("edgelink: unknown command '" + argv[0] + "'\n" + USAGE);
+                    return 2;
+            }
         } catch (ConfigurationException e) {
             return failure(out, e, 2);
         } catch (Libp2pException e) {
             return failure(out, e, 1);
         } catch (CompletionException e) {
+            if (e.getCause() instanceof ConfigurationException) {
+                return failure(out, e.getCause(), 2);
+            }
             return failure(out, e.getCause(), 1);
         } catch (ExecutionException e) {
             return failure(out, e.getCause(), 1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return failure(out, e, 1);
+        } catch (RuntimeException e) {
             return failure(out, e, 1);
         }
     }

@@ -1,0 +1,201 @@
+package dev.edgelink.agent;
+
+import dev.edgelink.agent.config.AgentConfig;
+import dev.edgelink.agent.internal.StateDirectory;
+import dev.edgelink.agent.internal.dataplane.NodeDataplane;
+import dev.edgelink.agent.internal.http.OperatorServer;
+import dev.edgelink.agent.internal.metrics.AgentMetrics;
+import dev.edgelink.agent.internal.metrics.MeteredCniService;
+import dev.edgelink.agent.internal.metrics.Metrics;
+import dev.edgelink.agent.internal.peers.PeerSource;
+import dev.edgelink.agent.internal.peers.StaticPeerSource;
+import dev.edgelink.cni.CniServer;
+import dev.edgelink.cni.DefaultCniService;
+import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.dataplane.backend.TunnelBackend;
+import dev.edgelink.dataplane.nat.Masquerade;
+import dev.edgelink.dataplane.netlink.Netlink;
+import dev.edgelink.dataplane.path.PathStatus;
+import dev.edgelink.libp2p.crypto.PrivKey;
+import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.host.HostConfig;
+import dev.edgelink.libp2p.identify.IdentifyService;
+import dev.edgelink.libp2p.ping.PingService;
+import dev.edgelink.libp2p.pnet.SwarmKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node daemon: wires the libp2p host, the peer source (membership), the kernel data plane, masquerade, the CNI
+ * server and the operator HTTP server, in that order, and takes them down in reverse.
+ *
+ * <p>Restarts. Everything the agent puts in the kernel (devices, routes, neighbours, FDB entries, pod veths,
+ * masquerade table) and on disk (node key, VTEP MAC, IPAM store) is made by idempotent ensures and is left in place
+ * on stop, also after {@code kill -9}: the next start adopts it and running pods keep their addresses and routes.
+ * The data plane does not reconcile until the peer source says its view is complete, so routes of peers not yet
+ * relearnt after a restart are not torn down.
+ */
+public final class Agent implements AgentView, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /** How long a stop waits for the leave announcement to reach peers. */
+    static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
+
+    private final AgentConfig config;
+    private final AgentMetrics metrics = new AgentMetrics();
+    private final Instant startedAt = Instant.now();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Host host;
+    private NodeDataplane dataplane;
+    private PeerSource peers;
+    private boolean closed;
+
+    private Agent(AgentConfig config) {
+        this.config = config;
+    }
+
+    /** Starts everything; on failure, what was started is stopped again and the failure is thrown. */
+    public static Agent start(AgentConfig config) {
+        Agent agent = new Agent(config);
+        try {
+            agent.startAll();
+        } catch (RuntimeException e) {
+            agent.close();
+            throw e;
+        }
+        return agent;
+    }
+
+    private void startAll() {
+        StateDirectory state = StateDirectory.open(config);
+        PrivKey key = state.nodeKey();
+        dataplane = NodeDataplane.open(config, state.vtepMac(), metrics);
+        closeables.add(dataplane);
+        if (config.masquerade()) {
+            new Masquerade(List.of("nft"), config.clusterCidr()).ensure();
+        }
+        host = startHost(key);
+        closeables.add(host);
+        peers = new StaticPeerSource(config.staticPeers());
+        closeables.add(peers);
+        peers.start(dataplane::setPeers);
+        peers.ready().thenRun(() -> {
+            LOG.info("peer view ready; data plane loop starts (node={}, peers={})", config.nodeName(),
+                    dataplane.peers().size());
+            dataplane.startLoop();
+        });
+        startCni();
+        metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath,
+                () -> List.of(new Metrics.Sample(List.of(), peers.members())));
+        closeables.add(OperatorServer.start(config.statusAddress(), this));
+        LOG.info("agent started (node={}, peer={}, podCidr={}, backend={}, listen={})", config.nodeName(),
+                host.peerId(), config.podCidr(), config.tunnelMode(), host.listenAddresses());
+    }
+
+    private Host startHost(PrivKey key) {
+        HostConfig.Builder b = HostConfig.builder(key).listen(config.listen());
+        config.pskFile().ifPresent(f -> b.swarmKey(SwarmKey.fromFile(f)));
+        Host h = Host.start(b.build());
+        new IdentifyService(h);
+        new PingService(h);
+        return h;
+    }
+
+    private void startCni() {
+        Netlink cniNetlink = Netlink.open();
+        closeables.add(cniNetlink);
+        int mtu = dataplane.podMtu();
+        DefaultCniService cni = DefaultCniService.inProcessNamespace(config.podCidr(), () -> mtu, config.ipamDir(),
+                cniNetlink);
+        closeables.add(cni);
+        try {
+            CniServer server = new CniServer(new MeteredCniService(cni, metrics, System::nanoTime, config.nodeName()),
+                    config.cniSocket()).start();
+            closeables.add(server);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve CNI on " + config.cniSocket() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public AgentStatus status() {
+        List<String> listen = new ArrayList<>();
+        host.listenAddresses().forEach(a -> listen.add(a.withPeerId(host.peerId()).toString()));
+        List<AgentStatus.Backend> backends = new ArrayList<>();
+        for (TunnelBackend b : dataplane.backends()) {
+            backends.add(new AgentStatus.Backend(b.kind().toString(), b.available().ok(), b.available().reason()));
+        }
+        AgentStatus.Node node = new AgentStatus.Node(config.nodeName(), host.peerId().toString(),
+                config.podCidr().toString(), dataplane.local().tunnelAddress().getHostAddress(),
+                dataplane.local().underlayDevice(), dataplane.local().underlayAddress().getHostAddress(),
+                config.tunnelMode().toString(), dataplane.podMtu(), backends, listen, startedAt);
+        long nowNanos = dataplane.nanoTime();
+        Instant now = Instant.now();
+        List<AgentStatus.Peer> out = new ArrayList<>();
+        for (PathStatus s : dataplane.statuses()) {
+            PeerView v = dataplane.peers().get(s.peer());
+            List<String> cidrs = new ArrayList<>();
+            List<String> underlay = new ArrayList<>();
+            if (v != null) {
+                v.podCidrs().forEach(c -> cidrs.add(c.toString()));
+                v.underlayAddresses().forEach(a -> underlay.add(a.getHostAddress()));
+            }
+            out.add(new AgentStatus.Peer(s.peer(), peers.peerId(s.peer()).orElse(null), cidrs, underlay,
+                    s.state().name(), s.path() == null ? null : s.path().toString(),
+                    s.trial() == null ? null : s.trial().toString(), s.reason(),
+                    s.rttNanos() < 0 ? -1 : s.rttNanos() / 1e6, -1, -1,
+                    now.minusNanos(Math.max(0, nowNanos - s.lastChangeNanos()))));
+        }
+        return new AgentStatus(node, out);
+    }
+
+    @Override
+    public Optional<PingReport> ping(String nodeName, int count) {
+        return dataplane.ping(nodeName, count);
+    }
+
+    @Override
+    public String metrics() {
+        return metrics.render();
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    /**
+     * Stops in reverse start order: the status server, the CNI socket, membership (announcing the leave), the
+     * host, the data plane loop. Kernel state and the state directory stay.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            AutoCloseable c = closeables.get(i);
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("stopping {}: {} (node={})", c.getClass().getSimpleName(), e.toString(), config.nodeName());
+            }
+        }
+        LOG.info("agent stopped; kernel state and {} kept for the next start (node={})", config.stateDir(),
+                config.nodeName());
+        stopped.countDown();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.edgelink.agent;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@code GET /status} answers and {@code edgelink status} prints: this node and every peer.
+ *
+ * @param node this node
+ * @param peers every peer known to the data plane, in the order they became known
+ */
+public record AgentStatus(Node node, List<Peer> peers) {
+    public AgentStatus {
+        Objects.requireNonNull(node, "node");
+        peers = List.copyOf(peers);
+    }
+
+    /**
+     * This node.
+     *
+     * @param name node name
+     * @param peerId libp2p peer id
+     * @param podCidr the pod CIDR
+     * @param tunnelAddress the address tunnel devices hold (probes are answered on it)
+     * @param underlayDevice the underlay device
+     * @param underlayAddress the underlay address
+     * @param tunnelMode the configured tunnel mode
+     * @param podMtu the MTU handed to pods
+     * @param backends every rung enabled by the tunnel mode, with the kernel's verdict
+     * @param listen libp2p listen addresses
+     * @param startedAt when the agent started
+     */
+    public record Node(String name, String peerId, String podCidr, String tunnelAddress, String underlayDevice,
+                       String underlayAddress, String tunnelMode, int podMtu, List<Backend> backends,
+                       List<String> listen, Instant startedAt) {
+        public Node {
+            backends = List.copyOf(backends);
+            listen = List.copyOf(listen);
+        }
+    }
+
+    /** A rung of the ladder on this node: whether the kernel can do it, and why (not). */
+    public record Backend(String path, boolean available, String reason) {
+    }
+
+    /**
+     * A peer as the data plane sees it.
+     *
+     * @param node the peer's node name
+     * @param peerId its libp2p peer id, or null when it is not known (a static peer)
+     * @param podCidrs its pod CIDRs
+     * @param underlay its underlay addresses
+     * @param state the path selector's state (NEW, SEARCHING, ACTIVE, UPGRADING, FAILED)
+     * @param path the path carrying pod traffic, or null when none is verified
+     * @param trial the path being probed before use, or null
+     * @param why why this path, in words
+     * @param rttMillis the last successful probe's round-trip time, or -1
+     * @param txBytes bytes sent to the peer's pods, or -1 where not counted
+     * @param rxBytes bytes received from the peer's pods, or -1 where not counted
+     * @param lastChange when the path or state last changed
+     */
+    public record Peer(String node, String peerId, List<String> podCidrs, List<String> underlay, String state,
+                       String path, String trial, String why, double rttMillis, long txBytes, long rxBytes,
+                       Instant lastChange) {
+        public Peer {
+            podCidrs = List.copyOf(podCidrs);
+            underlay = List.copyOf(underlay);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.edgelink.agent.config;
+
+import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The agent's settings, validated: every value here is usable as it is. Read with {@link ConfigLoader}; the keys,
+ * their defaults and their meaning are listed in {@code docs/agent-config.md}.
+ *
+ * @param nodeName this node's name, unique in the cluster
+ * @param podCidr the IPv4 pod CIDR of this node (network form, inside {@code clusterCidr})
+ * @param clusterCidr the IPv4 range every node's pod CIDR lies in; pod egress outside it is masqueraded
+ * @param listen libp2p listen addresses (TCP, without /p2p)
+ * @param bootstrapPeers peers dialed first to join the mesh (with /p2p)
+ * @param mdnsInterfaces interfaces on which to find peers with mDNS (empty: none)
+ * @param pskFile a libp2p swarm key file: only nodes holding it can connect (empty: no private network)
+ * @param tunnelMode which kernel paths may be used
+ * @param underlayInterface the underlay device (empty: the device of the IPv4 default route)
+ * @param underlayAddress the underlay address (empty: the first IPv4 address of the underlay device)
+ * @param stateDir where the node key, the VTEP MAC and the IPAM store are kept
+ * @param cniSocket the unix socket on which the CNI plugin reaches the agent
+ * @param statusAddress the loopback address of the operator HTTP server (/status, /metrics, /ping)
+ * @param masquerade whether pod egress outside the cluster CIDR is masqueraded
+ * @param timeouts record lifetime, gossip and probe timing
+ * @param staticPeers peers given by hand (a testing aid: they bypass membership)
+ */
+public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCidr, List<Multiaddr> listen,
+                          List<Multiaddr> bootstrapPeers, List<String> mdnsInterfaces, Optional<Path> pskFile,
+                          TunnelMode tunnelMode, Optional<String> underlayInterface,
+                          Optional<Inet4Address> underlayAddress, Path stateDir, Path cniSocket,
+                          InetSocketAddress statusAddress, boolean masquerade, Timeouts timeouts,
+                          List<StaticPeerConfig> staticPeers) {
+
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/edgelink");
+    public static final Path DEFAULT_CNI_SOCKET = Path.of("/run/edgelink/cni.sock");
+    public static final String DEFAULT_STATUS_HOST = "127.0.0.1";
+    public static final int DEFAULT_STATUS_PORT = 9473;
+    public static final String DEFAULT_STATUS_ADDRESS = DEFAULT_STATUS_HOST + ":" + DEFAULT_STATUS_PORT;
+    public static final String DEFAULT_CLUSTER_CIDR = "10.244.0.0/16";
+    public static final String DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
+
+    public AgentConfig {
+        Objects.requireNonNull(nodeName, "nodeName");
+        Objects.requireNonNull(podCidr, "podCidr");
+        Objects.requireNonNull(clusterCidr, "clusterCidr");
+        listen = List.copyOf(listen);
+        bootstrapPeers = List.copyOf(bootstrapPeers);
+        mdnsInterfaces = List.copyOf(mdnsInterfaces);
+        Objects.requireNonNull(pskFile, "pskFile");
+        Objects.requireNonNull(tunnelMode, "tunnelMode");
+        Objects.requireNonNull(underlayInterface, "underlayInterface");
+        Objects.requireNonNull(underlayAddress, "underlayAddress");
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(cniSocket, "cniSocket");
+        Objects.requireNonNull(statusAddress, "statusAddress");
+        Objects.requireNonNull(timeouts, "timeouts");
+        staticPeers = List.copyOf(staticPeers);
+    }
+
+    /** The node key file. */
+    public Path keyFile() {
+        return stateDir.resolve("node.key");
+    }
+
+    /** The IPAM store's directory. */
+    public Path ipamDir() {
+        return stateDir.resolve("ipam");
+    }
+
+    /** Where the VTEP MAC chosen at first start is kept, so the VXLAN device keeps it across restarts. */
+    public Path vtepMacFile() {
+        return stateDir.resolve("vtep-mac");
+    }
+
+    /**
+     * Timing of membership and path probing.
+     *
+     * @param recordTtl how long this node's signed record lives; a silent node disappears from peers' kernels
+     *     within about this time
+     * @param gossipInterval time between two anti-entropy exchanges
+     * @param probeInterval time between two rounds of the data plane loop (path probes and reconcile)
+     * @param probeTimeout how long a path probe waits for its echo
+     * @param probeFailures consecutive failed probes after which a path is given up
+     */
+    public record Timeouts(Duration recordTtl, Duration gossipInterval, Duration probeInterval, Duration probeTimeout,
+                           int probeFailures) {
+        public static final Duration DEFAULT_RECORD_TTL = Duration.ofSeconds(60);
+        public static final Duration DEFAULT_GOSSIP_INTERVAL = Duration.ofSeconds(1);
+        public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
+        public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofMillis(500);
+        public static final int DEFAULT_PROBE_FAILURES = 3;
+
+        public static Timeouts defaults() {
+            return new Timeouts(DEFAULT_RECORD_TTL, DEFAULT_GOSSIP_INTERVAL, DEFAULT_PROBE_INTERVAL,
+                    DEFAULT_PROBE_TIMEOUT, DEFAULT_PROBE_FAILURES);
+        }
+    }
+
+    /**
+     * A peer given in the config instead of learnt from membership (a testing aid).
+     *
+     * @param nodeName the peer's node name
+     * @param podCidr its pod CIDR; its first address is its tunnel address
+     * @param underlay its underlay address
+     * @param vtepMac the MAC of its VXLAN device (needed for vxlan; empty: vxlan is not offered)
+     */
+    public record StaticPeerConfig(String nodeName, IpPrefix podCidr, Inet4Address underlay,
+                                   Optional<MacAddress> vtepMac) {
+    }
+}

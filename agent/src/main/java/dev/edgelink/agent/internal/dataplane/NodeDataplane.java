@@ -1,0 +1,347 @@
+package dev.edgelink.agent.internal.dataplane;
+
+import dev.edgelink.agent.PingReport;
+import dev.edgelink.agent.config.AgentConfig;
+import dev.edgelink.agent.config.ConfigException;
+import dev.edgelink.agent.internal.metrics.AgentMetrics;
+import dev.edgelink.agent.internal.metrics.CountingProber;
+import dev.edgelink.agent.internal.metrics.Metrics;
+import dev.edgelink.dataplane.backend.LocalNode;
+import dev.edgelink.dataplane.backend.PathKind;
+import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.dataplane.backend.TunnelBackend;
+import dev.edgelink.dataplane.backend.hostgw.HostGwBackend;
+import dev.edgelink.dataplane.backend.ipip.IpipBackend;
+import dev.edgelink.dataplane.backend.vxlan.VxlanBackend;
+import dev.edgelink.dataplane.mtu.MtuCalculator;
+import dev.edgelink.dataplane.netlink.Link;
+import dev.edgelink.dataplane.netlink.LinkAddress;
+import dev.edgelink.dataplane.netlink.LinkSpec;
+import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.dataplane.netlink.Netlink;
+import dev.edgelink.dataplane.netlink.Route;
+import dev.edgelink.dataplane.path.PathSelector;
+import dev.edgelink.dataplane.path.PathStatus;
+import dev.edgelink.dataplane.path.PeerPathMachine;
+import dev.edgelink.dataplane.path.ProbeResult;
+import dev.edgelink.dataplane.path.probe.UdpEchoResponder;
+import dev.edgelink.dataplane.path.probe.UdpPathProber;
+import dev.edgelink.dataplane.reconcile.Reconciler;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's kernel data plane as the agent runs it: the backends the tunnel mode enables, their devices, the
+ * probe responder on the tunnel address, the path selector and reconciler driven by one scheduler thread, and the
+ * pod MTU. Everything it creates in the kernel is idempotent and stays when the agent stops, so a restarted agent
+ * adopts it (routes that still match the plan are not touched).
+ */
+public final class NodeDataplane implements AutoCloseable {
+    /** Holds the tunnel address when no tunnel device does (tunnelMode hostgw): probes need it to be local. */
+    public static final String ADDRESS_DEVICE = "edgelink.local";
+    /** Wait before a better path that failed is tried again, doubling up to {@link #MAX_BACKOFF}. */
+    static final Duration INITIAL_BACKOFF = Duration.ofSeconds(5);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    private static final Logger LOG = LoggerFactory.getLogger(NodeDataplane.class);
+    private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
+
+    private final AgentConfig config;
+    private final Netlink netlink;
+    private final LocalNode local;
+    private final List<TunnelBackend> backends;
+    private final int podMtu;
+    private final UdpEchoResponder responder;
+    private final UdpPathProber prober;
+    private final AdoptingLoop loop;
+    private final AgentMetrics metrics;
+    private final LongSupplier nanoClock = System::nanoTime;
+    private final ScheduledExecutorService scheduler;
+    private final Map<String, PathKind> lastPaths = new HashMap<>();
+    private volatile Map<String, PeerView> peers = Map.of();
+
+    private NodeDataplane(Builder b) {
+        this.config = b.config;
+        this.netlink = b.netlink;
+        this.local = b.local;
+        this.backends = b.backends;
+        this.podMtu = b.podMtu;
+        this.responder = b.responder;
+        this.prober = b.prober;
+        this.metrics = b.metrics;
+        PeerPathMachine.Settings settings = new PeerPathMachine.Settings(config.timeouts().probeFailures(),
+                config.timeouts().probeInterval(), INITIAL_BACKOFF, MAX_BACKOFF);
+        this.loop = new AdoptingLoop(new PathSelector(backends, settings), new Reconciler(netlink, local, backends),
+                new CountingProber(prober, metrics), backends,
+                () -> netlink.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK), nanoClock);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "edgelink-dataplane");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** What {@link #open} assembles before the loop exists. */
+    private static final class Builder {
+        AgentConfig config;
+        Netlink netlink;
+        LocalNode local;
+        List<TunnelBackend> backends;
+        int podMtu;
+        UdpEchoResponder responder;
+        UdpPathProber prober;
+        AgentMetrics metrics;
+    }
+
+    /**
+     * Makes the devices and starts answering probes; the loop starts with {@link #startLoop()}.
+     *
+     * @throws ConfigException when the tunnel mode cannot work on this kernel or the underlay is not found
+     */
+    public static NodeDataplane open(AgentConfig config, MacAddress vtepMac, AgentMetrics metrics) {
+        Builder b = new Builder();
+        b.config = config;
+        b.metrics = metrics;
+        b.netlink = Netlink.open();
+        try {
+            Underlay underlay = Underlay.resolve(config, b.netlink);
+            b.local = new LocalNode(config.nodeName(), underlay.link().name(), underlay.address(), config.podCidr(),
+                    (Inet4Address) config.podCidr().address(), Optional.of(vtepMac));
+            b.backends = backends(config, b.netlink);
+            List<PathKind> usable = usable(config, b.backends);
+            new Reconciler(b.netlink, b.local, b.backends).ensureDevices();
+            if (!usable.contains(PathKind.VXLAN) && !usable.contains(PathKind.IPIP)) {
+                ensureAddressDevice(b.netlink, b.local);
+            }
+            b.podMtu = MtuCalculator.forBackends(b.backends, 0).podMtu(underlay.link().mtu(), usable);
+            enableForwarding();
+            b.responder = UdpEchoResponder.start(b.local.tunnelAddress(), UdpEchoResponder.DEFAULT_PORT);
+            b.prober = UdpPathProber.open(UdpEchoResponder.DEFAULT_PORT, config.timeouts().probeTimeout());
+            LOG.info("data plane ready: underlay {} {} mtu {}, pod mtu {}, paths {} (node={}, backend={})",
+                    underlay.link().name(), underlay.address().getHostAddress(), underlay.link().mtu(), b.podMtu,
+                    usable, config.nodeName(), config.tunnelMode());
+            return new NodeDataplane(b);
+        } catch (RuntimeException e) {
+            closeQuietly(b.prober);
+            closeQuietly(b.responder);
+            b.netlink.close();
+            throw e;
+        }
+    }
+
+    private static List<TunnelBackend> backends(AgentConfig config, Netlink netlink) {
+        List<TunnelBackend> out = new ArrayList<>();
+        for (PathKind k : config.tunnelMode().paths()) {
+            switch (k) {
+                case HOSTGW -> out.add(new HostGwBackend(netlink));
+                case IPIP -> out.add(new IpipBackend(netlink));
+                case VXLAN -> out.add(new VxlanBackend(netlink));
+                default -> throw new IllegalStateException("no kernel backend for " + k);
+            }
+        }
+        return out;
+    }
+
+    /** The enabled rungs this kernel can do; a forced mode the kernel cannot do is a config error. */
+    private static List<PathKind> usable(AgentConfig config, List<TunnelBackend> backends) {
+        List<PathKind> out = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        for (TunnelBackend b : backends) {
+            if (b.available().ok()) {
+                out.add(b.kind());
+            } else {
+                refused.add(b.available().reason());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new ConfigException("tunnelMode", config.tunnelMode() + " cannot work here: "
+                    + String.join("; ", refused) + " (use auto, or another mode)");
+        }
+        return out;
+    }
+
+    /** A dummy device holding the tunnel address (/32), so that probes to it are answered. Idempotent. */
+    private static void ensureAddressDevice(Netlink netlink, LocalNode local) {
+        Link link = netlink.findLink(ADDRESS_DEVICE)
+                .orElseGet(() -> netlink.createLink(new LinkSpec.Dummy(ADDRESS_DEVICE)));
+        LinkAddress want = new LinkAddress(link.index(), local.tunnelHostPrefix());
+        if (!netlink.addresses(link.index()).contains(want)) {
+            netlink.addAddress(want);
+        }
+        if (!link.up()) {
+            netlink.setUp(link.index(), true);
+        }
+    }
+
+    /** Pods' packets are forwarded by this node: IPv4 forwarding must be on. */
+    private static void enableForwarding() {
+        try {
+            if (!"1".equals(Files.readString(IP_FORWARD, StandardCharsets.US_ASCII).trim())) {
+                Files.writeString(IP_FORWARD, "1\n", StandardCharsets.US_ASCII);
+                LOG.info("IPv4 forwarding turned on (net.ipv4.ip_forward=1)");
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot turn on IPv4 forwarding: {}; pods will not reach other nodes", e.getMessage());
+        }
+    }
+
+    /** Runs the data plane loop every probe interval (first round now). */
+    public void startLoop() {
+        scheduler.scheduleWithFixedDelay(this::round, 0, config.timeouts().probeInterval().toNanos(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void round() {
+        try {
+            loop.runOnce();
+        } catch (RuntimeException e) {
+            LOG.warn("data plane round failed, retrying next period: {} (node={})", e.toString(), local.nodeName());
+        }
+        synchronized (lastPaths) {
+            for (PathStatus s : loop.selector().statuses()) {
+                PathKind before = lastPaths.get(s.peer());
+                if (s.path() != before && (s.path() != null || lastPaths.containsKey(s.peer()))) {
+                    metrics.pathChanged(s.path());
+                }
+                lastPaths.put(s.peer(), s.path());
+            }
+            lastPaths.keySet().retainAll(peers.keySet());
+        }
+    }
+
+    /** The desired set of peers (from membership or the config). */
+    public void setPeers(List<PeerView> views) {
+        Map<String, PeerView> byName = new LinkedHashMap<>();
+        views.forEach(v -> byName.put(v.nodeName(), v));
+        peers = Map.copyOf(byName);
+        loop.setPeers(views);
+    }
+
+    public Map<String, PeerView> peers() {
+        return peers;
+    }
+
+    public List<PathStatus> statuses() {
+        return loop.selector().statuses();
+    }
+
+    /** Sends {@code count} probes one after the other to the peer's tunnel address. */
+    public Optional<PingReport> ping(String nodeName, int count) {
+        PeerView peer = peers.get(nodeName);
+        if (peer == null) {
+            return Optional.empty();
+        }
+        PathKind path = loop.selector().status(nodeName).map(PathStatus::path).orElse(null);
+        List<PingReport.Probe> probes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ProbeResult r = prober.probe(peer, path == null ? PathKind.HOSTGW : path).join();
+            probes.add(new PingReport.Probe(r.ok(), r.ok() ? r.rttNanos() / 1e6 : -1, r.detail()));
+        }
+        return Optional.of(new PingReport(nodeName, peer.tunnelAddress().getHostAddress(),
+                path == null ? null : path.toString(), probes));
+    }
+
+    /** The rungs enabled by the tunnel mode and what the kernel said about each. */
+    public List<TunnelBackend> backends() {
+        return backends;
+    }
+
+    public LocalNode local() {
+        return local;
+    }
+
+    public int podMtu() {
+        return podMtu;
+    }
+
+    /** The VTEP MAC of the VXLAN device, if vxlan is enabled and available. */
+    public Optional<MacAddress> vtepMac() {
+        return backends.stream().filter(b -> b instanceof VxlanBackend && b.available().ok())
+                .map(b -> ((VxlanBackend) b).vtepMac()).findFirst();
+    }
+
+    /** Peers per active path ("none" while not verified), for the metrics. */
+    public List<Metrics.Sample> peersByPath() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (TunnelBackend b : backends) {
+            counts.put(b.kind().toString(), 0);
+        }
+        counts.put("none", 0);
+        for (PathStatus s : statuses()) {
+            counts.merge(s.path() == null ? "none" : s.path().toString(), 1, Integer::sum);
+        }
+        List<Metrics.Sample> out = new ArrayList<>();
+        counts.forEach((k, v) -> out.add(new Metrics.Sample(List.of(k), v)));
+        return out;
+    }
+
+    /** Bytes through the tunnel devices (vxlan, ipip), from the kernel's per-device counters. */
+    public List<Metrics.Sample> bytesByPath() {
+        List<Metrics.Sample> out = new ArrayList<>();
+        for (TunnelBackend b : backends) {
+            if (!b.available().ok() || b.kind() == PathKind.HOSTGW) {
+                continue;
+            }
+            String device = b.kind() == PathKind.VXLAN ? "edgelink.vxlan" : "edgelink.ipip";
+            Path stats = Path.of("/sys/class/net", device, "statistics");
+            readCounter(stats.resolve("tx_bytes")).ifPresent(v -> out.add(
+                    new Metrics.Sample(List.of(b.kind().toString(), "tx"), v)));
+            readCounter(stats.resolve("rx_bytes")).ifPresent(v -> out.add(
+                    new Metrics.Sample(List.of(b.kind().toString(), "rx"), v)));
+        }
+        return out;
+    }
+
+    private static Optional<Long> readCounter(Path file) {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The injected clock the path times are in. */
+    public long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    /** Stops the loop and the probe sockets; kernel objects stay for the next start to adopt. */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(prober);
+        closeQuietly(responder);
+        netlink.close();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("closing {}: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.edgelink.agent.internal.metrics;
+
+import dev.edgelink.dataplane.backend.PathKind;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The agent's metrics, named {@code edgelink_*}. Counters are updated where things happen (probes, path changes,
+ * CNI requests); gauges are read at scrape time from whatever the agent knows then.
+ */
+public final class AgentMetrics {
+    private final Metrics registry = new Metrics();
+    private final Metrics.Counter probes;
+    private final Metrics.Counter probeFailures;
+    private final Metrics.Counter pathChanges;
+    private final Metrics.Counter cniOperations;
+    private final Metrics.Histogram cniSeconds;
+
+    public AgentMetrics() {
+        probes = registry.counter("edgelink_path_probes_total", "Path probes sent, by path.", "path");
+        probeFailures = registry.counter("edgelink_path_probe_failures_total",
+                "Path probes that got no echo (timeout or send error), by path.", "path");
+        pathChanges = registry.counter("edgelink_path_changes_total",
+                "Times a peer's active path changed, by the path it moved to (none: no verified path left).",
+                "path");
+        cniOperations = registry.counter("edgelink_cni_operations_total",
+                "CNI requests served, by command and result (ok or the CNI error code).", "command", "result");
+        cniSeconds = registry.histogram("edgelink_cni_operation_duration_seconds",
+                "Time the agent took to serve a CNI request, by command.", Metrics.LATENCY_BUCKETS, "command");
+    }
+
+    /**
+     * Registers the scrape-time gauges.
+     *
+     * @param peersByPath the number of peers per active path label ("hostgw", ..., "none")
+     * @param bytesByPath bytes per path and direction where the kernel tells (labels: path, direction)
+     */
+    public void bindGauges(Supplier<List<Metrics.Sample>> peersByPath, Supplier<List<Metrics.Sample>> bytesByPath,
+                           Supplier<List<Metrics.Sample>> members) {
+        registry.gauge("edgelink_peers", "Peers by the path carrying their pod traffic (none: not yet verified).",
+                List.of("path"), peersByPath);
+        registry.gauge("edgelink_path_bytes", "Bytes through a path's device, by direction, where the kernel counts "
+                + "them per path (vxlan, ipip; hostgw shares the underlay device and is not counted).",
+                List.of("path", "direction"), bytesByPath);
+        registry.gauge("edgelink_members", "Live members in this node's membership view, itself included.",
+                List.of(), members);
+    }
+
+    public void probeSent(PathKind path) {
+        probes.inc(path.toString());
+    }
+
+    public void probeFailed(PathKind path) {
+        probeFailures.inc(path.toString());
+    }
+
+    /** @param to the new active path, or null when none is left */
+    public void pathChanged(PathKind to) {
+        pathChanges.inc(to == null ? "none" : to.toString());
+    }
+
+    public void cniServed(String command, String result, double seconds) {
+        cniOperations.inc(command, result);
+        cniSeconds.observe(seconds, command);
+    }
+
+    public long probeFailures(PathKind path) {
+        return probeFailures.value(path.toString());
+    }
+
+    public long pathChanges(String to) {
+        return pathChanges.value(to);
+    }
+
+    public long cniOperations(String command, String result) {
+        return cniOperations.value(command, result);
+    }
+
+    /** Prometheus text. */
+    public String render() {
+        return registry.render();
+    }
+}

@@ -1,0 +1,191 @@
+package dev.edgelink.agent.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.netlink.MacAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The agent's YAML config: defaults, a full file, and an error naming the key for every key. */
+class ConfigLoaderTest {
+    private static final ConfigLoader LOADER = new ConfigLoader(() -> "edge-1");
+    private static final String PEER = "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void onlyThePodCidrIsRequiredAndEveryOtherKeyHasItsDocumentedDefault() {
+        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\n");
+        assertEquals("edge-1", c.nodeName());
+        assertEquals(IpPrefix.parse("10.244.1.0/24"), c.podCidr());
+        assertEquals(IpPrefix.parse("10.244.0.0/16"), c.clusterCidr());
+        assertEquals("/ip4/0.0.0.0/tcp/4001", c.listen().get(0).toString());
+        assertEquals(List.of(), c.bootstrapPeers());
+        assertEquals(List.of(), c.mdnsInterfaces());
+        assertEquals(Optional.empty(), c.pskFile());
+        assertEquals(TunnelMode.AUTO, c.tunnelMode());
+        assertEquals(Optional.empty(), c.underlayInterface());
+        assertEquals(Optional.empty(), c.underlayAddress());
+        assertEquals(Path.of("/var/lib/edgelink"), c.stateDir());
+        assertEquals(Path.of("/var/lib/edgelink/node.key"), c.keyFile());
+        assertEquals(Path.of("/run/edgelink/cni.sock"), c.cniSocket());
+        assertEquals("127.0.0.1", c.statusAddress().getAddress().getHostAddress());
+        assertEquals(9473, c.statusAddress().getPort());
+        assertTrue(c.masquerade());
+        assertEquals(AgentConfig.Timeouts.defaults(), c.timeouts());
+        assertEquals(List.of(), c.staticPeers());
+    }
+
+    @Test
+    void aFullConfigIsReadAsWritten() throws Exception {
+        Path psk = dir.resolve("swarm.key");
+        Files.writeString(psk, "/key/swarm/psk/1.0.0/\n/base16/\n" + "ab".repeat(32) + "\n");
+        AgentConfig c = LOADER.parse(String.join("\n",
+                "nodeName: node-a.site1",
+                "podCidr: 10.50.3.0/24",
+                "clusterCidr: 10.50.0.0/16",
+                "listen: [/ip4/10.0.0.1/tcp/4001, /ip4/127.0.0.1/tcp/4002]",
+                "bootstrapPeers:",
+                "  - /ip4/10.0.0.2/tcp/4001/p2p/" + PEER,
+                "mdnsInterfaces: [eth0]",
+                "pskFile: " + psk,
+                "tunnelMode: vxlan",
+                "underlay:",
+                "  interface: eth0",
+                "  address: 10.0.0.1",
+                "stateDir: /tmp/el/state",
+                "cniSocket: /tmp/el/cni.sock",
+                "statusAddress: '[::1]:9000'",
+                "masquerade: false",
+                "timeouts:",
+                "  recordTtl: 2m",
+                "  gossipInterval: 500ms",
+                "  probeInterval: 2s",
+                "  probeTimeout: 250ms",
+                "  probeFailures: 5",
+                "staticPeers:",
+                "  - nodeName: node-b",
+                "    podCidr: 10.50.4.0/24",
+                "    underlay: 10.0.0.2",
+                "    vtepMac: 02:00:00:00:00:02",
+                ""));
+        assertEquals("node-a.site1", c.nodeName());
+        assertEquals(2, c.listen().size());
+        assertEquals(PEER, c.bootstrapPeers().get(0).peerId().orElseThrow().toString());
+        assertEquals(List.of("eth0"), c.mdnsInterfaces());
+        assertEquals(Optional.of(psk), c.pskFile());
+        assertEquals(TunnelMode.VXLAN, c.tunnelMode());
+        assertEquals(Optional.of("eth0"), c.underlayInterface());
+        assertEquals("10.0.0.1", c.underlayAddress().orElseThrow().getHostAddress());
+        assertEquals(Path.of("/tmp/el/state/ipam"), c.ipamDir());
+        assertTrue(c.statusAddress().getAddress().isLoopbackAddress());
+        assertEquals(9000, c.statusAddress().getPort());
+        assertEquals(new AgentConfig.Timeouts(Duration.ofMinutes(2), Duration.ofMillis(500), Duration.ofSeconds(2),
+                Duration.ofMillis(250), 5), c.timeouts());
+        AgentConfig.StaticPeerConfig peer = c.staticPeers().get(0);
+        assertEquals("node-b", peer.nodeName());
+        assertEquals(Optional.of(MacAddress.parse("02:00:00:00:00:02")), peer.vtepMac());
+    }
+
+    static Stream<Arguments> invalid() {
+        return Stream.of(
+                Arguments.of("", "podCidr", "is required"),
+                Arguments.of("nodeName: x\n", "podCidr", "is required"),
+                Arguments.of("podCidr: [a, b]\n", "podCidr", "single value"),
+                Arguments.of("podCidr: nope\n", "podCidr", "not a CIDR"),
+                Arguments.of("podCidr: 10.244.1.7/24\n", "podCidr", "did you mean 10.244.1.0/24"),
+                Arguments.of("podCidr: 10.244.1.0/31\n", "podCidr", "/30 or larger"),
+                Arguments.of("podCidr: 'fd00::/64'\n", "podCidr", "not IPv4"),
+                Arguments.of("podCidr: 10.99.1.0/24\n", "podCidr", "not inside clusterCidr 10.244.0.0/16"),
+                Arguments.of("clusterCidr: 10.244.0.0/33\n", "clusterCidr", "not a CIDR"),
+                Arguments.of("nodeName: Node_1\n", "nodeName", "not a valid node name"),
+                Arguments.of("listen: /ip4/1.2.3.4/tcp/1\n", "listen", "must be a list"),
+                Arguments.of("listen: [/ip4/1.2.3.4/udp/1]\n", "listen[0]", "TCP address without /p2p"),
+                Arguments.of("listen: [/foo/1]\n", "listen[0]", "invalid multiaddr"),
+                Arguments.of("listen: [/ip4/1.2.3.4/tcp/1/p2p/" + PEER + "]\n", "listen[0]", "without /p2p"),
+                Arguments.of("bootstrapPeers: [/ip4/10.0.0.2/tcp/4001]\n", "bootstrapPeers[0]", "/p2p/<peer id>"),
+                Arguments.of("bootstrapPeers: [{a: b}]\n", "bootstrapPeers[0]", "single value"),
+                Arguments.of("mdnsInterfaces: ['a/b']\n", "mdnsInterfaces[0]", "not an interface name"),
+                Arguments.of("pskFile: relative.key\n", "pskFile", "absolute path"),
+                Arguments.of("pskFile: /nonexistent/swarm.key\n", "pskFile", "swarm.key"),
+                Arguments.of("tunnelMode: wireguard\n", "tunnelMode", "not one of auto, hostgw, vxlan, ipip"),
+                Arguments.of("underlay: eth0\n", "underlay", "must be a mapping"),
+                Arguments.of("underlay: {interface: 'this-name-is-too-long'}\n", "underlay.interface",
+                        "not an interface name"),
+                Arguments.of("underlay: {address: 10.0.0.300}\n", "underlay.address", "not an IPv4 address"),
+                Arguments.of("underlay: {address: 'fe80::1'}\n", "underlay.address", "not an IPv4 address"),
+                Arguments.of("underlay: {mtu: 1500}\n", "underlay.mtu", "unknown key"),
+                Arguments.of("stateDir: var/lib/edgelink\n", "stateDir", "absolute path"),
+                Arguments.of("cniSocket: run/cni.sock\n", "cniSocket", "absolute path"),
+                Arguments.of("cniSocket: /" + "a".repeat(120) + "\n", "cniSocket", "unix socket path"),
+                Arguments.of("statusAddress: 0.0.0.0:9473\n", "statusAddress", "not a loopback address"),
+                Arguments.of("statusAddress: 10.0.0.1:9473\n", "statusAddress", "loopback only"),
+                Arguments.of("statusAddress: localhost:9473\n", "statusAddress", "literal loopback"),
+                Arguments.of("statusAddress: 127.0.0.1\n", "statusAddress", "HOST:PORT"),
+                Arguments.of("statusAddress: 127.0.0.1:70000\n", "statusAddress", "1..65535"),
+                Arguments.of("masquerade: yes please\n", "masquerade", "true or false"),
+                Arguments.of("timeouts: 5s\n", "timeouts", "must be a mapping"),
+                Arguments.of("timeouts: {recordTtl: forever}\n", "timeouts.recordTtl", "not a duration"),
+                Arguments.of("timeouts: {recordTtl: 2s}\n", "timeouts.recordTtl", "at least 4 gossip intervals"),
+                Arguments.of("timeouts: {gossipInterval: 0s}\n", "timeouts.gossipInterval", "longer than zero"),
+                Arguments.of("timeouts: {gossipInterval: 30s}\n", "timeouts.recordTtl", "at least 4 gossip"),
+                Arguments.of("timeouts: {probeInterval: -1s}\n", "timeouts.probeInterval", "not a duration"),
+                Arguments.of("timeouts: {probeTimeout: 1m}\n", "timeouts.probeTimeout", "longer than 10s"),
+                Arguments.of("timeouts: {probeFailures: 0}\n", "timeouts.probeFailures", "not in 1..100"),
+                Arguments.of("timeouts: {probeFailures: many}\n", "timeouts.probeFailures", "whole number"),
+                Arguments.of("timeouts: {probeTimout: 1s}\n", "timeouts.probeTimout", "unknown key"),
+                Arguments.of("staticPeers: {a: b}\n", "staticPeers", "must be a list"),
+                Arguments.of("staticPeers: [x]\n", "staticPeers[0]", "must be a mapping"),
+                Arguments.of("staticPeers: [{podCidr: 10.244.2.0/24, underlay: 10.0.0.2}]\n",
+                        "staticPeers[0].nodeName", "is required"),
+                Arguments.of("staticPeers: [{nodeName: edge-1, podCidr: 10.244.2.0/24, underlay: 10.0.0.2}]\n",
+                        "staticPeers[0].nodeName", "this node's name"),
+                Arguments.of("staticPeers: [{nodeName: b, underlay: 10.0.0.2}]\n", "staticPeers[0].podCidr",
+                        "is required"),
+                Arguments.of("staticPeers: [{nodeName: b, podCidr: 10.244.1.0/25, underlay: 10.0.0.2}]\n",
+                        "staticPeers[0].podCidr", "overlaps 10.244.1.0/24"),
+                Arguments.of("staticPeers: [{nodeName: b, podCidr: 10.244.2.0/24}]\n", "staticPeers[0].underlay",
+                        "is required"),
+                Arguments.of("staticPeers: [{nodeName: b, podCidr: 10.244.2.0/24, underlay: 10.0.0.2, "
+                        + "vtepMac: zz}]\n", "staticPeers[0].vtepMac", "not a MAC address"),
+                Arguments.of("staticPeers: [{nodeName: b, podCidr: 10.244.2.0/24, underlay: 10.0.0.2, x: 1}]\n",
+                        "staticPeers[0].x", "unknown key"),
+                Arguments.of("podcidr: 10.244.1.0/24\n", "podcidr", "unknown key"),
+                Arguments.of("- a\n- b\n", "", "must be a mapping"),
+                Arguments.of("podCidr: 10.244.1.0/24\npodCidr: 10.244.2.0/24\n", "--config", "Duplicate field"),
+                Arguments.of("podCidr: [unclosed\n", "--config", "not valid YAML"));
+    }
+
+    @ParameterizedTest(name = "{1}: {2}")
+    @MethodSource("invalid")
+    void anInvalidSettingIsRefusedWithItsKeyNamed(String body, String key, String fragment) {
+        // Cases about other keys get a valid pod CIDR; cases about the file or the pod CIDR are taken as written.
+        boolean asWritten = body.isEmpty() || body.startsWith("-") || body.startsWith("nodeName: x")
+                || body.matches("(?s)(^|.*\n)podc?[iC]idr:.*");
+        String yaml = asWritten ? body : "podCidr: 10.244.1.0/24\n" + body;
+        ConfigException e = assertThrows(ConfigException.class, () -> LOADER.parse(yaml));
+        assertEquals(key, e.key(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("config key '" + key + "': "), e.getMessage());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> LOADER.load(dir.resolve("none.yaml")));
+        assertEquals("--config", e.key());
+        assertTrue(e.getMessage().contains("none.yaml"), e.getMessage());
+    }
+}

@@ -1,0 +1,158 @@
+package dev.edgelink.agent.lab;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two agents as separate processes ({@code ip netns exec NS java ... Main agent --config FILE}) in two namespaces on
+ * one veth segment, each given the other as a static peer. Each must see the other in {@code edgelink status} on
+ * hostgw, and {@code edgelink ping} must be answered over the pod network on hostgw; after {@code kill -9} the
+ * pod route stays, and the restarted agent adopts it and finds hostgw again.
+ *
+ * <pre>
+ *   a (node1) ul 10.0.0.1/24  ---- veth ----  ul 10.0.0.2/24 b (node2)
+ *   pod CIDR 10.244.1.0/24                      pod CIDR 10.244.2.0/24
+ * </pre>
+ */
+@Tag("lab")
+class TwoAgentsLabTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long CONVERGE_MILLIS = 60_000;
+
+    @TempDir
+    Path dir;
+
+    private static List<String> java(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.logFile=System.err",
+                "-cp", System.getProperty("java.class.path"), "dev.edgelink.agent.cli.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private Path config(int n) throws IOException {
+        int other = 3 - n;
+        Path file = dir.resolve("node" + n + ".yaml");
+        Files.writeString(file, String.join("\n",
+                "nodeName: node" + n,
+                "podCidr: 10.244." + n + ".0/24",
+                "listen: [/ip4/10.0.0." + n + "/tcp/4001]",
+                "underlay: {interface: ul}",
+                "stateDir: " + dir.resolve("state" + n),
+                "cniSocket: " + dir.resolve("cni" + n + ".sock"),
+                "timeouts: {probeInterval: 300ms, probeTimeout: 300ms}",
+                "staticPeers:",
+                "  - {nodeName: node" + other + ", podCidr: 10.244." + other + ".0/24, underlay: 10.0.0." + other + "}",
+                ""), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static String[] segment(AgentLab lab) {
+        String a = lab.namespace("a");
+        String b = lab.namespace("b");
+        lab.ip(a, "link", "add", "ul", "type", "veth", "peer", "name", "ul", "netns", b);
+        lab.ip(a, "addr", "add", "10.0.0.1/24", "dev", "ul");
+        lab.ip(b, "addr", "add", "10.0.0.2/24", "dev", "ul");
+        lab.ip(a, "link", "set", "ul", "up");
+        lab.ip(b, "link", "set", "ul", "up");
+        return new String[] {a, b};
+    }
+
+    /** Polls {@code edgelink status --json} in {@code ns} until {@code peer} is ACTIVE on {@code path}. */
+    private static JsonNode awaitPath(AgentLab lab, String ns, String peer, String path, Path log) throws Exception {
+        long deadline = System.currentTimeMillis() + CONVERGE_MILLIS;
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            AgentLab.Result r = lab.execIn(ns, java("status", "--json"));
+            last = r.output();
+            if (r.exit() == 0) {
+                JsonNode status = JSON.readTree(r.output());
+                for (JsonNode p : status.path("peers")) {
+                    if (peer.equals(p.path("node").asText()) && path.equals(p.path("path").asText())
+                            && "ACTIVE".equals(p.path("state").asText())) {
+                        return status;
+                    }
+                }
+            }
+            Thread.sleep(300);
+        }
+        fail("no " + peer + " on " + path + " in " + ns + " within " + CONVERGE_MILLIS + " ms; last status: " + last
+                + "\nagent log:\n" + Files.readString(log));
+        return null;
+    }
+
+    @Test
+    void twoAgentsOnOneSegmentSeeEachOtherOnHostgwAndPingOverThePodNetwork() throws Exception {
+        try (AgentLab lab = AgentLab.open()) {
+            String[] ns = segment(lab);
+            Path logA = dir.resolve("a.log");
+            Path logB = dir.resolve("b.log");
+            lab.spawnIn(ns[0], java("agent", "--config", config(1).toString()), logA);
+            lab.spawnIn(ns[1], java("agent", "--config", config(2).toString()), logB);
+
+            JsonNode statusA = awaitPath(lab, ns[0], "node2", "hostgw", logA);
+            awaitPath(lab, ns[1], "node1", "hostgw", logB);
+            assertEquals("node1", statusA.at("/node/name").asText());
+            assertEquals("10.244.1.0/24", statusA.at("/node/podCidr").asText());
+            assertEquals(1450, statusA.at("/node/podMtu").asInt(), "vxlan's 50 bytes off a 1500 underlay");
+            JsonNode peer = statusA.at("/peers/0");
+            assertTrue(peer.path("why").asText().contains("shares 10.0.0.0/24"), peer.toString());
+            assertTrue(peer.path("rttMillis").asDouble() > 0, peer.toString());
+
+            AgentLab.Result ping = lab.execIn(ns[0], java("ping", "node2", "--count", "3"));
+            assertEquals(0, ping.exit(), ping.output());
+            assertTrue(ping.output().contains("PING node2 (10.244.2.0) over the pod network, path hostgw"),
+                    ping.output());
+            assertTrue(ping.output().contains("3/3 answered via hostgw"), ping.output());
+            AgentLab.Result back = lab.execIn(ns[1], java("ping", "node1", "--json"));
+            assertEquals(0, back.exit(), back.output());
+            assertEquals("hostgw", JSON.readTree(back.output()).path("path").asText());
+
+            AgentLab.Result human = lab.execIn(ns[0], java("status"));
+            assertTrue(human.output().lines().anyMatch(l -> l.matches("node2 +hostgw +ACTIVE .*")), human.output());
+            assertTrue(lab.ip(ns[0], "route", "show", "10.244.2.0/24").contains("via 10.0.0.2 dev ul proto 69"));
+        }
+    }
+
+    @Test
+    void anAgentKilledWithSigkillLeavesThePodRouteAndTheRestartAdoptsIt() throws Exception {
+        try (AgentLab lab = AgentLab.open()) {
+            String[] ns = segment(lab);
+            Path logA = dir.resolve("a.log");
+            Path configA = config(1);
+            Process a = lab.spawnIn(ns[0], java("agent", "--config", configA.toString()), logA);
+            lab.spawnIn(ns[1], java("agent", "--config", config(2).toString()), dir.resolve("b.log"));
+            JsonNode before = awaitPath(lab, ns[0], "node2", "hostgw", logA);
+            byte[] key = Files.readAllBytes(dir.resolve("state1/node.key"));
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir.resolve("state1/node.key"))));
+
+            lab.kill9(a);
+            assertTrue(lab.ip(ns[0], "route", "show", "10.244.2.0/24").contains("via 10.0.0.2"),
+                    "the pod route outlives the agent");
+            lab.spawnIn(ns[0], java("agent", "--config", configA.toString()), logA);
+            JsonNode after = awaitPath(lab, ns[0], "node2", "hostgw", logA);
+
+            assertEquals(before.at("/node/peerId").asText(), after.at("/node/peerId").asText(), "same node key");
+            assertArrayEquals(key, Files.readAllBytes(dir.resolve("state1/node.key")));
+            assertTrue(Files.readString(logA).contains("kept the pod routes a previous run left"),
+                    Files.readString(logA));
+            AgentLab.Result ping = lab.execIn(ns[0], java("ping", "node2", "--count", "1"));
+            assertEquals(0, ping.exit(), ping.output());
+        }
+    }
+}
