@@ -7,11 +7,15 @@ import dev.edgelink.agent.internal.http.OperatorServer;
 import dev.edgelink.agent.internal.metrics.AgentMetrics;
 import dev.edgelink.agent.internal.metrics.MeteredCniService;
 import dev.edgelink.agent.internal.metrics.Metrics;
+import dev.edgelink.agent.internal.peers.MembershipPeerSource;
 import dev.edgelink.agent.internal.peers.PeerSource;
 import dev.edgelink.agent.internal.peers.StaticPeerSource;
 import dev.edgelink.cni.CniServer;
 import dev.edgelink.cni.DefaultCniService;
 import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.discovery.NodeRecord;
+import dev.edgelink.discovery.TunnelCapability;
+import dev.edgelink.discovery.UnderlayAddress;
 import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.nat.Masquerade;
 import dev.edgelink.dataplane.netlink.Netlink;
@@ -84,7 +88,8 @@ public final class Agent implements AgentView, AutoCloseable {
         }
         host = startHost(key);
         closeables.add(host);
-        peers = new StaticPeerSource(config.staticPeers());
+        peers = config.staticPeers().isEmpty() ? new MembershipPeerSource(host, config, nodeRecord())
+                : new StaticPeerSource(config.staticPeers());
         closeables.add(peers);
         peers.start(dataplane::setPeers);
         peers.ready().thenRun(() -> {
@@ -98,6 +103,21 @@ public final class Agent implements AgentView, AutoCloseable {
         closeables.add(OperatorServer.start(config.statusAddress(), this));
         LOG.info("agent started (node={}, peer={}, podCidr={}, backend={}, listen={})", config.nodeName(),
                 host.peerId(), config.podCidr(), config.tunnelMode(), host.listenAddresses());
+    }
+
+    /** What this node announces: name, pod CIDR, underlay address, VTEP MAC and the paths its kernel can do. */
+    private NodeRecord nodeRecord() {
+        NodeRecord.Builder b = NodeRecord.builder(config.nodeName(), host.peerId())
+                .podCidr(config.podCidr().toString())
+                .underlayAddress(new UnderlayAddress(dataplane.local().underlayAddress(), 0,
+                        UnderlayAddress.Kind.INTERFACE));
+        dataplane.vtepMac().ifPresent(m -> b.vtepMac(dev.edgelink.discovery.MacAddress.parse(m.toString())));
+        for (TunnelBackend t : dataplane.backends()) {
+            if (t.available().ok()) {
+                b.tunnel(TunnelCapability.valueOf(t.kind().name()));
+            }
+        }
+        return b.build();
     }
 
     private Host startHost(PrivKey key) {

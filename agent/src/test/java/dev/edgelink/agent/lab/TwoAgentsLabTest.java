@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.edgelink.libp2p.crypto.Keys;
+import dev.edgelink.libp2p.peer.PeerId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two agents as separate processes ({@code ip netns exec NS java ... Main agent --config FILE}) in two namespaces on
- * one veth segment, each given the other as a static peer. Each must see the other in {@code edgelink status} on
+ * one veth segment, each bootstrapping from the other through membership. Each must see the other (with its peer
+ * id, learnt from its signed record) in {@code edgelink status} on
  * hostgw, and {@code edgelink ping} must be answered over the pod network on hostgw; after {@code kill -9} the
  * pod route stays, and the restarted agent adopts it and finds hostgw again.
  *
@@ -44,8 +47,14 @@ class TwoAgentsLabTest {
         return cmd;
     }
 
+    /**
+     * node{n}'s config: each bootstraps from the other, whose node key is made here first (as an operator would with
+     * {@code edgelink p2p id --key}) so that its peer id is known.
+     */
     private Path config(int n) throws IOException {
         int other = 3 - n;
+        PeerId otherId = PeerId.fromPublicKey(Keys.loadOrCreate(dir.resolve("state" + other + "/node.key"))
+                .publicKey());
         Path file = dir.resolve("node" + n + ".yaml");
         Files.writeString(file, String.join("\n",
                 "nodeName: node" + n,
@@ -54,9 +63,8 @@ class TwoAgentsLabTest {
                 "underlay: {interface: ul}",
                 "stateDir: " + dir.resolve("state" + n),
                 "cniSocket: " + dir.resolve("cni" + n + ".sock"),
-                "timeouts: {probeInterval: 300ms, probeTimeout: 300ms}",
-                "staticPeers:",
-                "  - {nodeName: node" + other + ", podCidr: 10.244." + other + ".0/24, underlay: 10.0.0." + other + "}",
+                "bootstrapPeers: [/ip4/10.0.0." + other + "/tcp/4001/p2p/" + otherId + "]",
+                "timeouts: {probeInterval: 300ms, probeTimeout: 300ms, gossipInterval: 500ms, recordTtl: 10s}",
                 ""), StandardCharsets.UTF_8);
         return file;
     }
@@ -112,6 +120,8 @@ class TwoAgentsLabTest {
             JsonNode peer = statusA.at("/peers/0");
             assertTrue(peer.path("why").asText().contains("shares 10.0.0.0/24"), peer.toString());
             assertTrue(peer.path("rttMillis").asDouble() > 0, peer.toString());
+            PeerId node2 = PeerId.fromPublicKey(Keys.loadOrCreate(dir.resolve("state2/node.key")).publicKey());
+            assertEquals(node2.toString(), peer.path("peerId").asText(), "learnt from node2's signed record");
 
             AgentLab.Result ping = lab.execIn(ns[0], java("ping", "node2", "--count", "3"));
             assertEquals(0, ping.exit(), ping.output());

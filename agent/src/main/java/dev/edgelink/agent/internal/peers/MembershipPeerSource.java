@@ -1,0 +1,196 @@
+package dev.edgelink.agent.internal.peers;
+
+import dev.edgelink.agent.config.AgentConfig;
+import dev.edgelink.dataplane.backend.PathKind;
+import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.dataplane.backend.StaticPeer;
+import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.discovery.DepartureReason;
+import dev.edgelink.discovery.MembershipConfig;
+import dev.edgelink.discovery.MembershipListener;
+import dev.edgelink.discovery.MembershipService;
+import dev.edgelink.discovery.MembershipStore;
+import dev.edgelink.discovery.NodeRecord;
+import dev.edgelink.discovery.SignedRecord;
+import dev.edgelink.discovery.TunnelCapability;
+import dev.edgelink.discovery.UnderlayAddress;
+import dev.edgelink.libp2p.host.Host;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Peers from the membership view: this node's signed record is published on {@code /edgelink/members/1.0.0}, the
+ * bootstrap peers are dialed, and every live member's record becomes a {@link PeerView}. A member that leaves or
+ * whose record expires drops out of the peer set, and the data plane removes its kernel objects.
+ *
+ * <p>Ready when another member has joined, or after a grace period ({@link #readyGrace}) in which none did (a first
+ * node, or every other node down): only then does the agent reconcile, so a restart does not tear down routes of
+ * peers it has not relearnt yet.
+ */
+public final class MembershipPeerSource implements PeerSource {
+    private static final Logger LOG = LoggerFactory.getLogger(MembershipPeerSource.class);
+    private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
+
+    private final Host host;
+    private final AgentConfig config;
+    private final NodeRecord template;
+    private final MembershipStore store = MembershipStore.inMemory();
+    private final ScheduledExecutorService scheduler;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private MembershipService service;
+
+    /** @param template this node's record (name, pod CIDR, underlay, VTEP MAC, tunnels) */
+    public MembershipPeerSource(Host host, AgentConfig config, NodeRecord template) {
+        this.host = host;
+        this.config = config;
+        this.template = template;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "edgelink-membership");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** How long to wait for a first member before reconciling anyway: 3 gossip intervals, at least 2 s. */
+    Duration readyGrace() {
+        Duration three = config.timeouts().gossipInterval().multipliedBy(3);
+        return three.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : three;
+    }
+
+    @Override
+    public void start(Consumer<List<PeerView>> onChange) {
+        if (!config.mdnsInterfaces().isEmpty()) {
+            LOG.warn("mdnsInterfaces {} ignored: mDNS discovery is not available yet; use bootstrapPeers",
+                    config.mdnsInterfaces());
+        }
+        store.addListener(new MembershipListener() {
+            @Override
+            public void joined(SignedRecord record) {
+                if (!record.peerId().equals(host.peerId())) {
+                    LOG.info("member joined (node={}, peer={})", record.nodeName(), record.peerId());
+                    // Peers first, then ready: the first reconcile must already know (and adopt) this member.
+                    scheduler.execute(() -> {
+                        onChange.accept(peers());
+                        ready.complete(null);
+                    });
+                }
+            }
+
+            @Override
+            public void updated(SignedRecord previous, SignedRecord current) {
+                if (!current.peerId().equals(host.peerId())) {
+                    scheduler.execute(() -> onChange.accept(peers()));
+                }
+            }
+
+            @Override
+            public void left(SignedRecord last, DepartureReason reason) {
+                if (!last.peerId().equals(host.peerId())) {
+                    LOG.info("member left: {} (node={}, peer={})", reason, last.nodeName(), last.peerId());
+                    scheduler.execute(() -> onChange.accept(peers()));
+                }
+            }
+        });
+        MembershipConfig members = MembershipConfig.builder().gossipInterval(config.timeouts().gossipInterval())
+                .recordTtl(config.timeouts().recordTtl()).bootstrapPeers(config.bootstrapPeers()).build();
+        service = new MembershipService(host, store, members, scheduler, InstantSource.system(), new SecureRandom());
+        service.start(template);
+        scheduler.schedule(() -> {
+            if (ready.complete(null)) {
+                LOG.info("no other member within {} ms; reconciling with what is known (node={})",
+                        readyGrace().toMillis(), config.nodeName());
+            }
+        }, readyGrace().toMillis(), TimeUnit.MILLISECONDS);
+        onChange.accept(peers());
+    }
+
+    /** Every live member but this node, as the data plane sees peers; unusable records are skipped with a log. */
+    List<PeerView> peers() {
+        List<PeerView> out = new ArrayList<>();
+        for (SignedRecord m : store.members()) {
+            if (m.peerId().equals(host.peerId())) {
+                continue;
+            }
+            toPeerView(m.record()).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** A record as a {@link PeerView}: IPv4 pod CIDRs, interface addresses before observed ones. */
+    static Optional<PeerView> toPeerView(NodeRecord r) {
+        List<IpPrefix> cidrs = new ArrayList<>();
+        r.podCidrs().stream().filter(dev.edgelink.discovery.IpPrefix::isIpv4)
+                .forEach(c -> cidrs.add(IpPrefix.parse(c.toString())));
+        List<InetAddress> underlay = new ArrayList<>();
+        for (UnderlayAddress.Kind kind : UnderlayAddress.Kind.values()) {
+            r.underlayAddresses().stream().filter(a -> a.kind() == kind && a.ip() instanceof Inet4Address)
+                    .forEach(a -> underlay.add(a.ip()));
+        }
+        if (cidrs.isEmpty() || underlay.isEmpty()) {
+            LOG.warn("member has no IPv4 pod CIDR or underlay address; no route to it (node={}, peer={})",
+                    r.nodeName(), r.peerId());
+            return Optional.empty();
+        }
+        Set<PathKind> paths = EnumSet.noneOf(PathKind.class);
+        for (TunnelCapability t : r.tunnels()) {
+            switch (t) {
+                case HOSTGW -> paths.add(PathKind.HOSTGW);
+                case IPIP -> paths.add(PathKind.IPIP);
+                case VXLAN -> paths.add(PathKind.VXLAN);
+                case USERSPACE -> {
+                    paths.add(PathKind.DIRECT);
+                    paths.add(PathKind.RELAYED);
+                }
+                default -> { }
+            }
+        }
+        Optional<MacAddress> mac = r.vtepMac().map(m -> MacAddress.parse(m.toString()));
+        return Optional.of(new StaticPeer(r.nodeName(), cidrs, underlay, Optional.empty(), mac,
+                cidrs.get(0).address(), paths));
+    }
+
+    @Override
+    public CompletableFuture<Void> ready() {
+        return ready;
+    }
+
+    @Override
+    public Optional<String> peerId(String nodeName) {
+        return store.memberByName(nodeName).map(m -> m.peerId().toString());
+    }
+
+    @Override
+    public int members() {
+        return store.members().size();
+    }
+
+    /** Announces the leave (waiting at most 3 s for it to reach the connected peers), then stops. */
+    @Override
+    public void close() {
+        if (service != null) {
+            try {
+                service.leave().get(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.warn("leave not confirmed by every peer: {} (node={})", e.toString(), config.nodeName());
+            }
+            service.close();
+        }
+        scheduler.shutdownNow();
+    }
+}
