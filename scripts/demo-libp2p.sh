@@ -3,7 +3,7 @@
 # Builds the jars, starts one edgelink node and one js-libp2p node, and has each
 # dial the other: handshake (noise + yamux), identify, ping, and a byte-exact echo.
 # Every process it starts is stopped by PID on exit, also on failure or Ctrl-C.
-# Usage: bash scripts/demo.sh [--json]
+# Usage: bash scripts/demo-libp2p.sh [--json]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JSON=0
