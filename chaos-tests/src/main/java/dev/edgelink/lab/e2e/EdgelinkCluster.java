@@ -61,6 +61,7 @@ public final class EdgelinkCluster implements AutoCloseable {
         private final Path config;
         private final Path socket;
         private LabProcess agent;
+        private List<String> jvmOptions = List.of();
         private int starts;
         private String peerId;
 
@@ -111,6 +112,11 @@ public final class EdgelinkCluster implements AutoCloseable {
 
         public String peerId() {
             return peerId;
+        }
+
+        /** JVM options for this member's agent from its next start on (e.g. heap limits). */
+        public void jvmOptions(List<String> options) {
+            this.jvmOptions = List.copyOf(options);
         }
     }
 
@@ -276,8 +282,12 @@ public final class EdgelinkCluster implements AutoCloseable {
 
     /** {@code java -cp ... dev.edgelink.agent.cli.Main ARGS}, with the agent's logging. */
     public List<String> agentCommand(Member m, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + ("agent".equals(args[0]) ? "info" : "warn"),
+        boolean agent = "agent".equals(args[0]);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        if (agent) {
+            cmd.addAll(m.jvmOptions);
+        }
+        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + (agent ? "info" : "warn"),
                 "-Dorg.slf4j.simpleLogger.logFile=System.err", "-cp", classpath, "dev.edgelink.agent.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
