@@ -44,6 +44,7 @@ import org.junit.jupiter.api.Timeout;
 class DirectClusterE2eTest {
     private static final Duration CONVERGE = Duration.ofSeconds(60);
 
+    private Lab lab;
     private EdgelinkCluster cluster;
     private Topologies.Direct t;
     private final List<Pod> pods = new ArrayList<>();
@@ -53,7 +54,7 @@ class DirectClusterE2eTest {
 
     @BeforeAll
     void startCluster() {
-        Lab lab = Lab.open();
+        lab = Lab.open();
         long t0 = System.nanoTime();
         try {
             t = Topologies.direct(lab);
@@ -97,6 +98,8 @@ class DirectClusterE2eTest {
     void tearDown() {
         if (cluster != null) {
             cluster.close();
+        } else if (lab != null) {
+            lab.close();
         }
     }
 
