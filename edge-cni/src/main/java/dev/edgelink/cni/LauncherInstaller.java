@@ -51,10 +51,21 @@ public final class LauncherInstaller {
 
     /** Installs {@code binDir/edgelink} running {@code java} with {@code classpath}; returns its path. */
     public static Path install(Path binDir, Path java, List<Path> classpath) throws IOException {
+        return install(binDir, PLUGIN_NAME, java, classpath);
+    }
+
+    /**
+     * Installs {@code binDir/fileName}, which must be {@code edgelink} or {@code edgelink-SUFFIX} (the conflist's
+     * {@code "type"} is then that name); returns its path.
+     */
+    public static Path install(Path binDir, String fileName, Path java, List<Path> classpath) throws IOException {
+        if (!PluginConfig.isOurType(fileName) || !fileName.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("the launcher's name must be edgelink or edgelink-SUFFIX: " + fileName);
+        }
         String script = render(template(), java, classpath);
         Files.createDirectories(binDir);
-        Path target = binDir.resolve(PLUGIN_NAME);
-        Path tmp = Files.createTempFile(binDir, "." + PLUGIN_NAME, ".tmp");
+        Path target = binDir.resolve(fileName);
+        Path tmp = Files.createTempFile(binDir, "." + fileName, ".tmp");
         try {
             Files.writeString(tmp, script, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));

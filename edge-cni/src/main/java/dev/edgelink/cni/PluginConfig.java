@@ -50,6 +50,14 @@ public record PluginConfig(String cniVersion, List<String> cniVersions, String n
         validAttachments = validAttachments == null ? null : List.copyOf(validAttachments);
     }
 
+    /**
+     * Whether {@code type} names this plugin: {@code edgelink}, or {@code edgelink-SUFFIX} for a launcher installed
+     * under another file name (side by side with another install, e.g. one per lab run).
+     */
+    public static boolean isOurType(String type) {
+        return TYPE.equals(type) || type.startsWith(TYPE + "-") && type.length() > TYPE.length() + 1;
+    }
+
     /** A minimal configuration (tests, and the agent's own probes). */
     public static PluginConfig of(String cniVersion, String name) {
         return new PluginConfig(cniVersion, List.of(), name, TYPE, DEFAULT_AGENT_SOCKET, 0, null, null, null, null,

@@ -104,6 +104,13 @@ class CniCodecTest {
         assertEquals(List.of(), legacy.validAttachments());
     }
 
+    @Test
+    void aLauncherInstalledUnderASuffixedNameIsOurType() {
+        PluginConfig c = CniCodec.decodeConfig(Vectors.parse(
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"edgelink-lab1\"}"));
+        assertEquals("edgelink-lab1", c.type());
+    }
+
     static Stream<Arguments> badConfigs() {
         return Vectors.text("bad-configs.txt").lines().filter(l -> !l.isBlank()).map(l -> {
             String[] parts = l.split("\t", 3);

@@ -76,6 +76,8 @@ public final class Reconciler {
         ensureDevices();
         KernelObjects want = wanted(plans);
         Snapshot have = Snapshot.read(netlink, ownedLinks());
+        // The CNI plugin's routes to this node's pods carry our protocol number too: they are the CNI's, not ours.
+        have.routes.removeIf(r -> within(r.destination(), local.podCidr()));
         int[] added = {0};
         int[] repaired = {0};
         for (FdbEntry e : want.fdb()) {
@@ -156,6 +158,22 @@ public final class Reconciler {
             }
         }
         return removed;
+    }
+
+    /** Whether {@code p} lies inside {@code cidr} (same family, at least as long, same leading bits). */
+    static boolean within(IpPrefix p, IpPrefix cidr) {
+        byte[] a = p.address().getAddress();
+        byte[] c = cidr.address().getAddress();
+        if (a.length != c.length || p.length() < cidr.length()) {
+            return false;
+        }
+        for (int bit = 0; bit < cidr.length(); bit++) {
+            int mask = 0x80 >>> (bit % 8);
+            if ((a[bit / 8] & mask) != (c[bit / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Deletes; an object that vanished meanwhile counts as removed by someone else (0). */

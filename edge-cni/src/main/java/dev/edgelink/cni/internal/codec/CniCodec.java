@@ -71,8 +71,9 @@ public final class CniCodec {
                     + "'.' or '-', got \"" + name + "\"");
         }
         String type = Fields.string(root, "", "type", true);
-        if (!PluginConfig.TYPE.equals(type)) {
-            throw CniException.badConfig("type", "is \"" + type + "\", expected \"" + PluginConfig.TYPE + "\"");
+        if (!PluginConfig.isOurType(type)) {
+            throw CniException.badConfig("type", "is \"" + type + "\", expected \"" + PluginConfig.TYPE
+                    + "\" (or \"" + PluginConfig.TYPE + "-SUFFIX\" for a launcher installed under that name)");
         }
         refuseForeignSections(root);
         Integer mtu = Fields.integer(root, "", "mtu", PluginConfig.MIN_MTU, PluginConfig.MAX_MTU);

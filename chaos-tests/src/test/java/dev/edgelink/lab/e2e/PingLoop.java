@@ -1,0 +1,56 @@
+package dev.edgelink.lab.e2e;
+
+import dev.edgelink.lab.Lab;
+import dev.edgelink.lab.LabProcess;
+import dev.edgelink.lab.Pod;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code ping -i INTERVAL} from inside a pod, running while something else happens; counts what got lost. */
+final class PingLoop {
+    private static final Pattern SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) (packets )?received");
+    private final LabProcess process;
+
+    private PingLoop(LabProcess process) {
+        this.process = process;
+    }
+
+    /**
+     * Starts {@code ping -c count -i interval ip} in {@code pod}'s network namespace (iputils' ping entered with
+     * nsenter, a recorded lab process: podman exec must not run under ip netns exec).
+     */
+    static PingLoop start(Lab lab, Pod pod, String ip, double interval, int count) {
+        List<String> argv = List.of("nsenter", "--net=" + pod.netnsPath(), "ping", "-n", "-c",
+                Integer.toString(count), "-i", Double.toString(interval), "-W", "1", ip);
+        return new PingLoop(lab.spawn(pod.node().netns(), "pingloop-" + pod.node().name(),
+                argv.toArray(String[]::new)));
+    }
+
+    /** Echo replies seen so far. */
+    long sent() {
+        return process.stdout().lines().filter(l -> l.contains("icmp_seq=")).count();
+    }
+
+    /** Waits for the loop's end and returns its counts. */
+    Result finish() {
+        process.awaitExit(Duration.ofSeconds(60));
+        Matcher m = SUMMARY.matcher(process.stdout());
+        if (!m.find()) {
+            throw new AssertionError("no ping summary: " + process.stdout() + process.stderr());
+        }
+        return new Result(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    }
+
+    record Result(int transmitted, int received) {
+        int lost() {
+            return transmitted - received;
+        }
+
+        @Override
+        public String toString() {
+            return transmitted + " sent, " + received + " answered, " + lost() + " lost";
+        }
+    }
+}
