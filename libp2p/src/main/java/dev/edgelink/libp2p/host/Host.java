@@ -167,16 +167,23 @@ public final class Host implements AutoCloseable {
 
     /** Called by the upgrade once the muxer runs. Decides between duplicate connections. */
     Connection established(Connection fresh) {
+        Connection[] displaced = new Connection[1];
         Connection kept = connections.compute(fresh.remotePeer(), (peer, old) -> {
             if (old == null || !old.isOpen()) {
                 return fresh;
             }
-            return preferred(old, fresh);
+            Connection winner = preferred(old, fresh);
+            displaced[0] = winner == old ? fresh : old;
+            return winner;
         });
-        if (kept != fresh) {
+        // Closed outside compute(): a close that completes at once runs the close listener below, which removes
+        // from the same map entry, and a map must not be updated from inside its own compute().
+        if (displaced[0] != null) {
             LOG.debug("duplicate connection closed peer={} kept={} closed={}", fresh.remotePeer(),
-                    kept.remoteAddress(), fresh.remoteAddress());
-            fresh.close();
+                    kept.remoteAddress(), displaced[0].remoteAddress());
+            displaced[0].close();
+        }
+        if (kept != fresh) {
             return kept;
         }
         for (HostListener l : listeners) {
@@ -199,12 +206,7 @@ public final class Host implements AutoCloseable {
         if (cmp == 0) {
             return a.openedNanos() <= b.openedNanos() ? a : b;
         }
-        Connection winner = cmp < 0 ? a : b;
-        Connection loser = winner == a ? b : a;
-        if (loser == a) {
-            a.close();
-        }
-        return winner;
+        return cmp < 0 ? a : b;
     }
 
     /** An inbound stream arrived on {@code connection}: negotiate its protocol, then hand it to the handler. */
