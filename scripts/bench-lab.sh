@@ -17,6 +17,9 @@ if [ "${1:-}" != "--no-setup" ]; then
 fi
 (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
 
-exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+# The agents run with the JVM options bin/edgelink ships (bin/agent.jvm-options, read through edgelink.root) and,
+# as bin/edgelink sets for the agent, two glibc malloc arenas (inherited by the processes the bench starts).
+export MALLOC_ARENA_MAX=2
+exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dedgelink.root="$ROOT" \
   -cp "$ROOT/chaos-tests/target/edgelink-chaos-tests.jar:$ROOT/chaos-tests/target/lib/*" \
   dev.edgelink.lab.e2e.Bench "$ROOT/docs/benchmarks.md"

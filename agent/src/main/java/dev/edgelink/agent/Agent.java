@@ -49,6 +49,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AgentView, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /**
+     * Netty event loops of the agent's libp2p host. The agent carries control traffic only (membership, identify,
+     * ping), so one loop is enough, and each loop costs a thread and a pooled-buffer thread cache.
+     */
+    static final int EVENT_LOOP_THREADS = 1;
     /** How long a stop waits for the leave announcement to reach peers. */
     static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
 
@@ -121,7 +126,7 @@ public final class Agent implements AgentView, AutoCloseable {
     }
 
     private Host startHost(PrivKey key) {
-        HostConfig.Builder b = HostConfig.builder(key).listen(config.listen());
+        HostConfig.Builder b = HostConfig.builder(key).listen(config.listen()).eventLoopThreads(EVENT_LOOP_THREADS);
         config.pskFile().ifPresent(f -> b.swarmKey(SwarmKey.fromFile(f)));
         Host h = Host.start(b.build());
         new IdentifyService(h);
