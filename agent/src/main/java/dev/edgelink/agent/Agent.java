@@ -137,9 +137,8 @@ public final class Agent implements AgentView, AutoCloseable {
     private void startCni() {
         Netlink cniNetlink = Netlink.open();
         closeables.add(cniNetlink);
-        int mtu = dataplane.podMtu();
-        DefaultCniService cni = DefaultCniService.inProcessNamespace(config.podCidr(), () -> mtu, config.ipamDir(),
-                cniNetlink);
+        DefaultCniService cni = DefaultCniService.inProcessNamespace(config.podCidr(), dataplane::podMtu,
+                config.ipamDir(), cniNetlink);
         closeables.add(cni);
         try {
             CniServer server = new CniServer(new MeteredCniService(cni, metrics, System::nanoTime, config.nodeName()),

@@ -66,7 +66,11 @@ public final class NodeDataplane implements AutoCloseable {
     private final Netlink netlink;
     private final LocalNode local;
     private final List<TunnelBackend> backends;
-    private final int podMtu;
+    private final MtuCalculator mtus;
+    private final List<PathKind> usable;
+    private volatile int underlayMtu;
+    private volatile int podMtu;
+    private int refusedUnderlayMtu = -1;
     private final UdpEchoResponder responder;
     private final UdpPathProber prober;
     private final DataplaneLoop loop;
@@ -81,6 +85,9 @@ public final class NodeDataplane implements AutoCloseable {
         this.netlink = b.netlink;
         this.local = b.local;
         this.backends = b.backends;
+        this.mtus = MtuCalculator.forBackends(b.backends, 0);
+        this.usable = b.usable;
+        this.underlayMtu = b.underlayMtu;
         this.podMtu = b.podMtu;
         this.responder = b.responder;
         this.prober = b.prober;
@@ -103,6 +110,8 @@ public final class NodeDataplane implements AutoCloseable {
         Netlink netlink;
         LocalNode local;
         List<TunnelBackend> backends;
+        List<PathKind> usable;
+        int underlayMtu;
         int podMtu;
         UdpEchoResponder responder;
         UdpPathProber prober;
@@ -125,6 +134,8 @@ public final class NodeDataplane implements AutoCloseable {
                     (Inet4Address) config.podCidr().address(), Optional.of(vtepMac));
             b.backends = backends(config, b.netlink);
             List<PathKind> usable = usable(config, b.backends);
+            b.usable = usable;
+            b.underlayMtu = underlay.link().mtu();
             new Reconciler(b.netlink, b.local, b.backends).ensureDevices();
             if (!usable.contains(PathKind.VXLAN) && !usable.contains(PathKind.IPIP)) {
                 ensureAddressDevice(b.netlink, b.local);
@@ -209,6 +220,7 @@ public final class NodeDataplane implements AutoCloseable {
 
     private void round() {
         try {
+            followUnderlayMtu();
             loop.runOnce();
         } catch (RuntimeException e) {
             LOG.warn("data plane round failed, retrying next period: {} (node={})", e.toString(), local.nodeName());
@@ -222,6 +234,60 @@ public final class NodeDataplane implements AutoCloseable {
                 lastPaths.put(s.peer(), s.path());
             }
             lastPaths.keySet().retainAll(peers.keySet());
+        }
+    }
+
+    /**
+     * Re-reads the underlay device's MTU (once per round). When it changed, the pod MTU handed to new pods follows
+     * (pods made before keep theirs: their veths are not touched) and one line is logged; a value that would leave
+     * a pod MTU below {@link MtuCalculator#MIN_POD_MTU} is refused with one warning and the old values stay. Then
+     * every tunnel device is set to the underlay MTU minus its own overhead when it differs (also after a change by
+     * hand, which is put back with a warning).
+     */
+    void followUnderlayMtu() {
+        Optional<Link> underlay = netlink.findLink(local.underlayDevice());
+        if (underlay.isEmpty()) {
+            return;
+        }
+        int now = underlay.get().mtu();
+        boolean changed = now != underlayMtu;
+        if (changed) {
+            int pod;
+            try {
+                pod = mtus.podMtu(now, usable);
+            } catch (IllegalArgumentException e) {
+                if (now != refusedUnderlayMtu) {
+                    LOG.warn("underlay mtu changed to {}, refused: {}; keeping pod mtu {} (node={})", now,
+                            e.getMessage(), podMtu, local.nodeName());
+                    refusedUnderlayMtu = now;
+                }
+                return;
+            }
+            LOG.info("underlay mtu changed from {} to {}: pod mtu {} for new pods, tunnel devices follow (node={})",
+                    underlayMtu, now, pod, local.nodeName());
+            underlayMtu = now;
+            podMtu = pod;
+            refusedUnderlayMtu = -1;
+        }
+        setTunnelMtus(!changed);
+    }
+
+    private void setTunnelMtus(boolean warn) {
+        Map<Integer, Link> links = new HashMap<>();
+        netlink.links().forEach(l -> links.put(l.index(), l));
+        for (TunnelBackend b : backends) {
+            int want = underlayMtu - b.overheadBytes();
+            for (int index : b.ownedLinks()) {
+                Link l = links.get(index);
+                if (l == null || l.mtu() == want) {
+                    continue;
+                }
+                if (warn) {
+                    LOG.warn("tunnel device {} had mtu {}, set back to {} (node={}, backend={})", l.name(), l.mtu(),
+                            want, local.nodeName(), b.kind());
+                }
+                netlink.setMtu(index, want);
+            }
         }
     }
 
@@ -266,6 +332,7 @@ public final class NodeDataplane implements AutoCloseable {
         return local;
     }
 
+    /** The MTU for pods made now: follows the underlay's MTU (see {@link #followUnderlayMtu}). */
     public int podMtu() {
         return podMtu;
     }
