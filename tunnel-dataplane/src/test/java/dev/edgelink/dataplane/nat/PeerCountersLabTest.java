@@ -1,0 +1,109 @@
+package dev.edgelink.dataplane.nat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgelink.dataplane.lab.Lab;
+import dev.edgelink.dataplane.netlink.IpPrefix;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Per-peer counters in a namespace lab built with iproute2: node {@code n} routes between two "peer pod"
+ * namespaces, {@code p2} (10.244.2.5, peer node2's pod CIDR 10.244.2.0/24) and {@code p3} (10.244.3.5, node3).
+ * Pings through {@code n} (forward hook) and from {@code n} itself (output and input hooks) must land in the right
+ * peer's counters, by exact packet and byte counts.
+ */
+@Tag("lab")
+class PeerCountersLabTest {
+    /** {@code ping -s 100}: 100 bytes of payload + 8 ICMP + 20 IP. */
+    private static final int PACKET_BYTES = 128;
+
+    private static Map<String, List<IpPrefix>> peers(String... names) {
+        Map<String, List<IpPrefix>> out = new LinkedHashMap<>();
+        for (String n : names) {
+            out.put(n, List.of(IpPrefix.parse("10.244." + n.charAt(n.length() - 1) + ".0/24")));
+        }
+        return out;
+    }
+
+    private static String[] build(Lab lab) {
+        String n = lab.namespace("n");
+        String p2 = lab.namespace("p2");
+        String p3 = lab.namespace("p3");
+        int i = 2;
+        for (String p : List.of(p2, p3)) {
+            lab.ip(n, "link", "add", "v" + i, "type", "veth", "peer", "name", "eth0", "netns", p);
+            lab.ip(n, "addr", "add", "10.244." + i + ".1/24", "dev", "v" + i);
+            lab.ip(n, "link", "set", "v" + i, "up");
+            lab.ip(p, "addr", "add", "10.244." + i + ".5/24", "dev", "eth0");
+            lab.ip(p, "link", "set", "eth0", "up");
+            lab.ip(p, "route", "add", "default", "via", "10.244." + i + ".1");
+            i++;
+        }
+        assertEquals(0, lab.execIn(n, "sysctl", "-qw", "net.ipv4.ip_forward=1"));
+        return new String[] {n, p2, p3};
+    }
+
+    private static void ping(Lab lab, String from, String to) {
+        assertEquals(0, lab.execIn(from, "ping", "-c", "3", "-i", "0.2", "-s", "100", "-W", "2", to));
+    }
+
+    private static void assertCounts(PeerCounters c, String peer, long tx, long rx) {
+        PeerCounters.Traffic t = PeerCounters.traffic(c.read(), java.util.Set.of(peer)).get(peer);
+        assertEquals(new PeerCounters.Traffic(tx * PACKET_BYTES, tx, rx * PACKET_BYTES, rx), t, peer);
+    }
+
+    @Test
+    void trafficLandsInTheRightPeersCountersOnEveryHook() {
+        try (Lab lab = Lab.open()) {
+            String[] ns = build(lab);
+            PeerCounters c = new PeerCounters(List.of("ip", "netns", "exec", ns[0], "nft"));
+            c.ensure(peers("node2", "node3"));
+
+            ping(lab, ns[1], "10.244.3.5");
+            assertCounts(c, "node2", 3, 3);
+            assertCounts(c, "node3", 3, 3);
+            ping(lab, ns[0], "10.244.2.5");
+            assertCounts(c, "node2", 6, 6);
+            assertCounts(c, "node3", 3, 3);
+            assertTrue(PeerCounters.matches(c.read(), peers("node2", "node3")));
+        }
+    }
+
+    @Test
+    void reconcileDropsDepartedPeersKeepsCountsAndRestoresAHandDeletedCounter() {
+        try (Lab lab = Lab.open()) {
+            String[] ns = build(lab);
+            lab.execIn(ns[0], "nft", "add table ip foreign; add counter ip foreign keep");
+            PeerCounters c = new PeerCounters(List.of("ip", "netns", "exec", ns[0], "nft"));
+            c.ensure(peers("node2", "node3"));
+            ping(lab, ns[1], "10.244.3.5");
+
+            c.ensure(peers("node2"));
+            assertEquals(java.util.Set.of(PeerCounters.counterName("tx", "node2"),
+                    PeerCounters.counterName("rx", "node2")), c.read().counters().keySet());
+            assertCounts(c, "node2", 3, 3);
+            assertTrue(lab.ip(ns[0], "link").contains("v2"));
+            assertEquals(0, lab.execIn(ns[0], "nft", "list", "counter", "ip", "foreign", "keep"),
+                    "a foreign table is left alone");
+
+            String tx = PeerCounters.counterName("tx", "node2");
+            assertEquals(0, lab.execIn(ns[0], "nft", "flush map ip " + PeerCounters.TABLE + " tx; delete counter ip "
+                    + PeerCounters.TABLE + " " + tx));
+            assertFalse(PeerCounters.matches(c.read(), peers("node2")));
+            c.ensure(peers("node2"));
+            assertTrue(PeerCounters.matches(c.read(), peers("node2")));
+            ping(lab, ns[0], "10.244.2.5");
+            assertCounts(c, "node2", 3, 6);
+
+            c.remove();
+            assertEquals(0, c.read().counters().size());
+            assertEquals(0, lab.execIn(ns[0], "nft", "list", "counter", "ip", "foreign", "keep"));
+        }
+    }
+}
