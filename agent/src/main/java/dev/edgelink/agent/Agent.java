@@ -18,6 +18,7 @@ import dev.edgelink.discovery.TunnelCapability;
 import dev.edgelink.discovery.UnderlayAddress;
 import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.nat.Masquerade;
+import dev.edgelink.dataplane.nat.PeerCounters;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.path.PathStatus;
 import dev.edgelink.libp2p.crypto.PrivKey;
@@ -32,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -103,7 +105,7 @@ public final class Agent implements AgentView, AutoCloseable {
             dataplane.startLoop();
         });
         startCni();
-        metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath,
+        metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath, dataplane::bytesByPeer,
                 () -> List.of(new Metrics.Sample(List.of(), peers.members())));
         closeables.add(OperatorServer.start(config.statusAddress(), this));
         LOG.info("agent started (node={}, peer={}, podCidr={}, backend={}, listen={})", config.nodeName(),
@@ -164,7 +166,9 @@ public final class Agent implements AgentView, AutoCloseable {
         long nowNanos = dataplane.nanoTime();
         Instant now = Instant.now();
         List<AgentStatus.Peer> out = new ArrayList<>();
+        Map<String, PeerCounters.Traffic> traffic = dataplane.peerTraffic();
         for (PathStatus s : dataplane.statuses()) {
+            PeerCounters.Traffic t = traffic.get(s.peer());
             PeerView v = dataplane.peers().get(s.peer());
             List<String> cidrs = new ArrayList<>();
             List<String> underlay = new ArrayList<>();
@@ -175,7 +179,8 @@ public final class Agent implements AgentView, AutoCloseable {
             out.add(new AgentStatus.Peer(s.peer(), peers.peerId(s.peer()).orElse(null), cidrs, underlay,
                     s.state().name(), s.path() == null ? null : s.path().toString(),
                     s.trial() == null ? null : s.trial().toString(), s.reason(),
-                    s.rttNanos() < 0 ? -1 : s.rttNanos() / 1e6, -1, -1,
+                    s.rttNanos() < 0 ? -1 : s.rttNanos() / 1e6, t == null ? -1 : t.txBytes(),
+                    t == null ? -1 : t.rxBytes(),
                     now.minusNanos(Math.max(0, nowNanos - s.lastChangeNanos()))));
         }
         return new AgentStatus(node, out);

@@ -103,6 +103,28 @@ class TwoAgentsLabTest {
         return null;
     }
 
+    /** Polls {@code edgelink status --json} in {@code ns} until {@code peer} shows bytes both ways; returns it. */
+    private static JsonNode awaitCounted(AgentLab lab, String ns, String peer, Path log) throws Exception {
+        long deadline = System.currentTimeMillis() + CONVERGE_MILLIS;
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            AgentLab.Result r = lab.execIn(ns, java("status", "--json"));
+            last = r.output();
+            if (r.exit() == 0) {
+                for (JsonNode p : JSON.readTree(r.output()).path("peers")) {
+                    if (peer.equals(p.path("node").asText()) && p.path("txBytes").asLong() > 0
+                            && p.path("rxBytes").asLong() > 0) {
+                        return p;
+                    }
+                }
+            }
+            Thread.sleep(300);
+        }
+        fail("no bytes counted for " + peer + " in " + ns + "; last status: " + last + "\nagent log:\n"
+                + Files.readString(log));
+        return null;
+    }
+
     @Test
     void twoAgentsOnOneSegmentSeeEachOtherOnHostgwAndPingOverThePodNetwork() throws Exception {
         try (AgentLab lab = AgentLab.open()) {
@@ -132,8 +154,13 @@ class TwoAgentsLabTest {
             assertEquals(0, back.exit(), back.output());
             assertEquals("hostgw", JSON.readTree(back.output()).path("path").asText());
 
+            JsonNode counted = awaitCounted(lab, ns[0], "node2", logA);
+            assertTrue(counted.path("txBytes").asLong() >= 3 * 28 && counted.path("rxBytes").asLong() >= 3 * 28,
+                    "the three pings and their answers, on hostgw: " + counted);
             AgentLab.Result human = lab.execIn(ns[0], java("status"));
             assertTrue(human.output().lines().anyMatch(l -> l.matches("node2 +hostgw +ACTIVE .*")), human.output());
+            assertTrue(lab.execIn(ns[0], List.of("nft", "list", "table", "ip", "edgelink_peers")).output()
+                    .contains("10.244.2.0/24"), "node2's pod CIDR in the counter maps");
             assertTrue(lab.ip(ns[0], "route", "show", "10.244.2.0/24").contains("via 10.0.0.2 dev ul proto 69"));
         }
     }

@@ -14,6 +14,9 @@ import dev.edgelink.dataplane.backend.hostgw.HostGwBackend;
 import dev.edgelink.dataplane.backend.ipip.IpipBackend;
 import dev.edgelink.dataplane.backend.vxlan.VxlanBackend;
 import dev.edgelink.dataplane.mtu.MtuCalculator;
+import dev.edgelink.dataplane.nat.NftException;
+import dev.edgelink.dataplane.nat.PeerCounters;
+import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.LinkAddress;
 import dev.edgelink.dataplane.netlink.LinkSpec;
@@ -40,6 +43,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +83,10 @@ public final class NodeDataplane implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Map<String, PathKind> lastPaths = new HashMap<>();
     private volatile Map<String, PeerView> peers = Map.of();
+    private final PeerCounters counters = new PeerCounters(List.of("nft"));
+    private volatile PeerCounters.Snapshot counted = new PeerCounters.Snapshot(Map.of(), 0, 0);
+    private Map<String, List<IpPrefix>> countedPeers;
+    private String countersError;
 
     private NodeDataplane(Builder b) {
         this.config = b.config;
@@ -225,6 +233,7 @@ public final class NodeDataplane implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("data plane round failed, retrying next period: {} (node={})", e.toString(), local.nodeName());
         }
+        syncCounters();
         synchronized (lastPaths) {
             for (PathStatus s : loop.selector().statuses()) {
                 PathKind before = lastPaths.get(s.peer());
@@ -289,6 +298,41 @@ public final class NodeDataplane implements AutoCloseable {
                 netlink.setMtu(index, want);
             }
         }
+    }
+
+    /**
+     * Reads the per-peer counters (once per round, kept for status and metrics) and, when our table does not count
+     * exactly the current peers (peers came or went, or someone changed the table by hand), applies it again in one
+     * transaction. A failure (no nft, no nf_tables) is logged once and retried every round.
+     */
+    void syncCounters() {
+        Map<String, List<IpPrefix>> want = new TreeMap<>();
+        peers.forEach((name, v) -> want.put(name, v.podCidrs().stream()
+                .filter(c -> c.address() instanceof Inet4Address).toList()));
+        try {
+            PeerCounters.Snapshot have = counters.read();
+            if (!PeerCounters.matches(have, want)) {
+                if (want.equals(countedPeers)) {
+                    LOG.warn("per-peer counters in table ip {} were changed outside the agent, restored (node={})",
+                            PeerCounters.TABLE, local.nodeName());
+                }
+                counters.ensure(want);
+                have = counters.read();
+            }
+            counted = have;
+            countedPeers = want;
+            countersError = null;
+        } catch (NftException e) {
+            if (!e.getMessage().equals(countersError)) {
+                LOG.warn("cannot count bytes per peer: {} (node={})", e.getMessage(), local.nodeName());
+                countersError = e.getMessage();
+            }
+        }
+    }
+
+    /** Bytes and packets per peer, as read in the last round (peers not counted are missing). */
+    public Map<String, PeerCounters.Traffic> peerTraffic() {
+        return PeerCounters.traffic(counted, peers.keySet());
     }
 
     /** The desired set of peers (from membership or the config). */
@@ -358,29 +402,40 @@ public final class NodeDataplane implements AutoCloseable {
         return out;
     }
 
-    /** Bytes through the tunnel devices (vxlan, ipip), from the kernel's per-device counters. */
-    public List<Metrics.Sample> bytesByPath() {
+    /** Bytes per peer and direction ("tx": to the peer's pods, "rx": from them), for the metrics. */
+    public List<Metrics.Sample> bytesByPeer() {
         List<Metrics.Sample> out = new ArrayList<>();
-        for (TunnelBackend b : backends) {
-            if (!b.available().ok() || b.kind() == PathKind.HOSTGW) {
-                continue;
-            }
-            String device = b.kind() == PathKind.VXLAN ? "edgelink.vxlan" : "edgelink.ipip";
-            Path stats = Path.of("/sys/class/net", device, "statistics");
-            readCounter(stats.resolve("tx_bytes")).ifPresent(v -> out.add(
-                    new Metrics.Sample(List.of(b.kind().toString(), "tx"), v)));
-            readCounter(stats.resolve("rx_bytes")).ifPresent(v -> out.add(
-                    new Metrics.Sample(List.of(b.kind().toString(), "rx"), v)));
-        }
+        peerTraffic().forEach((peer, t) -> {
+            out.add(new Metrics.Sample(List.of(peer, "tx"), t.txBytes()));
+            out.add(new Metrics.Sample(List.of(peer, "rx"), t.rxBytes()));
+        });
         return out;
     }
 
-    private static Optional<Long> readCounter(Path file) {
-        try {
-            return Optional.of(Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).trim()));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
+    /**
+     * Bytes per path and direction: the per-peer counts summed by each peer's current path ("none" while a peer
+     * has none), so a peer's whole count moves with it when its path changes.
+     */
+    public List<Metrics.Sample> bytesByPath() {
+        Map<String, Long> tx = new LinkedHashMap<>();
+        Map<String, Long> rx = new LinkedHashMap<>();
+        for (TunnelBackend b : backends) {
+            tx.put(b.kind().toString(), 0L);
+            rx.put(b.kind().toString(), 0L);
         }
+        Map<String, PeerCounters.Traffic> traffic = peerTraffic();
+        for (PathStatus s : statuses()) {
+            PeerCounters.Traffic t = traffic.get(s.peer());
+            if (t != null) {
+                String path = s.path() == null ? "none" : s.path().toString();
+                tx.merge(path, t.txBytes(), Long::sum);
+                rx.merge(path, t.rxBytes(), Long::sum);
+            }
+        }
+        List<Metrics.Sample> out = new ArrayList<>();
+        tx.forEach((path, v) -> out.add(new Metrics.Sample(List.of(path, "tx"), v)));
+        rx.forEach((path, v) -> out.add(new Metrics.Sample(List.of(path, "rx"), v)));
+        return out;
     }
 
     /** The injected clock the path times are in. */

@@ -33,15 +33,18 @@ public final class AgentMetrics {
      * Registers the scrape-time gauges.
      *
      * @param peersByPath the number of peers per active path label ("hostgw", ..., "none")
-     * @param bytesByPath bytes per path and direction where the kernel tells (labels: path, direction)
+     * @param bytesByPath bytes per path and direction: the per-peer counts summed by current path
+     * @param bytesByPeer bytes per peer and direction, from the kernel's per-peer counters (labels: peer, direction)
      */
     public void bindGauges(Supplier<List<Metrics.Sample>> peersByPath, Supplier<List<Metrics.Sample>> bytesByPath,
-                           Supplier<List<Metrics.Sample>> members) {
+                           Supplier<List<Metrics.Sample>> bytesByPeer, Supplier<List<Metrics.Sample>> members) {
         registry.gauge("edgelink_peers", "Peers by the path carrying their pod traffic (none: not yet verified).",
                 List.of("path"), peersByPath);
-        registry.gauge("edgelink_path_bytes", "Bytes through a path's device, by direction, where the kernel counts "
-                + "them per path (vxlan, ipip; hostgw shares the underlay device and is not counted).",
+        registry.gauge("edgelink_path_bytes", "Bytes to (tx) and from (rx) peers' pods, by the peers' current path: "
+                + "the per-peer counts summed by path, so a peer's count moves with it when its path changes.",
                 List.of("path", "direction"), bytesByPath);
+        registry.counterFunction("edgelink_peer_bytes_total", "Bytes to (tx) and from (rx) a peer's pod CIDRs on any "
+                + "path, counted by nftables (table ip edgelink_peers).", List.of("peer", "direction"), bytesByPeer);
         registry.gauge("edgelink_members", "Live members in this node's membership view, itself included.",
                 List.of(), members);
     }

@@ -160,15 +160,17 @@ public final class Metrics {
     /** A value read when scraped. */
     private static final class Gauge extends Family {
         private final Supplier<List<Sample>> samples;
+        private final String type;
 
-        Gauge(String name, String help, List<String> labelNames, Supplier<List<Sample>> samples) {
+        Gauge(String name, String help, List<String> labelNames, Supplier<List<Sample>> samples, String type) {
             super(name, help, labelNames);
             this.samples = samples;
+            this.type = type;
         }
 
         @Override
         String type() {
-            return "gauge";
+            return type;
         }
 
         @Override
@@ -208,7 +210,15 @@ public final class Metrics {
 
     /** A gauge whose samples are produced at each scrape (each sample's labels in {@code labelNames} order). */
     public void gauge(String name, String help, List<String> labelNames, Supplier<List<Sample>> samples) {
-        register(new Gauge(name, help, labelNames, samples));
+        register(new Gauge(name, help, labelNames, samples, "gauge"));
+    }
+
+    /**
+     * A counter kept outside the agent (e.g. by the kernel), read at each scrape: typed {@code counter}, so its
+     * samples must only grow (a reset shows as a drop, which Prometheus' rate() handles).
+     */
+    public void counterFunction(String name, String help, List<String> labelNames, Supplier<List<Sample>> samples) {
+        register(new Gauge(name, help, labelNames, samples, "counter"));
     }
 
     private <F extends Family> F register(F family) {

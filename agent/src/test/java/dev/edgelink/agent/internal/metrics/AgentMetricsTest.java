@@ -16,6 +16,8 @@ class AgentMetricsTest {
         m.bindGauges(() -> List.of(new Metrics.Sample(List.of("vxlan"), 1), new Metrics.Sample(List.of("hostgw"), 2),
                 new Metrics.Sample(List.of("none"), 0)),
                 () -> List.of(new Metrics.Sample(List.of("vxlan", "tx"), 123456789)),
+                () -> List.of(new Metrics.Sample(List.of("node2", "rx"), 42), new Metrics.Sample(List.of("node2", "tx"),
+                        7)),
                 () -> List.of(new Metrics.Sample(List.of(), 3)));
         return m;
     }
@@ -44,6 +46,9 @@ class AgentMetricsTest {
         assertTrue(lines.contains("edgelink_peers{path=\"vxlan\"} 1"), text);
         assertTrue(lines.contains("edgelink_path_bytes{path=\"vxlan\",direction=\"tx\"} 123456789"), text);
         assertTrue(lines.contains("edgelink_members 3"), text);
+        assertTrue(lines.contains("# TYPE edgelink_peer_bytes_total counter"), text);
+        assertTrue(lines.contains("edgelink_peer_bytes_total{peer=\"node2\",direction=\"rx\"} 42"), text);
+        assertTrue(lines.contains("edgelink_peer_bytes_total{peer=\"node2\",direction=\"tx\"} 7"), text);
         for (String line : lines) {
             assertTrue(line.startsWith("# HELP edgelink_") || line.startsWith("# TYPE edgelink_")
                     || line.matches("edgelink_[a-z_]+(\\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*})? -?[0-9.eE+-]+"),
