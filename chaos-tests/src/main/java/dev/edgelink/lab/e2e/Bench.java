@@ -171,7 +171,12 @@ public final class Bench {
         List<double[]> ourVx = new ArrayList<>();
         List<double[]> handVx = new ArrayList<>();
         List<double[]> natVx = new ArrayList<>();
+        List<double[]> bareGw = new ArrayList<>();
+        List<double[]> bareVx = new ArrayList<>();
+        List<Node> ourNodes = List.of(t.n1(), t.n2(), t.n3());
+        List<String> loads = new ArrayList<>();
         for (int i = 0; i < REPEATS; i++) {
+            loads.add(loadAverage());
             ourGw.add(iperf(lab, o1, o2));
             handGw.add(iperf(lab, hand.p1, hand.p2));
             hand.nat(lab, natTable, true);
@@ -180,9 +185,14 @@ public final class Bench {
             hand.nat(lab, natTable, false);
             ourVx.add(iperf(lab, o1, o3));
             handVx.add(iperf(lab, hand.p1, hand.p3));
-            progress("iperf3 round %d, Gbit/s: hostgw ours %.2f, by hand %.2f, by hand + our nat table %.2f; vxlan "
-                    + "ours %.2f, by hand %.2f, by hand + our nat table %.2f", i + 1, ourGw.get(i)[0],
-                    handGw.get(i)[0], natGw.get(i)[0], ourVx.get(i)[0], handVx.get(i)[0], natVx.get(i)[0]);
+            ourNat(lab, ourNodes, natTable, false);
+            bareVx.add(iperf(lab, o1, o3));
+            bareGw.add(iperf(lab, o1, o2));
+            ourNat(lab, ourNodes, natTable, true);
+            progress("iperf3 round %d (load %s), Gbit/s: hostgw ours %.2f, by hand %.2f, by hand + our nat table "
+                    + "%.2f, ours without it %.2f; vxlan ours %.2f, by hand %.2f, by hand + our nat table %.2f, ours "
+                    + "without it %.2f", i + 1, loads.get(i), ourGw.get(i)[0], handGw.get(i)[0], natGw.get(i)[0],
+                    bareGw.get(i)[0], ourVx.get(i)[0], handVx.get(i)[0], natVx.get(i)[0], bareVx.get(i)[0]);
         }
         double rGw = rtt(lab, o1, o2);
         double rHandGw = rtt(lab, hand.p1, hand.p2);
@@ -203,7 +213,7 @@ public final class Bench {
         List<Double> ref = millis(bridgeLog);
         progress("CNI ADD under podman: edgelink %s, bridge %s", ours, ref);
 
-        String section = section(List.of(ourGw, handGw, natGw, ourVx, handVx, natVx),
+        String section = section(List.of(ourGw, handGw, natGw, ourVx, handVx, natVx, bareGw, bareVx), loads,
                 new double[] {rGw, rHandGw, rVx, rHandVx}, podMtu,
                 ours, ref, new long[] {rssIdle, rss3, su.rssIdleSmall(), rss3Small});
         System.out.println(section);
@@ -324,6 +334,26 @@ public final class Bench {
         throw new LabException("iperf3 from " + a.ip() + " to " + b.ip() + " failed 4 times; last: " + last);
     }
 
+    /** Loads (or deletes) a copy of the agents' nat table in our nodes; the agents write it only at start. */
+    private static void ourNat(Lab lab, List<Node> nodes, Path table, boolean on) {
+        for (Node n : nodes) {
+            if (on) {
+                lab.exec(n.netns(), "nft", "-f", table.toString()).check();
+            } else {
+                lab.exec(n.netns(), "nft", "delete", "table", "ip", "edgelink").check();
+            }
+        }
+    }
+
+    /** The 1-minute load average (from /proc/loadavg), to judge how busy the shared machine was. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     /** Average RTT of 20 pings, ms. */
     static double rtt(Lab lab, End a, End b) {
         ExecResult r = lab.exec(a.node().netns(), Duration.ofSeconds(20), "nsenter", "--net=" + a.netns(), "ping",
@@ -388,8 +418,8 @@ public final class Bench {
     }
 
     /** {@code iperf}: hostgw ours, by hand, by hand + nat table; vxlan the same three. */
-    static String section(List<List<double[]>> iperf, double[] rtt, int podMtu, List<Double> ours, List<Double> ref,
-            long[] rss) {
+    static String section(List<List<double[]>> iperf, List<String> loads, double[] rtt, int podMtu,
+            List<Double> ours, List<Double> ref, long[] rss) {
         double rGw = rtt[0];
         double rHandGw = rtt[1];
         double rVx = rtt[2];
@@ -400,6 +430,8 @@ public final class Bench {
         double vx = medianGbit(iperf.get(3));
         double hvx = medianGbit(iperf.get(4));
         double nvx = medianGbit(iperf.get(5));
+        double bgw = medianGbit(iperf.get(6));
+        double bvx = medianGbit(iperf.get(7));
         StringBuilder b = new StringBuilder();
         b.append(HEADING).append("\n\n");
         b.append(String.format(Locale.ROOT, "Measured by `bash scripts/bench-lab.sh` on %s, all in one run on this "
@@ -417,6 +449,10 @@ public final class Bench {
         b.append(String.format(Locale.ROOT, "| vxlan (n1 -> n3, across the router) vs hand-made kernel VXLAN | %.2f "
                 + "| %.2f | %.2fx | %.2f | %.2fx | %.3f / %.3f |%n%n", vx, hvx, vx / hvx, nvx, vx / nvx, rVx,
                 rHandVx));
+        b.append(String.format(Locale.ROOT, "The paths alone, our nodes with `table ip edgelink` deleted for the run "
+                + "(restored after it), against the same hand-made paths: hostgw %.2f vs %.2f Gbit/s (%.2fx), vxlan "
+                + "%.2f vs %.2f Gbit/s (%.2fx). 1-minute load average at the start of each round: %s.%n%n", bgw, hgw,
+                bgw / hgw, bvx, hvx, bvx / hvx, String.join(", ", loads)));
         b.append("\"Our nat table\": the agent's `table ip edgelink` (pod egress masquerade, as flannel's ipMasq), "
                 + "copied from n1 with `nft list table` and loaded into the hand-made nodes for those runs, to tell "
                 + "the cost of the masquerade table (a nat chain puts every connection through conntrack) from the "
