@@ -12,7 +12,9 @@
 # Usage: bash scripts/demo.sh [--json] [--keep]
 #   --json   the matrix as JSON lines: {"from","to","path","rttMs","ok"}
 #   --keep   keep the lab until Enter is pressed (the agents answer `ip netns exec <ns> bin/edgelink status`)
-# Needs root (network namespaces, podman). Exit 0 when every pair answered. The libp2p interop demo that was
+# Needs root (network namespaces, podman). Exit 0 when every pair answered; otherwise exit 1 and a "demo: FAILED"
+# line on stderr naming the pairs that did not answer. EDGELINK_DEMO_CLASSPATH (for the test suite) runs the demo
+# with that Java classpath, skipping setup.sh and the build. The libp2p interop demo that was
 # here before is scripts/demo-libp2p.sh.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,9 +26,20 @@ if [ "$(id -u)" != 0 ]; then
   exit 2
 fi
 
-bash "$ROOT/scripts/setup.sh" >&2
-(cd "$ROOT" && mvn -q -B -DskipTests package) >&2
+if [ -n "${EDGELINK_DEMO_CLASSPATH:-}" ]; then
+  # the chaos-tests suite runs this script from inside the build, with the classpath it already has
+  CP=$EDGELINK_DEMO_CLASSPATH
+  echo "demo: using EDGELINK_DEMO_CLASSPATH (no setup, no build)" >&2
+else
+  bash "$ROOT/scripts/setup.sh" >&2
+  (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
+  CP="$ROOT/chaos-tests/target/edgelink-chaos-tests.jar:$ROOT/chaos-tests/target/lib/*"
+fi
 
-exec java -Dedgelink.repo="$ROOT" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -cp "$ROOT/chaos-tests/target/edgelink-chaos-tests.jar:$ROOT/chaos-tests/target/lib/*" \
-  dev.edgelink.lab.e2e.Demo "$@"
+rc=0
+java -Dedgelink.repo="$ROOT" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
+  dev.edgelink.lab.e2e.Demo "$@" || rc=$?
+if [ "$rc" != 0 ]; then
+  echo "demo: FAILED (exit $rc): not every pair answered or the lab did not come up; see the lines above" >&2
+fi
+exit "$rc"

@@ -183,7 +183,12 @@ public final class Bench {
         List<double[]> ourVx = new ArrayList<>();
         List<double[]> handVx = new ArrayList<>();
         List<double[]> natVx = new ArrayList<>();
+        List<double[]> bareGw = new ArrayList<>();
+        List<double[]> bareVx = new ArrayList<>();
+        List<Node> ourNodes = List.of(t.n1(), t.n2(), t.n3());
+        List<String> loads = new ArrayList<>();
         for (int i = 0; i < REPEATS; i++) {
+            loads.add(loadAverage());
             ourGw.add(iperf(lab, o1, o2));
             handGw.add(iperf(lab, hand.p1, hand.p2));
             hand.nat(lab, natTable, true);
@@ -192,9 +197,14 @@ public final class Bench {
             hand.nat(lab, natTable, false);
             ourVx.add(iperf(lab, o1, o3));
             handVx.add(iperf(lab, hand.p1, hand.p3));
-            progress("iperf3 round %d, Gbit/s: hostgw ours %.2f, by hand %.2f, by hand + our nat table %.2f; vxlan "
-                    + "ours %.2f, by hand %.2f, by hand + our nat table %.2f", i + 1, ourGw.get(i)[0],
-                    handGw.get(i)[0], natGw.get(i)[0], ourVx.get(i)[0], handVx.get(i)[0], natVx.get(i)[0]);
+            ourNat(lab, ourNodes, natTable, false);
+            bareVx.add(iperf(lab, o1, o3));
+            bareGw.add(iperf(lab, o1, o2));
+            ourNat(lab, ourNodes, natTable, true);
+            progress("iperf3 round %d (load %s), Gbit/s: hostgw ours %.2f, by hand %.2f, by hand + our nat table "
+                    + "%.2f, ours without it %.2f; vxlan ours %.2f, by hand %.2f, by hand + our nat table %.2f, ours "
+                    + "without it %.2f", i + 1, loads.get(i), ourGw.get(i)[0], handGw.get(i)[0], natGw.get(i)[0],
+                    bareGw.get(i)[0], ourVx.get(i)[0], handVx.get(i)[0], natVx.get(i)[0], bareVx.get(i)[0]);
         }
         double rGw = rtt(lab, o1, o2);
         double rHandGw = rtt(lab, hand.p1, hand.p2);
@@ -216,7 +226,7 @@ public final class Bench {
         List<Double> ref = millis(bridgeLog);
         progress("CNI ADD under podman: edgelink %s, bridge %s", ours, ref);
 
-        String section = section(List.of(ourGw, handGw, natGw, ourVx, handVx, natVx),
+        String section = section(List.of(ourGw, handGw, natGw, ourVx, handVx, natVx, bareGw, bareVx), loads,
                 new double[] {rGw, rHandGw, rVx, rHandVx}, podMtu,
                 ours, ref, new long[] {su.rssIdleDefaults(), rss3Defaults, rssIdle, rss3}, shippedAgentOptions());
         System.out.println(section);
@@ -337,6 +347,26 @@ public final class Bench {
         throw new LabException("iperf3 from " + a.ip() + " to " + b.ip() + " failed 4 times; last: " + last);
     }
 
+    /** Loads (or deletes) a copy of the agents' nat table in our nodes; the agents write it only at start. */
+    private static void ourNat(Lab lab, List<Node> nodes, Path table, boolean on) {
+        for (Node n : nodes) {
+            if (on) {
+                lab.exec(n.netns(), "nft", "-f", table.toString()).check();
+            } else {
+                lab.exec(n.netns(), "nft", "delete", "table", "ip", "edgelink").check();
+            }
+        }
+    }
+
+    /** The 1-minute load average (from /proc/loadavg), to judge how busy the shared machine was. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     /** Average RTT of 20 pings, ms. */
     static double rtt(Lab lab, End a, End b) {
         ExecResult r = lab.exec(a.node().netns(), Duration.ofSeconds(20), "nsenter", "--net=" + a.netns(), "ping",
@@ -401,8 +431,8 @@ public final class Bench {
     }
 
     /** {@code iperf}: hostgw ours, by hand, by hand + nat table; vxlan the same three. */
-    static String section(List<List<double[]>> iperf, double[] rtt, int podMtu, List<Double> ours, List<Double> ref,
-            long[] rss, List<String> shipped) throws IOException {
+    static String section(List<List<double[]>> iperf, List<String> loads, double[] rtt, int podMtu,
+            List<Double> ours, List<Double> ref, long[] rss, List<String> shipped) throws IOException {
         double rGw = rtt[0];
         double rHandGw = rtt[1];
         double rVx = rtt[2];
@@ -413,6 +443,8 @@ public final class Bench {
         double vx = medianGbit(iperf.get(3));
         double hvx = medianGbit(iperf.get(4));
         double nvx = medianGbit(iperf.get(5));
+        double bgw = medianGbit(iperf.get(6));
+        double bvx = medianGbit(iperf.get(7));
         StringBuilder b = new StringBuilder();
         b.append(HEADING).append("\n\n");
         b.append(String.format(Locale.ROOT, "Measured by `bash scripts/bench-lab.sh` on %s, all in one run on this "
@@ -430,6 +462,10 @@ public final class Bench {
         b.append(String.format(Locale.ROOT, "| vxlan (n1 -> n3, across the router) vs hand-made kernel VXLAN | %.2f "
                 + "| %.2f | %.2fx | %.2f | %.2fx | %.3f / %.3f |%n%n", vx, hvx, vx / hvx, nvx, vx / nvx, rVx,
                 rHandVx));
+        b.append(String.format(Locale.ROOT, "The paths alone, our nodes with `table ip edgelink` deleted for the run "
+                + "(restored after it), against the same hand-made paths: hostgw %.2f vs %.2f Gbit/s (%.2fx), vxlan "
+                + "%.2f vs %.2f Gbit/s (%.2fx). 1-minute load average at the start of each round: %s.%n%n", bgw, hgw,
+                bgw / hgw, bvx, hvx, bvx / hvx, String.join(", ", loads)));
         b.append("\"Our nat table\": the agent's `table ip edgelink` (pod egress masquerade, as flannel's ipMasq), "
                 + "copied from n1 with `nft list table` and loaded into the hand-made nodes for those runs, to tell "
                 + "the cost of the masquerade table (a nat chain puts every connection through conntrack) from the "
@@ -443,7 +479,7 @@ public final class Bench {
                 percentile(ref, 95)));
         b.append(String.format(Locale.ROOT, "Agent resident memory (VmRSS from /proc/PID/status, MiB; goal under %.0f "
                 + "MiB), idle = alone with no peer for 5 s, 3 peers = after the iperf3 runs; load average at the end "
-                + "of the run: %s:%n%n", RSS_GOAL_MIB, loadAverage()));
+                + "of the run: %s:%n%n", RSS_GOAL_MIB, loadAverages()));
         b.append("| agent JVM | idle | 3 peers |\n|---|---|---|\n");
         b.append(String.format(Locale.ROOT, "| shipped by `bin/edgelink agent` (`bin/agent.jvm-options`: `%s`) | %.1f "
                 + "| %.1f |%n", String.join(" ", shipped), rss[2] / 1024.0, rss[3] / 1024.0));
@@ -453,7 +489,7 @@ public final class Bench {
     }
 
     /** The first three fields of /proc/loadavg. */
-    static String loadAverage() throws IOException {
+    static String loadAverages() throws IOException {
         String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
         return f[0] + " " + f[1] + " " + f[2];
     }

@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * the destination's node and the RTT. Torn down at the end unless {@code --keep} (then it waits for Enter).
  *
  * <p>Output: a table, or with {@code --json} one JSON object per line. Progress goes to stderr. Exit 0 when every
- * pair answered.
+ * pair answered; otherwise a line "demo: FAILED: ..." on stderr naming the pairs that did not (or the step that
+ * failed before the matrix) and exit 1, after the teardown.
  */
 public final class Demo {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,7 +74,7 @@ public final class Demo {
                 ends.add(new End(n.name() + "/" + p[1], n, pod.ip(), pod.netnsPath().toString()));
             }
             progress("pods: %s; waiting for paths", ends.subList(3, ends.size()).stream()
-                    .map(e -> e.label() + "=" + e.ip()).toList());
+                    .map(e -> e.label() + "=" + e.ip() + " (" + e.netns() + ")").toList());
             cluster.awaitPath(cluster.member("n1"), "n2", "hostgw", Duration.ofSeconds(60));
             for (String a : List.of("n1", "n2")) {
                 cluster.awaitPath(cluster.member(a), "n3", "vxlan", Duration.ofSeconds(60));
@@ -82,13 +83,20 @@ public final class Demo {
             progress("converged in %.1f s; pinging every pair", (System.nanoTime() - t0) / 1e9);
             List<Row> rows = matrix(lab, cluster, ends);
             print(rows, json);
-            exit = rows.stream().allMatch(Row::ok) ? 0 : 1;
+            String failed = failures(rows);
+            if (failed == null) {
+                exit = 0;
+            } else {
+                progress("FAILED: %s", failed);
+            }
             if (keep) {
                 progress("--keep: the lab stays while this runs. Try: ip netns exec %sn1 %s/bin/edgelink status",
                         lab.prefix(), System.getProperty("edgelink.repo", "."));
                 progress("press Enter (or Ctrl-C) to tear everything down");
                 System.in.read();
             }
+        } catch (Exception e) {
+            progress("FAILED before the matrix was complete: %s", e);
         } finally {
             progress("tearing down");
             if (cluster != null) {
@@ -98,6 +106,17 @@ public final class Demo {
             }
         }
         System.exit(exit);
+    }
+
+    /** {@code null} when every pair answered, else which did not, e.g. "1 of 42 pairs did not answer: ...". */
+    static String failures(List<Row> rows) {
+        List<String> bad = rows.stream().filter(r -> !r.ok()).map(r -> r.from() + " -> " + r.to() + " (path "
+                + r.path() + ")").toList();
+        if (rows.isEmpty()) {
+            return "no pair was pinged";
+        }
+        return bad.isEmpty() ? null : bad.size() + " of " + rows.size() + " pairs did not answer: "
+                + String.join(", ", bad);
     }
 
     private static List<Row> matrix(Lab lab, EdgelinkCluster cluster, List<End> ends) throws Exception {

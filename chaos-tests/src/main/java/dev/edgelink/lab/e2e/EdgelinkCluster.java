@@ -274,6 +274,36 @@ public final class EdgelinkCluster implements AutoCloseable {
         m.agent.awaitExit(Duration.ofSeconds(10));
     }
 
+    /**
+     * SIGSTOP of the member's agent: it freezes without a word (no leave, no refresh, no answer), as a node that
+     * died silently. {@link #thaw} undoes it; a frozen agent is still killed by the lab's teardown (SIGKILL).
+     */
+    public void freeze(Member m) {
+        signal(m, "STOP");
+    }
+
+    /** SIGCONT of an agent {@link #freeze frozen} before: it carries on where it stopped. */
+    public void thaw(Member m) {
+        signal(m, "CONT");
+    }
+
+    private void signal(Member m, String signal) {
+        long pid = m.agent.pid();
+        try {
+            Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) {
+                throw new LabException("kill -" + signal + " " + pid + " (agent of " + m.name() + "): " + out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + signal + " " + pid, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LabException("interrupted sending SIG" + signal + " to " + pid, e);
+        }
+    }
+
     /** SIGTERM (graceful stop: the agent announces its leave); waits for the exit. */
     public int stop(Member m) {
         m.agent.stop(Duration.ofSeconds(10));

@@ -270,6 +270,56 @@ class DirectClusterE2eTest {
 
     @Test
     @Order(9)
+    void aNodeThatDiesSilentlyIsRemovedWithinTheRecordExpiryAndReAddedWhenItComesBack() {
+        EdgelinkCluster.Member n3 = cluster.member(t.n3());
+        String underlay = t.n3().address();
+        // Its record may have been re-issued just before the freeze: it expires at most recordTtl later, the next
+        // membership sweep (1 s) removes it, the next data plane round (300 ms) the kernel objects.
+        Duration bound = EdgelinkCluster.RECORD_TTL.plusSeconds(2);
+        for (Node n : List.of(t.n1(), t.n2())) {
+            assertFalse(forgot(cluster.member(n), underlay), n.name() + " holds n3's status entry, route, "
+                    + "neighbour and FDB entry before the freeze");
+        }
+        long t0 = System.nanoTime();
+        cluster.freeze(n3);
+        try {
+            for (Node n : List.of(t.n1(), t.n2())) {
+                EdgelinkCluster.Member m = cluster.member(n);
+                Wait.until(n.name() + " forgets the silent n3 (status, route, neighbour, FDB)", bound.minus(
+                        Duration.ofNanos(System.nanoTime() - t0)), () -> forgot(m, underlay));
+            }
+            long goneMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("silent n3 (SIGSTOP) left n1's and n2's view and kernels in %d ms (bound %d s)%n",
+                    goneMs, bound.toSeconds());
+            assertTrue(EdgelinkCluster.peer(cluster.status(cluster.member(t.n1())), "n3").isEmpty(),
+                    "edgelink status on n1 no longer lists n3");
+            assertTrue(p2.ping(p1a.ip()), "the remaining nodes' pods still talk");
+        } finally {
+            cluster.thaw(n3);
+        }
+        long t1 = System.nanoTime();
+        for (Node n : List.of(t.n1(), t.n2())) {
+            cluster.awaitPath(cluster.member(n), "n3", "vxlan", CONVERGE);
+            cluster.awaitPath(n3, n.name(), "vxlan", CONVERGE);
+        }
+        System.out.printf("n3 back (SIGCONT): vxlan ACTIVE both ways in %d ms%n", (System.nanoTime() - t1) / 1_000_000);
+        assertTrue(t.n1().exec("ip", "route", "show", "10.244.3.0/24").check().stdout().contains("edgelink.vxlan"),
+                "n1's route to n3's pods is back");
+        assertTrue(p1a.ping(p3.ip()) && p3.ping(p2.ip()), "n3's pod reachable again both ways");
+    }
+
+    /** True when {@code m}'s status and kernel hold nothing of the node at {@code underlay} (n3). */
+    private boolean forgot(EdgelinkCluster.Member m, String underlay) {
+        Node n = m.node();
+        return EdgelinkCluster.peer(cluster.statusHttp(m), "n3").isEmpty()
+                && n.exec("ip", "route", "show", "10.244.3.0/24").check().stdout().isBlank()
+                && n.exec("ip", "neigh", "show", "10.244.3.0", "dev", "edgelink.vxlan").check().stdout().isBlank()
+                && !n.exec("bridge", "fdb", "show", "dev", "edgelink.vxlan").check().stdout()
+                        .contains("dst " + underlay + " ");
+    }
+
+    @Test
+    @Order(10)
     void aNodeThatLeavesDisappearsFromTheOthersStatusAndRoutesWithinTheBound() {
         EdgelinkCluster.Member n3 = cluster.member(t.n3());
         long t0 = System.nanoTime();
