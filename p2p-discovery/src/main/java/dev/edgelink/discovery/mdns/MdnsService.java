@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -334,24 +335,37 @@ public final class MdnsService implements AutoCloseable {
         }
     }
 
-    /** Our TCP listen addresses as reachable on this interface: a wildcard becomes each interface address. */
+    /**
+     * Our TCP listen addresses as reachable on this interface: a wildcard ({@code 0.0.0.0}, or {@code ::}, which
+     * the kernel makes dual-stack) becomes each IPv4 address of the interface; loopback addresses are announced
+     * only on a loopback interface.
+     */
     List<Multiaddr> announced(Endpoint e) {
         List<Multiaddr> out = new ArrayList<>();
         for (Multiaddr a : listenAddresses.get()) {
-            String ip = a.valueOf(Protocol.IP4).orElse(null);
             String port = a.valueOf(Protocol.TCP).orElse(null);
-            if (ip == null || port == null) {
+            Optional<String> ip4 = a.valueOf(Protocol.IP4);
+            Optional<String> ip6 = a.valueOf(Protocol.IP6);
+            if (port == null || ip4.isEmpty() && ip6.isEmpty()) {
                 continue;
             }
-            if ("0.0.0.0".equals(ip)) {
+            if (ip4.filter("0.0.0.0"::equals).isPresent() || ip6.filter(MdnsService::isIpv6Wildcard).isPresent()) {
                 for (InterfaceAddress ia : e.v4()) {
                     out.add(Multiaddr.fromString("/ip4/" + ia.getAddress().getHostAddress() + "/tcp/" + port));
                 }
-            } else if (!ip.startsWith("127.") || isLoopback(e)) {
+            } else if (isLoopback(e) || !isLoopbackText(ip4.orElse(ip6.orElse("")))) {
                 out.add(a.withoutPeerId());
             }
         }
         return out;
+    }
+
+    private static boolean isIpv6Wildcard(String ip) {
+        return "::".equals(ip) || "0:0:0:0:0:0:0:0".equals(ip);
+    }
+
+    private static boolean isLoopbackText(String ip) {
+        return ip.startsWith("127.") || "::1".equals(ip) || "0:0:0:0:0:0:0:1".equals(ip);
     }
 
     private void send(Endpoint e, byte[] packet, InetSocketAddress to) {
