@@ -300,6 +300,11 @@ public final class MdnsService implements AutoCloseable {
             LOG.debug("mdns TXT string is not a multiaddr: {} interface={}", ex.getMessage(), e.name());
             return;
         }
+        String ip = a.valueOf(Protocol.IP4).orElse(a.valueOf(Protocol.IP6).orElse(""));
+        if (isLoopbackText(ip) && !isLoopback(e)) {
+            // a peer on the link cannot be reached at its loopback address; dialing it would reach a local process
+            return;
+        }
         a.peerId().filter(p -> !p.equals(self)).ifPresent(p -> found.computeIfAbsent(p, k -> new ArrayList<>())
                 .add(a));
     }

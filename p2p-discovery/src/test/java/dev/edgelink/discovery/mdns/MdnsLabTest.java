@@ -90,6 +90,42 @@ class MdnsLabTest {
         }
     }
 
+    @Test
+    void jsPeerAndJavaNodeFindEachOtherByMdns() throws Exception {
+        Path jsDir = Path.of("").toAbsolutePath().getParent().resolve("interop/js-peer");
+        assertTrue(Files.isDirectory(jsDir.resolve("node_modules/@libp2p/mdns")),
+                "the js interop peer needs its node_modules in " + jsDir);
+        try (MdnsLab lab = new MdnsLab()) {
+            String j = lab.namespace("js");
+            String k = lab.namespace("java");
+            lab.ip(j, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", k);
+            lab.ip(j, "addr", "add", "10.79.0.1/24", "dev", "eth0");
+            lab.ip(j, "link", "set", "eth0", "up");
+            lab.ip(k, "addr", "add", "10.79.0.2/24", "dev", "eth0");
+            lab.ip(k, "link", "set", "eth0", "up");
+            // js (multicast-dns) sends without IP_MULTICAST_IF: it needs a route for the group, as on a real LAN
+            lab.ip(j, "route", "add", "224.0.0.0/4", "dev", "eth0");
+            Path jsLog = dir.resolve("js.log");
+            lab.spawnIn(j, List.of("node", jsDir.resolve("peer.mjs").toString(), "--mdns", "--listen",
+                    "/ip4/0.0.0.0/tcp/4002", "--print-json"), jsLog);
+            String jsId = awaitLine(jsLog, "\"event\":\"listening\"")
+                    .replaceAll(".*\"peerId\":\"([^\"]+)\".*", "$1");
+            Path javaLog = dir.resolve("java.log");
+            List<String> cmd = new ArrayList<>(javaCommand());
+            cmd.addAll(List.of(MdnsNode.class.getName(), "node-j", "10.244.9.0/24", "eth0"));
+            lab.spawnIn(k, cmd, javaLog);
+            String javaId = self(javaLog);
+
+            String found = awaitLine(javaLog, "discovered " + jsId);
+            assertTrue(found.contains("/ip4/10.79.0.1/tcp/4002/p2p/" + jsId), found);
+            assertFalse(found.contains("127.0.0.1"), "a loopback address found on eth0 is dropped: " + found);
+            String jsFound = awaitLine(jsLog, "\"peerId\":\"" + javaId + "\"");
+            assertTrue(jsFound.contains("peer:discovery") && jsFound.contains("/ip4/10.79.0.2/tcp/4001"), jsFound);
+            // the Java side dials what it found; js sees the connection
+            awaitLine(jsLog, "\"remotePeer\":\"" + javaId + "\"");
+        }
+    }
+
     private static String attach(NetnsLab lab, String sw, String name, String cidr) {
         String ns = lab.namespace(name);
         lab.ip(sw, "link", "add", "p-" + name, "type", "veth", "peer", "name", "eth0", "netns", ns);
@@ -108,12 +144,17 @@ class MdnsLabTest {
 
     private Path spawn(NetnsLab lab, String ns, String node, String podCidr, Path key) {
         Path log = dir.resolve(node + ".log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.logFile=System.out",
-                MdnsNode.class.getName(), node, podCidr, "eth0", key.toString()));
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(List.of(MdnsNode.class.getName(), node, podCidr, "eth0", key.toString()));
         lab.spawnIn(ns, cmd, log);
         return log;
+    }
+
+    /** This JVM with the test class path, logging at info to stdout. */
+    private static List<String> javaCommand() {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.logFile=System.out");
     }
 
     private static String self(Path log) throws Exception {
