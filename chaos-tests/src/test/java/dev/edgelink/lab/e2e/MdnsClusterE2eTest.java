@@ -42,6 +42,10 @@ class MdnsClusterE2eTest {
             String config = Files.readString(cluster.member(n2).configFile());
             assertTrue(!config.contains("bootstrapPeers") && config.contains("mdnsInterfaces"),
                     "n2 had no bootstrap peer: " + config);
+            for (Node n : List.of(n1, n2)) {
+                String log = cluster.member(n).agent().orElseThrow().stderr();
+                assertTrue(log.contains("peer discovered"), n.name() + " found its peer by mDNS: " + log);
+            }
         } finally {
             if (cluster != null) {
                 cluster.close();
