@@ -75,6 +75,16 @@ class MdnsLabTest {
             String idX = self(logX);
             String idC = self(logC);
 
+            // hostile packets on the segment (a pointer loop, a truncated response, huge counts): dropped, no harm
+            awaitLine(logA, "mdns started");
+            String hostile = "import socket\n"
+                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton('10.77.0.2'))\n"
+                    + "for h in ['000000000001000000000000c00c000c0001', '0000840000000001000000000000045f70',"
+                    + " '0000ffffffffffffffffffff']:\n"
+                    + "    s.sendto(bytes.fromhex(h), ('224.0.0.251', 5353))\n";
+            assertTrue(lab.execIn(b, "python3", "-c", hostile) == 0, "python3 sent the hostile packets");
+            awaitLine(logA, "mdns packet dropped");
             awaitLine(logA, "member " + idB + " node-b");
             awaitLine(logB, "member " + idA + " node-a");
             // x answers on the segment, so a finds it, but a different swarm key keeps it out of the mesh
