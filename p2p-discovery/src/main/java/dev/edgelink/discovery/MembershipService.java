@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *       its remaining lifetime falls to {@link MembershipConfig#refreshMargin()};</li>
  *   <li>every gossip interval, runs one exchange with a random connected live member, and one with every peer
  *       we newly dial;</li>
- *   <li>dials the bootstrap peers with backoff until connected (and again after losing them), and dials the
- *       members it learns of by their records' listen addresses, so the mesh becomes fully connected;</li>
+ *   <li>dials the bootstrap peers with backoff until connected (and again after losing them), the peers a
+ *       local discovery (mDNS) reports through {@link #discovered}, and the members it learns of by their records'
+ *       listen addresses, so the mesh becomes fully connected;</li>
  *   <li>sweeps expired records every sweep interval;</li>
  *   <li>on {@link #leave()}, publishes a leaving record and pushes it to every connected peer.</li>
  * </ul>
@@ -76,6 +77,7 @@ public final class MembershipService implements AutoCloseable {
     private final MembersCodec.Limits limits;
     private final Map<Multiaddr, BootstrapPeer> bootstrap = new ConcurrentHashMap<>();
     private final Map<PeerId, Backoff> memberDials = new ConcurrentHashMap<>();
+    private final Map<PeerId, DiscoveredPeer> discovered = new ConcurrentHashMap<>();
     private final Map<RejectReason, LongAdder> rejections = new EnumMap<>(RejectReason.class);
     private final AtomicInteger inboundExchanges = new AtomicInteger();
     private final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
@@ -91,6 +93,17 @@ public final class MembershipService implements AutoCloseable {
         BootstrapPeer(Backoff backoff, PeerId peer) {
             this.backoff = backoff;
             this.peer = peer;
+        }
+    }
+
+    /** A peer found by local discovery: where it said it listens, when it last said so, and its dial backoff. */
+    private static final class DiscoveredPeer {
+        final Backoff backoff;
+        volatile List<Multiaddr> addresses;
+        volatile long lastSeenMillis;
+
+        DiscoveredPeer(Backoff backoff) {
+            this.backoff = backoff;
         }
     }
 
@@ -214,6 +227,31 @@ public final class MembershipService implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A peer found by local discovery (mDNS): it is dialed like a bootstrap peer (with backoff, first by the lower
+     * peer id of the two), and an exchange follows the connection. It is forgotten once not reported again for a
+     * record lifetime. A private-network key still gates the connection: being found is not being admitted.
+     *
+     * @param addresses where it listens; a trailing {@code /p2p} must name {@code peer}, others are dropped
+     */
+    public void discovered(PeerId peer, List<Multiaddr> addresses) {
+        if (peer.equals(host.peerId()) || state != State.RUNNING) {
+            return;
+        }
+        List<Multiaddr> usable = addresses.stream().filter(a -> a.peerId().map(peer::equals).orElse(true))
+                .map(a -> a.withPeerId(peer)).toList();
+        if (usable.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        DiscoveredPeer d = discovered.computeIfAbsent(peer, p -> {
+            LOG.info("peer discovered peer={} addresses={}", p, usable);
+            return new DiscoveredPeer(firstDialBackoff(p, now));
+        });
+        d.addresses = usable;
+        d.lastSeenMillis = now;
+    }
+
     /** Runs one push-pull exchange with the peer of {@code connection}. */
     public CompletableFuture<SyncResult> syncWith(Connection connection) {
         PeerId peer = connection.remotePeer();
@@ -311,6 +349,7 @@ public final class MembershipService implements AutoCloseable {
         long now = clock.millis();
         refreshIfDue(now);
         dialBootstrapPeers(now);
+        dialDiscovered(now);
         dialMembers(now);
         List<Connection> candidates = new ArrayList<>();
         for (SignedRecord m : store.members()) {
@@ -383,6 +422,24 @@ public final class MembershipService implements AutoCloseable {
                 } else {
                     long delay = b.backoff.failed(clock.millis());
                     LOG.info("bootstrap dial failed: {} remote={} retry-in-ms={}", rootMessage(e), address, delay);
+                }
+            });
+        });
+    }
+
+    private void dialDiscovered(long now) {
+        discovered.entrySet().removeIf(e -> now - e.getValue().lastSeenMillis > config.recordTtl().toMillis());
+        discovered.forEach((peer, d) -> {
+            if (host.connection(peer).isPresent() || !d.backoff.tryStart(now)) {
+                return;
+            }
+            dialAny(peer, d.addresses, 0).whenComplete((c, e) -> {
+                if (e == null) {
+                    d.backoff.succeeded();
+                    LOG.info("discovered peer connected peer={} remote={}", peer, c.remoteAddress());
+                } else {
+                    long delay = d.backoff.failed(clock.millis());
+                    LOG.info("discovered peer dial failed: {} peer={} retry-in-ms={}", rootMessage(e), peer, delay);
                 }
             });
         });

@@ -56,6 +56,32 @@ class MembershipServiceTest {
     }
 
     @Test
+    void peersReportedByLocalDiscoveryAreDialedAndJoinWithoutBootstrap() throws Exception {
+        Node a = mesh.start("node-a", "10.244.1.0/24", MeshHarness.fastConfig().build());
+        Node b = mesh.start("node-b", "10.244.2.0/24", MeshHarness.fastConfig().build());
+        Node c = mesh.start("node-c", "10.244.3.0/24", MeshHarness.fastConfig().build());
+        // as mDNS on one link would: a hears b (address with /p2p), b hears c (address without)
+        a.service.discovered(b.peer(), List.of(b.address()));
+        b.service.discovered(c.peer(), List.of(c.address().withoutPeerId()));
+        List<Node> all = List.of(a, b, c);
+        assertTrue(await(() -> sameView(all), MeshHarness.GOSSIP.multipliedBy(30)),
+                "nodes found only by discovery did not converge");
+    }
+
+    @Test
+    void discoveryThatNamesAnotherPeerOrOurselvesIsIgnored() throws Exception {
+        Node a = mesh.start("node-a", "10.244.1.0/24", MeshHarness.fastConfig().build());
+        Node b = mesh.start("node-b", "10.244.2.0/24", MeshHarness.fastConfig().build());
+        Node c = mesh.start("node-c", "10.244.3.0/24", MeshHarness.fastConfig().build());
+        // b's peer id with c's address: the dial would reach c and fail the peer-id check, so it is not even made
+        a.service.discovered(b.peer(), List.of(c.address()));
+        a.service.discovered(a.peer(), List.of(a.address()));
+        TimeUnit.MILLISECONDS.sleep(MeshHarness.GOSSIP.multipliedBy(10).toMillis());
+        assertEquals(Set.of(a.peer()), a.memberPeers());
+        assertTrue(a.host.connections().isEmpty(), "nothing was dialed");
+    }
+
+    @Test
     void fiveNodesThatKnowOneBootstrapPeerConvergeToTheSameViewWithinAFewGossipIntervals() throws Exception {
         List<Node> nodes = startMesh(5, MeshHarness.fastConfig());
         long started = System.nanoTime();

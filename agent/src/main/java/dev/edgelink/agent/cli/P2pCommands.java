@@ -19,22 +19,28 @@ import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.libp2p.ping.PingService;
 import dev.edgelink.libp2p.pnet.SwarmKey;
+import dev.edgelink.discovery.mdns.MdnsConfig;
+import dev.edgelink.discovery.mdns.MdnsService;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /** The {@code edgelink p2p ...} diagnostics: one JSON object per line, exit 0 only if everything succeeded. */
 final class P2pCommands {
 
     private static final Set<String> VALUED = Set.of("key", "listen", "psk", "count", "bytes", "streams",
-            "timeout-ms", "handshakes", "warmup-bytes");
+            "timeout-ms", "handshakes", "warmup-bytes", "mdns");
     private static final Set<String> SWITCHES = Set.of("echo");
 
     /** Pause between the connections of the warm handshake measurement (not measured). */
@@ -86,6 +92,7 @@ final class P2pCommands {
         }
         host.addListener(new Printer());
         identify.addListener(this::printIdentify);
+        MdnsService mdns = args.all("mdns").isEmpty() ? null : startMdns(host, args.all("mdns"));
         ObjectNode first = out.event("listening").put("peerId", host.peerId().toString());
         ArrayNode list = first.putArray("listen");
         for (Multiaddr a : host.listenAddresses()) {
@@ -96,12 +103,43 @@ final class P2pCommands {
         out.print(first);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (mdns != null) {
+                mdns.close();
+            }
             host.close();
             out.print(out.event("stopped"));
             stop.countDown();
         }, "edgelink-shutdown"));
         stop.await();
         return 0;
+    }
+
+    /**
+     * mDNS on {@code interfaces}: every peer found is printed ({@code peer:discovery}, at its first answer) and
+     * dialed once while not connected.
+     */
+    private MdnsService startMdns(Host host, List<String> interfaces) {
+        Set<PeerId> seen = ConcurrentHashMap.newKeySet();
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "edgelink-mdns-query");
+            t.setDaemon(true);
+            return t;
+        });
+        MdnsService mdns = new MdnsService(host.peerId(), host::listenAddresses,
+                MdnsConfig.on(interfaces).withQueryInterval(Duration.ofSeconds(2)), scheduler, InstantSource.system(),
+                new SecureRandom(), (peer, addresses, via) -> {
+                    if (seen.add(peer)) {
+                        ObjectNode e = out.event("peer:discovery").put("peerId", peer.toString()).put("interface", via);
+                        ArrayNode list = e.putArray("multiaddrs");
+                        addresses.forEach(a -> list.add(a.toString()));
+                        out.print(e);
+                    }
+                    if (host.connection(peer).isEmpty()) {
+                        host.connect(addresses.get(0)).exceptionally(ex -> null);
+                    }
+                });
+        mdns.start();
+        return mdns;
     }
 
     private int ping(Args args) throws InterruptedException, ExecutionException {

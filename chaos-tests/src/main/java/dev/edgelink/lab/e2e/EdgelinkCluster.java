@@ -32,7 +32,8 @@ import java.util.Optional;
  * {@code /opt/cni/bin} under a name of its own, {@code edgelink-<lab id>}, so runs never share or overwrite it.
  *
  * <p>Peers come from membership: every agent but the first has the first node as its bootstrap peer (so the first
- * one is started first, and its peer id read from its log) and learns the others from the membership view.
+ * one is started first, and its peer id read from its log) and learns the others from the membership view, unless
+ * {@link #withoutBootstrap()} was called.
  *
  * <p>{@link #close()} tears the lab down first (pods, then the agents, namespaces and the lab directory with the
  * state directories) and then removes the launcher, which the pods' CNI DEL still needed. A run whose JVM died
@@ -51,6 +52,7 @@ public final class EdgelinkCluster implements AutoCloseable {
     private final String classpath;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Map<String, String> extraConfig = new LinkedHashMap<>();
+    private boolean bootstrap = true;
     private boolean closed;
 
     /** One node of the cluster: its settings, files, and the agent process now running (or not). */
@@ -211,6 +213,12 @@ public final class EdgelinkCluster implements AutoCloseable {
 
     public List<Member> members() {
         return List.copyOf(members.values());
+    }
+
+    /** Gives no agent a bootstrap peer (from now on): they must find each other some other way, e.g. mDNS. */
+    public EdgelinkCluster withoutBootstrap() {
+        bootstrap = false;
+        return this;
     }
 
     /** Adds YAML lines (top-level keys) to every agent's config written from now on, e.g. timeouts. */
@@ -397,7 +405,7 @@ public final class EdgelinkCluster implements AutoCloseable {
                 "stateDir: " + m.stateDir,
                 "cniSocket: " + m.socket));
         Member first = members().get(0);
-        if (m != first && first.peerId != null) {
+        if (bootstrap && m != first && first.peerId != null) {
             lines.add("bootstrapPeers: [/ip4/" + first.node.address() + "/tcp/4001/p2p/" + first.peerId + "]");
         }
         extraConfig.forEach((k, v) -> lines.add(k + ": " + v));

@@ -15,6 +15,8 @@ import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.discovery.SignedRecord;
 import dev.edgelink.discovery.TunnelCapability;
 import dev.edgelink.discovery.UnderlayAddress;
+import dev.edgelink.discovery.mdns.MdnsConfig;
+import dev.edgelink.discovery.mdns.MdnsService;
 import dev.edgelink.libp2p.host.Host;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -36,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Peers from the membership view: this node's signed record is published on {@code /edgelink/members/1.0.0}, the
- * bootstrap peers are dialed, and every live member's record becomes a {@link PeerView}. A member that leaves or
- * whose record expires drops out of the peer set, and the data plane removes its kernel objects.
+ * bootstrap peers are dialed, and so are the peers mDNS finds on {@code mdnsInterfaces}; every live member's record
+ * becomes a {@link PeerView}. A member that leaves or whose record expires drops out of the peer set, and the data
+ * plane removes its kernel objects.
  *
  * <p>Ready when another member has joined, or after a grace period ({@link #readyGrace}) in which none did (a first
  * node, or every other node down): only then does the agent reconcile, so a restart does not tear down routes of
@@ -54,6 +57,7 @@ public final class MembershipPeerSource implements PeerSource {
     private final ScheduledExecutorService scheduler;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private MembershipService service;
+    private MdnsService mdns;
 
     /** @param template this node's record (name, pod CIDR, underlay, VTEP MAC, tunnels) */
     public MembershipPeerSource(Host host, AgentConfig config, NodeRecord template) {
@@ -75,10 +79,6 @@ public final class MembershipPeerSource implements PeerSource {
 
     @Override
     public void start(Consumer<List<PeerView>> onChange) {
-        if (!config.mdnsInterfaces().isEmpty()) {
-            LOG.warn("mdnsInterfaces {} ignored: mDNS discovery is not available yet; use bootstrapPeers",
-                    config.mdnsInterfaces());
-        }
         store.addListener(new MembershipListener() {
             @Override
             public void joined(SignedRecord record) {
@@ -111,6 +111,13 @@ public final class MembershipPeerSource implements PeerSource {
                 .recordTtl(config.timeouts().recordTtl()).bootstrapPeers(config.bootstrapPeers()).build();
         service = new MembershipService(host, store, members, scheduler, InstantSource.system(), new SecureRandom());
         service.start(template);
+        if (!config.mdnsInterfaces().isEmpty()) {
+            MembershipService joined = service;
+            mdns = new MdnsService(host.peerId(), host::listenAddresses, MdnsConfig.on(config.mdnsInterfaces()),
+                    scheduler, InstantSource.system(), new SecureRandom(),
+                    (peer, addresses, via) -> joined.discovered(peer, addresses));
+            mdns.start();
+        }
         scheduler.schedule(() -> {
             if (ready.complete(null)) {
                 LOG.info("no other member within {} ms; reconciling with what is known (node={})",
@@ -183,6 +190,9 @@ public final class MembershipPeerSource implements PeerSource {
     /** Announces the leave (waiting at most 3 s for it to reach the connected peers), then stops. */
     @Override
     public void close() {
+        if (mdns != null) {
+            mdns.close();
+        }
         if (service != null) {
             try {
                 service.leave().get(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
