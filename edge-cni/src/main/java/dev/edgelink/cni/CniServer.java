@@ -20,9 +20,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,8 @@ public final class CniServer implements AutoCloseable {
     private final RequestHandler handler;
     private final Path socket;
     private final Limits limits;
+    /** One per request being served; taken on accept, given back once the answer is written. */
+    private final Semaphore permits;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
     private ServerSocketChannel server;
@@ -75,9 +79,9 @@ public final class CniServer implements AutoCloseable {
         this.handler = new RequestHandler(Objects.requireNonNull(service, "service"));
         this.socket = Objects.requireNonNull(socket, "socket");
         this.limits = Objects.requireNonNull(limits, "limits");
-        this.workers = new ThreadPoolExecutor(limits.maxConcurrent(), limits.maxConcurrent(), 60, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), r -> thread(r, "edgelink-cni-request-" + THREADS.incrementAndGet()));
-        this.workers.allowCoreThreadTimeOut(true);
+        this.permits = new Semaphore(limits.maxConcurrent());
+        this.workers = new ThreadPoolExecutor(0, limits.maxConcurrent(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> thread(r, "edgelink-cni-request-" + THREADS.incrementAndGet()));
         this.timers = new ScheduledThreadPoolExecutor(1, r -> thread(r, "edgelink-cni-timer"));
     }
 
@@ -138,10 +142,15 @@ public final class CniServer implements AutoCloseable {
                 }
                 continue;
             }
+            if (!permits.tryAcquire()) {
+                answerBusy(client);
+                continue;
+            }
             try {
                 workers.execute(() -> serve(client, false));
             } catch (RejectedExecutionException e) {
-                answerBusy(client);
+                permits.release();
+                closeQuietly(client);
             }
         }
     }
@@ -151,6 +160,21 @@ public final class CniServer implements AutoCloseable {
      * request is read and checked but answered 11 (try again later) instead of being run.
      */
     private void serve(SocketChannel client, boolean busy) {
+        AtomicBoolean held = new AtomicBoolean(!busy);
+        Runnable release = () -> {
+            if (held.getAndSet(false)) {
+                permits.release();
+            }
+        };
+        try {
+            serveOne(client, busy, release);
+        } finally {
+            release.run();
+            closeQuietly(client);
+        }
+    }
+
+    private void serveOne(SocketChannel client, boolean busy, Runnable release) {
         ScheduledFuture<?> deadline = timers.schedule(() -> closeQuietly(client), limits.readTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         byte[] response;
@@ -163,11 +187,13 @@ public final class CniServer implements AutoCloseable {
             closeQuietly(client);
             return;
         }
-        try (client) {
+        try {
             ByteBuffer out = ByteBuffer.wrap(response);
             while (out.hasRemaining()) {
                 client.write(out);
             }
+            // given back before the close, so that a client calling again on seeing EOF finds it free
+            release.run();
         } catch (IOException e) {
             LOG.warn("CNI response not delivered: {}", e.getMessage());
         }
@@ -203,7 +229,7 @@ public final class CniServer implements AutoCloseable {
     /** The rest of an HTTP request whose first bytes are in {@code in}: head, then Content-Length bytes. */
     private HttpCall readHttp(SocketChannel client, Buffer in) throws IOException {
         int headLength;
-        while ((headLength = HttpCodec.headLength(in.bytes, in.length)) < 0) {
+        while ((headLength = HttpCodec.headLength(in.bytes, in.length)) < 0 || headLength > MAX_HTTP_HEAD_BYTES) {
             if (in.length > MAX_HTTP_HEAD_BYTES) {
                 throw new HttpCodec.HttpException(431, new CniException(CniErrorCode.AGENT_PROTOCOL,
                         "malformed HTTP request on the edgelink CNI socket", "head longer than "
