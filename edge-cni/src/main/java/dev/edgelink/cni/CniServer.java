@@ -80,8 +80,9 @@ public final class CniServer implements AutoCloseable {
         this.socket = Objects.requireNonNull(socket, "socket");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.permits = new Semaphore(limits.maxConcurrent());
-        this.workers = new ThreadPoolExecutor(0, limits.maxConcurrent(), 60, TimeUnit.SECONDS,
+        this.workers = new ThreadPoolExecutor(limits.maxConcurrent(), limits.maxConcurrent(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> thread(r, "edgelink-cni-request-" + THREADS.incrementAndGet()));
+        this.workers.allowCoreThreadTimeOut(true);
         this.timers = new ScheduledThreadPoolExecutor(1, r -> thread(r, "edgelink-cni-timer"));
     }
 
