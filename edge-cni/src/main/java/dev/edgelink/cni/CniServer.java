@@ -1,6 +1,7 @@
 package dev.edgelink.cni;
 
 import dev.edgelink.cni.internal.codec.AgentProtocol;
+import dev.edgelink.cni.internal.codec.HttpCodec;
 import dev.edgelink.cni.internal.server.RequestHandler;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -19,21 +20,25 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's CNI socket: a unix stream socket (mode 0600) on which the plugin client sends one JSON request per
- * connection and reads one JSON response (the protocol is in {@code AgentProtocol}'s Javadoc). The agent embeds
- * it: {@code new CniServer(service, socket).start()}, {@code close()} on shutdown.
+ * The agent's CNI socket: a unix stream socket (mode 0600) that serves one request per connection in either of
+ * two protocols, told apart by the first byte: the JVM client's JSON ({@code AgentProtocol}'s Javadoc; starts with
+ * '{'), or HTTP/1.1 from the launcher's curl ({@code HttpCodec}'s Javadoc; starts with "POST"). Both give the
+ * same answers. The agent embeds it: {@code new CniServer(service, socket).start()}, {@code close()} on shutdown.
  *
  * <p>Limits ({@link Limits}): a request larger than {@code maxRequestBytes} or not complete within
- * {@code readTimeout} is answered with an error and closed; at most {@code maxConcurrent} requests run at once,
- * and one more is answered "try again later" (code 11) at once. Requests run on platform threads.
+ * {@code readTimeout} is answered with an error or closed; an HTTP head is at most {@link #MAX_HTTP_HEAD_BYTES};
+ * at most {@code maxConcurrent} requests run at once, and one more is read and answered "try again later"
+ * (code 11). Requests run on platform threads.
  */
 public final class CniServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CniServer.class);
@@ -52,9 +57,14 @@ public final class CniServer implements AutoCloseable {
         }
     }
 
+    /** The largest HTTP request head (request line and headers). */
+    public static final int MAX_HTTP_HEAD_BYTES = 16 * 1024;
+
     private final RequestHandler handler;
     private final Path socket;
     private final Limits limits;
+    /** One per request being served; taken on accept, given back once the answer is written. */
+    private final Semaphore permits;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
     private ServerSocketChannel server;
@@ -69,8 +79,9 @@ public final class CniServer implements AutoCloseable {
         this.handler = new RequestHandler(Objects.requireNonNull(service, "service"));
         this.socket = Objects.requireNonNull(socket, "socket");
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.permits = new Semaphore(limits.maxConcurrent());
         this.workers = new ThreadPoolExecutor(limits.maxConcurrent(), limits.maxConcurrent(), 60, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), r -> thread(r, "edgelink-cni-request-" + THREADS.incrementAndGet()));
+                new LinkedBlockingQueue<>(), r -> thread(r, "edgelink-cni-request-" + THREADS.incrementAndGet()));
         this.workers.allowCoreThreadTimeOut(true);
         this.timers = new ScheduledThreadPoolExecutor(1, r -> thread(r, "edgelink-cni-timer"));
     }
@@ -132,22 +143,44 @@ public final class CniServer implements AutoCloseable {
                 }
                 continue;
             }
-            try {
-                workers.execute(() -> serve(client));
-            } catch (RejectedExecutionException e) {
+            if (!permits.tryAcquire()) {
                 answerBusy(client);
+                continue;
+            }
+            try {
+                workers.execute(() -> serve(client, false));
+            } catch (RejectedExecutionException e) {
+                permits.release();
+                closeQuietly(client);
             }
         }
     }
 
-    private void serve(SocketChannel client) {
+    /**
+     * Reads one request (within the read timeout) in either protocol, answers it, closes. With {@code busy} the
+     * request is read and checked but answered 11 (try again later) instead of being run.
+     */
+    private void serve(SocketChannel client, boolean busy) {
+        AtomicBoolean held = new AtomicBoolean(!busy);
+        Runnable release = () -> {
+            if (held.getAndSet(false)) {
+                permits.release();
+            }
+        };
+        try {
+            serveOne(client, busy, release);
+        } finally {
+            release.run();
+            closeQuietly(client);
+        }
+    }
+
+    private void serveOne(SocketChannel client, boolean busy, Runnable release) {
         ScheduledFuture<?> deadline = timers.schedule(() -> closeQuietly(client), limits.readTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         byte[] response;
         try {
-            byte[] request = readRequest(client);
-            deadline.cancel(false);
-            response = request == null ? tooLarge() : handler.handle(request);
+            response = answer(client, busy ? busyError() : null, deadline);
         } catch (IOException e) {
             deadline.cancel(false);
             LOG.warn("CNI request not read: {}", closed || !client.isOpen() ? "timed out or closed after "
@@ -155,35 +188,83 @@ public final class CniServer implements AutoCloseable {
             closeQuietly(client);
             return;
         }
-        try (client) {
+        try {
             ByteBuffer out = ByteBuffer.wrap(response);
             while (out.hasRemaining()) {
                 client.write(out);
             }
+            // given back before the close, so that a client calling again on seeing EOF finds it free
+            release.run();
         } catch (IOException e) {
             LOG.warn("CNI response not delivered: {}", e.getMessage());
         }
     }
 
-    /** The request bytes up to EOF, or {@code null} if there are more than the limit. */
-    private byte[] readRequest(SocketChannel client) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(8192);
-        byte[] all = new byte[0];
-        int total = 0;
-        while (true) {
-            buf.clear();
-            int n = client.read(buf);
-            if (n < 0) {
-                return Arrays.copyOf(all, total);
+    private byte[] answer(SocketChannel client, CniException busy, ScheduledFuture<?> deadline) throws IOException {
+        Buffer in = new Buffer();
+        if (in.fill(client) > 0 && HttpCodec.looksLikeHttp(in.bytes[0])) {
+            try {
+                HttpCall call = readHttp(client, in);
+                deadline.cancel(false);
+                return handler.handleHttp(call.head().env(), call.body(), socket, busy);
+            } catch (HttpCodec.HttpException e) {
+                deadline.cancel(false);
+                LOG.warn("CNI HTTP request refused: {}", e.getMessage());
+                return HttpCodec.encodeFailure(e);
             }
-            if (total + n > limits.maxRequestBytes()) {
-                return null;
+        }
+        while (in.length <= limits.maxRequestBytes() && in.fill(client) >= 0) {
+            continue;
+        }
+        deadline.cancel(false);
+        if (in.length > limits.maxRequestBytes()) {
+            return tooLarge();
+        }
+        byte[] request = Arrays.copyOf(in.bytes, in.length);
+        return busy != null ? AgentProtocol.encodeFailure(busy) : handler.handle(request);
+    }
+
+    private record HttpCall(HttpCodec.Head head, byte[] body) {
+    }
+
+    /** The rest of an HTTP request whose first bytes are in {@code in}: head, then Content-Length bytes. */
+    private HttpCall readHttp(SocketChannel client, Buffer in) throws IOException {
+        int headLength;
+        while ((headLength = HttpCodec.headLength(in.bytes, in.length)) < 0 || headLength > MAX_HTTP_HEAD_BYTES) {
+            if (in.length > MAX_HTTP_HEAD_BYTES) {
+                throw new HttpCodec.HttpException(431, new CniException(CniErrorCode.AGENT_PROTOCOL,
+                        "malformed HTTP request on the edgelink CNI socket", "head longer than "
+                        + MAX_HTTP_HEAD_BYTES + " bytes"));
             }
-            if (total + n > all.length) {
-                all = Arrays.copyOf(all, Math.max(all.length * 2, total + n));
+            if (in.fill(client) < 0) {
+                throw new IOException("connection closed inside the HTTP head");
             }
-            System.arraycopy(buf.array(), 0, all, total, n);
-            total += n;
+        }
+        HttpCodec.Head head = HttpCodec.decodeHead(in.bytes, headLength, limits.maxRequestBytes());
+        long end = (long) headLength + head.contentLength();
+        while (in.length < end) {
+            if (in.fill(client) < 0) {
+                throw new IOException("connection closed inside the HTTP body");
+            }
+        }
+        return new HttpCall(head, Arrays.copyOfRange(in.bytes, headLength, (int) end));
+    }
+
+    /** Bytes read so far from one connection. */
+    private static final class Buffer {
+        private byte[] bytes = new byte[8192];
+        private int length;
+
+        /** Reads once into the buffer (growing it); returns the count, or -1 at EOF. */
+        int fill(SocketChannel ch) throws IOException {
+            if (length == bytes.length) {
+                bytes = Arrays.copyOf(bytes, bytes.length * 2);
+            }
+            int n = ch.read(ByteBuffer.wrap(bytes, length, bytes.length - length));
+            if (n > 0) {
+                length += n;
+            }
+            return n;
         }
     }
 
@@ -192,28 +273,17 @@ public final class CniServer implements AutoCloseable {
                 "more than " + limits.maxRequestBytes() + " bytes"));
     }
 
+    private CniException busyError() {
+        return new CniException(CniErrorCode.TRY_AGAIN_LATER, "edgelink agent is busy",
+                limits.maxConcurrent() + " CNI requests are in progress");
+    }
+
     /**
-     * Answers "busy" on a thread of its own. The request is read (and dropped) before the socket is closed: closing
-     * a unix socket with unread bytes resets it, and the client would see a reset instead of the answer.
+     * Serves a request beyond {@code maxConcurrent} on a thread of its own: it is read (closing a unix socket with
+     * unread bytes resets it, and the client would see a reset instead of the answer) and answered "busy".
      */
     private void answerBusy(SocketChannel client) {
-        Thread answer = new Thread(() -> {
-            try (client) {
-                client.write(ByteBuffer.wrap(AgentProtocol.encodeFailure(new CniException(
-                        CniErrorCode.TRY_AGAIN_LATER, "edgelink agent is busy",
-                        limits.maxConcurrent() + " CNI requests are in progress"))));
-                client.shutdownOutput();
-                ByteBuffer sink = ByteBuffer.allocate(8192);
-                long drained = 0;
-                int n;
-                while (drained <= limits.maxRequestBytes() && (n = client.read(sink)) >= 0) {
-                    drained += n;
-                    sink.clear();
-                }
-            } catch (IOException e) {
-                LOG.debug("busy answer not delivered: {}", e.getMessage());
-            }
-        }, "edgelink-cni-busy");
+        Thread answer = new Thread(() -> serve(client, true), "edgelink-cni-busy");
         answer.setDaemon(true);
         answer.start();
     }

@@ -84,8 +84,10 @@ public final class DefaultCniService implements CniService, AutoCloseable {
         }
         InetAddress wanted = config.requestedIp() != null ? config.requestedIp() : request.args().ip();
         MacAddress mac = config.requestedMac() != null ? config.requestedMac() : request.args().mac();
+        long start = System.nanoTime();
         boolean retried = ipam.find(request.containerId(), request.ifname()).isPresent();
         Allocation allocation = ipam.allocate(config.name(), request.containerId(), request.ifname(), wanted);
+        long allocated = System.nanoTime();
         PodNetwork.Attached attached;
         try {
             attached = pods.add(new PodNetwork.Spec(request.containerId(), netns, request.ifname(),
@@ -96,6 +98,10 @@ public final class DefaultCniService implements CniService, AutoCloseable {
             }
             throw e;
         }
+        long plumbed = System.nanoTime();
+        LOG.info("pod {} attached: {} {} (ipam {} ms, veth and routes {} ms)", request.containerId(),
+                request.ifname(), Addresses.format(allocation.address()), millis(allocated - start),
+                millis(plumbed - allocated));
         return result(config, request, allocation, attached);
     }
 
@@ -114,6 +120,10 @@ public final class DefaultCniService implements CniService, AutoCloseable {
         routes.add(CniResult.RouteEntry.of(Addresses.network(new IpPrefix(pool.gateway(), 0)), pool.gateway()));
         CniResult.Dns dns = config.dns() != null ? config.dns() : prev == null ? null : prev.dns();
         return new CniResult(config.cniVersion(), interfaces, ips, routes, dns);
+    }
+
+    private static String millis(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
     }
 
     private static String str(MacAddress mac) {

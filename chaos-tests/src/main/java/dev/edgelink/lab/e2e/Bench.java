@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
  *       against the same paths made by hand with iproute2 in the same lab (nodes h1, h2 on the same segment, h3
  *       behind the same router; pods are namespaces with a ptp veth like ours, MTU 1450 like ours); median of
  *       {@link #REPEATS} interleaved runs;</li>
- *   <li>CNI ADD latency as podman sees it: the plugin binary wrapped in a timing shim, edgelink (launcher, client
- *       JVM, agent) vs Debian's bridge + host-local, {@link #CNI_RUNS} podman run/rm each, interleaved;</li>
+ *   <li>CNI ADD latency as podman sees it: the plugin binary wrapped in a timing shim, edgelink (launcher, curl,
+ *       agent) vs Debian's bridge + host-local, {@link #CNI_RUNS} podman run/rm each, interleaved;</li>
  *   <li>agent resident memory (VmRSS from /proc) idle (alone, no peer) and with 3 peers after the traffic.</li>
  * </ul>
  *
@@ -473,7 +473,7 @@ public final class Bench {
         b.append(String.format(Locale.ROOT, "CNI ADD as podman runs it (a timing shim around the plugin binary; %d "
                 + "and %d `podman run`, interleaved):%n%n", ours.size(), ref.size()));
         b.append("| plugin | median ms | p95 ms |\n|---|---|---|\n");
-        b.append(String.format(Locale.ROOT, "| edgelink (launcher + client JVM + agent) | %.1f | %.1f |%n",
+        b.append(String.format(Locale.ROOT, "| edgelink (sh launcher + curl + agent) | %.1f | %.1f |%n",
                 median(ours), percentile(ours, 95)));
         b.append(String.format(Locale.ROOT, "| Debian bridge + host-local | %.1f | %.1f |%n%n", median(ref),
                 percentile(ref, 95)));

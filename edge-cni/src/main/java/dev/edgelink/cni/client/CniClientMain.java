@@ -7,7 +7,7 @@ import dev.edgelink.cni.CniException;
 import dev.edgelink.cni.CniRequest;
 import dev.edgelink.cni.CniVersions;
 import dev.edgelink.cni.internal.codec.AgentProtocol;
-import dev.edgelink.cni.internal.codec.CniCodec;
+import dev.edgelink.cni.internal.client.PluginProcess;
 import dev.edgelink.cni.internal.codec.RequestCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -54,44 +55,22 @@ public final class CniClientMain {
 
     /** The whole client; returns the exit code. Only the CNI_* entries of {@code env} are read. */
     public static int run(Map<String, String> env, InputStream stdin, PrintStream out, PrintStream err) {
-        String version = CniVersions.CURRENT;
+        byte[] input;
         try {
-            CniCommand command = RequestCodec.command(env);
-            byte[] input = readStdin(stdin);
-            if (command == CniCommand.VERSION) {
-                out.println(CniCodec.encodeVersion(versionOf(input)));
-                return 0;
-            }
-            version = versionOf(input);
-            JsonNode config = CniCodec.parse(input, "network config on stdin");
-            CniRequest request = RequestCodec.decode(env, config);
-            JsonNode result = call(request, AgentProtocol.encodeRequest(env, config));
-            if (result != null && command == CniCommand.ADD) {
-                out.println(result);
-            }
-            out.flush();
-            return 0;
+            input = readStdin(stdin);
         } catch (CniException e) {
-            out.println(CniCodec.encodeError(e, version));
-            out.flush();
-            err.println("edgelink CNI: " + e.getMessage() + " (code " + e.code() + ")");
-            return 1;
-        } catch (RuntimeException e) {
-            CniException bug = new CniException(CniErrorCode.INTERNAL, "internal error in the edgelink CNI client",
-                    String.valueOf(e), e);
-            out.println(CniCodec.encodeError(bug, version));
-            e.printStackTrace(err);
-            return 1;
+            return PluginProcess.fail(commandError(env).orElse(e), CniVersions.CURRENT, out, err);
         }
+        return PluginProcess.run(env, input, out, err, CniClientMain::call);
     }
 
-    /** The configuration's cniVersion if it is one we speak, else the current one (for error results). */
-    private static String versionOf(byte[] input) {
+    /** A missing or unknown CNI_COMMAND is reported before anything about stdin. */
+    private static Optional<CniException> commandError(Map<String, String> env) {
         try {
-            String v = CniCodec.parse(input, "stdin").path("cniVersion").asText("");
-            return CniVersions.isSupported(v) ? v : CniVersions.CURRENT;
+            RequestCodec.command(env);
+            return Optional.empty();
         } catch (CniException e) {
-            return CniVersions.CURRENT;
+            return Optional.of(e);
         }
     }
 

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class LauncherTest {
             throw new AssertionError("launcher did not finish; killed pid " + p.pid());
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim(),
+        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
                 new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8), millis);
     }
 
@@ -142,6 +143,69 @@ class LauncherTest {
             assertEquals(0, del.exit(), del.out() + del.err());
             assertEquals("", del.out());
         }
+    }
+
+    private Path installed(String name, Optional<Path> curl) throws IOException {
+        List<Path> classpath = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            classpath.add(Path.of(e).toAbsolutePath());
+        }
+        return LauncherInstaller.install(dir.resolve("bin"), name, Path.of(System.getProperty("java.home"), "bin",
+                "java"), classpath, curl);
+    }
+
+    /**
+     * The same calls through the curl launcher and the Java-only launcher print the same bytes and exit the same:
+     * results, the agent's errors, the checks made before the agent, values HTTP cannot carry, and no agent.
+     */
+    @Test
+    void theCurlPathAndTheJvmPathGiveTheSameBytes() throws Exception {
+        Path curl = LauncherInstaller.findCurl().orElseThrow(() -> new AssertionError("this test needs curl"));
+        Path viaCurl = installed("edgelink-curl", Optional.of(curl));
+        Path viaJava = installed("edgelink-java", Optional.empty());
+        assertTrue(Files.readString(viaCurl).contains("CURL='" + curl + "'"));
+        assertTrue(Files.readString(viaJava).contains("CURL=''"));
+        Path socket = dir.resolve("agent.sock");
+        String config = "{\n  \"cniVersion\": \"1.0.0\", \"name\": \"n\", \"type\": \"edgelink\",\n"
+                + "  \"agentSocket\": \"" + socket + "\"\n}\n";
+        Map<String, String> add = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1", "CNI_NETNS", "/run/netns/x",
+                "CNI_IFNAME", "eth0", "CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAME=a=b;IP=10.244.1.9",
+                "CNI_PATH", "/opt/cni/bin");
+        Map<String, String> del = Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c1", "CNI_IFNAME", "eth0");
+        Map<String, String> check = Map.of("CNI_COMMAND", "CHECK", "CNI_CONTAINERID", "c1", "CNI_NETNS",
+                "/run/netns/x", "CNI_IFNAME", "eth0");
+        Map<String, String> badIfname = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1", "CNI_NETNS",
+                "/run/netns/x", "CNI_IFNAME", "a/b");
+        Map<String, String> spaced = Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c1", "CNI_IFNAME", "eth0",
+                "CNI_ARGS", " IgnoreUnknown=1 ");
+        String badMtu = "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"type\":\"edgelink\",\"mtu\":-1,"
+                + "\"agentSocket\":\"" + socket + "\"}";
+        FakeCniService service = new FakeCniService();
+        try (CniServer server = new CniServer(service, socket).start()) {
+            assertSame(viaCurl, viaJava, add, config, 0);
+            assertSame(viaCurl, viaJava, del, config, 0);
+            assertSame(viaCurl, viaJava, check, config, 1);
+            assertSame(viaCurl, viaJava, badIfname, config, 1);
+            assertSame(viaCurl, viaJava, add, badMtu, 1);
+            assertSame(viaCurl, viaJava, add, "not json", 1);
+            assertSame(viaCurl, viaJava, spaced, config, 0);
+            assertSame(viaCurl, viaJava, Map.of("CNI_COMMAND", "VERSION"), config, 0);
+            service.failure = new dev.edgelink.cni.CniException(dev.edgelink.cni.CniErrorCode.KERNEL_REFUSED,
+                    "veth refused", "File exists (EEXIST)");
+            assertSame(viaCurl, viaJava, add, config, 1);
+        }
+        Run down = assertSame(viaCurl, viaJava, add, config, 1);
+        assertEquals(11, down.json().get("code").asInt(), down.out());
+    }
+
+    private static Run assertSame(Path viaCurl, Path viaJava, Map<String, String> env, String stdin, int exit)
+            throws Exception {
+        Run a = run(viaCurl, env, stdin);
+        Run b = run(viaJava, env, stdin);
+        assertEquals(b.out(), a.out(), env + ": curl path vs JVM path");
+        assertEquals(exit, b.exit(), b.out() + b.err());
+        assertEquals(b.exit(), a.exit(), a.out() + a.err());
+        return a;
     }
 
     @Test

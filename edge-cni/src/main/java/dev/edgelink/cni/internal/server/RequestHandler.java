@@ -6,9 +6,18 @@ import dev.edgelink.cni.CniException;
 import dev.edgelink.cni.CniRequest;
 import dev.edgelink.cni.CniResult;
 import dev.edgelink.cni.CniService;
+import dev.edgelink.cni.internal.client.PluginProcess;
 import dev.edgelink.cni.internal.codec.AgentProtocol;
 import dev.edgelink.cni.internal.codec.CniCodec;
+import dev.edgelink.cni.internal.codec.HttpCodec;
 import dev.edgelink.cni.internal.codec.RequestCodec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +51,53 @@ public final class RequestHandler {
             LOG.error("CNI {} failed with a bug", describe(request), e);
             return AgentProtocol.encodeFailure(new CniException(CniErrorCode.INTERNAL, "internal error in the "
                     + "edgelink agent", String.valueOf(e), e));
+        }
+    }
+
+    /**
+     * One HTTP call from the launcher ({@link HttpCodec}): runs exactly what the JVM client runs
+     * ({@link PluginProcess}), with this agent in place of the socket, and answers the client's stdout as the body:
+     * 200 for exit 0, 500 for exit 1. A config that names another socket than {@code socket} is 421 (nothing done).
+     * With {@code busy} the request is checked as usual and then answered 11 (try again later).
+     */
+    public byte[] handleHttp(Map<String, String> env, byte[] config, Path socket, CniException busy) {
+        if (!namesSocket(config, socket)) {
+            return HttpCodec.encodeResponse(HttpCodec.MISDIRECTED, new byte[0]);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream o = new PrintStream(out, false, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, false, StandardCharsets.UTF_8)) {
+            exit = PluginProcess.run(env, config, o, e, (request, body) -> {
+                if (busy != null) {
+                    throw busy;
+                }
+                return AgentProtocol.decodeResponse(handle(body));
+            });
+        }
+        if (exit != 0 && LOG.isDebugEnabled()) {
+            LOG.debug("CNI call over HTTP failed: {}", err.toString(StandardCharsets.UTF_8).trim());
+        }
+        return HttpCodec.encodeResponse(exit == 0 ? 200 : HttpCodec.CNI_ERROR, out.toByteArray());
+    }
+
+    /** True unless the config decodes and names a socket other than {@code socket}. */
+    private static boolean namesSocket(byte[] config, Path socket) {
+        Path named;
+        try {
+            named = CniCodec.decodeConfig(CniCodec.parse(config, "config")).agentSocket();
+        } catch (CniException e) {
+            return true;
+        }
+        Path ours = socket.toAbsolutePath().normalize();
+        if (named.normalize().equals(ours)) {
+            return true;
+        }
+        try {
+            return Files.isSameFile(named, ours);
+        } catch (IOException e) {
+            return false;
         }
     }
 
