@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +43,12 @@ import org.slf4j.LoggerFactory;
  * becomes a {@link PeerView}. A member that leaves or whose record expires drops out of the peer set, and the data
  * plane removes its kernel objects.
  *
- * <p>Ready when another member has joined, or after a grace period ({@link #readyGrace}) in which none did (a first
- * node, or every other node down): only then does the agent reconcile, so a restart does not tear down routes of
- * peers it has not relearnt yet.
+ * <p>The members' signed records are kept in the state directory ({@link MemberCache}) and offered to the store
+ * again at start, so a restarted agent knows its peers before the first gossip round.
+ *
+ * <p>Ready when another member has joined (a kept record still valid counts), or after a grace period
+ * ({@link #readyGrace}) in which none did (a first node, or every other node down): only then does the agent
+ * reconcile, so a restart does not tear down routes of peers it has not relearnt yet.
  */
 public final class MembershipPeerSource implements PeerSource {
     private static final Logger LOG = LoggerFactory.getLogger(MembershipPeerSource.class);
@@ -56,6 +60,8 @@ public final class MembershipPeerSource implements PeerSource {
     private final MembershipStore store = MembershipStore.inMemory();
     private final ScheduledExecutorService scheduler;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final MemberCache cache;
+    private final AtomicBoolean savePending = new AtomicBoolean();
     private MembershipService service;
     private MdnsService mdns;
 
@@ -64,6 +70,7 @@ public final class MembershipPeerSource implements PeerSource {
         this.host = host;
         this.config = config;
         this.template = template;
+        this.cache = new MemberCache(config.stateDir().resolve("members.bin"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edgelink-membership");
             t.setDaemon(true);
@@ -89,6 +96,7 @@ public final class MembershipPeerSource implements PeerSource {
                         onChange.accept(peers());
                         ready.complete(null);
                     });
+                    saveSoon();
                 }
             }
 
@@ -96,6 +104,7 @@ public final class MembershipPeerSource implements PeerSource {
             public void updated(SignedRecord previous, SignedRecord current) {
                 if (!current.peerId().equals(host.peerId())) {
                     scheduler.execute(() -> onChange.accept(peers()));
+                    saveSoon();
                 }
             }
 
@@ -104,9 +113,11 @@ public final class MembershipPeerSource implements PeerSource {
                 if (!last.peerId().equals(host.peerId())) {
                     LOG.info("member left: {} (node={}, peer={})", reason, last.nodeName(), last.peerId());
                     scheduler.execute(() -> onChange.accept(peers()));
+                    saveSoon();
                 }
             }
         });
+        cache.restore(store, host.peerId(), System.currentTimeMillis());
         MembershipConfig members = MembershipConfig.builder().gossipInterval(config.timeouts().gossipInterval())
                 .recordTtl(config.timeouts().recordTtl()).bootstrapPeers(config.bootstrapPeers()).build();
         service = new MembershipService(host, store, members, scheduler, InstantSource.system(), new SecureRandom());
@@ -170,6 +181,20 @@ public final class MembershipPeerSource implements PeerSource {
         Optional<MacAddress> mac = r.vtepMac().map(m -> MacAddress.parse(m.toString()));
         return Optional.of(new StaticPeer(r.nodeName(), cidrs, underlay, Optional.empty(), mac,
                 cidrs.get(0).address(), paths));
+    }
+
+    /** Keeps the members' records in the state directory, at most once a second however often they change. */
+    private void saveSoon() {
+        if (savePending.compareAndSet(false, true)) {
+            try {
+                scheduler.schedule(() -> {
+                    savePending.set(false);
+                    cache.save(store.members());
+                }, 1, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                cache.save(store.members());
+            }
+        }
     }
 
     @Override
