@@ -48,16 +48,21 @@ public final class TunDevice implements AutoCloseable {
 
     /** Creates (or attaches to) the TUN device {@code name} in the caller's network namespace. */
     public static TunDevice open(String name, boolean vnetHeader) {
+        return open(CLONE_DEVICE, name, vnetHeader);
+    }
+
+    /** As {@link #open(String, boolean)} through another clone device (for systems that keep it elsewhere). */
+    public static TunDevice open(Path cloneDevice, String name, boolean vnetHeader) {
         Objects.requireNonNull(name, "name");
         new LinkSpec.Dummy(name); // checks the name the way every link name is checked
-        if (!Files.exists(CLONE_DEVICE)) {
-            throw new TunUnavailableException(CLONE_DEVICE + " is missing: load the tun module (modprobe tun) or, in"
+        if (!Files.exists(cloneDevice)) {
+            throw new TunUnavailableException(cloneDevice + " is missing: load the tun module (modprobe tun) or, in"
                     + " a container, pass the device in (--device /dev/net/tun)", TunLibC.ENOENT);
         }
         TunLibC libc = TunLibC.get();
-        int fd = libc.open(CLONE_DEVICE.toString(), TunLibC.O_RDWR | TunLibC.O_NONBLOCK | TunLibC.O_CLOEXEC);
+        int fd = libc.open(cloneDevice.toString(), TunLibC.O_RDWR | TunLibC.O_NONBLOCK | TunLibC.O_CLOEXEC);
         if (fd < 0) {
-            throw openFailed(TunLibC.errno());
+            throw openFailed(cloneDevice, TunLibC.errno());
         }
         try {
             setIff(libc, fd, name, vnetHeader);
@@ -77,20 +82,20 @@ public final class TunDevice implements AutoCloseable {
      * As {@link #open(String, boolean)}, inside the network namespace {@code namespace} ({@code /run/netns/NAME}):
      * the device is created there and stays there; the calling thread never changes namespace.
      */
-    public static TunDevice open(Path namespace, String name, boolean vnetHeader) {
+    public static TunDevice openIn(Path namespace, String name, boolean vnetHeader) {
         return NetworkNamespaces.call(namespace, () -> open(name, vnetHeader));
     }
 
-    private static TunUnavailableException openFailed(int errno) {
+    private static TunUnavailableException openFailed(Path cloneDevice, int errno) {
         if (errno == TunLibC.EACCES || errno == TunLibC.EPERM) {
-            return new TunUnavailableException("cannot open " + CLONE_DEVICE + " (" + NetlinkException.errnoName(errno)
+            return new TunUnavailableException("cannot open " + cloneDevice + " (" + NetlinkException.errnoName(errno)
                     + "): run as root or with CAP_NET_ADMIN and access to the device", errno);
         }
         if (errno == TunLibC.ENOENT || errno == TunLibC.ENODEV || errno == TunLibC.ENXIO) {
-            return new TunUnavailableException("cannot open " + CLONE_DEVICE + " (" + NetlinkException.errnoName(errno)
+            return new TunUnavailableException("cannot open " + cloneDevice + " (" + NetlinkException.errnoName(errno)
                     + "): this kernel has no TUN support; load the tun module", errno);
         }
-        return new TunUnavailableException("cannot open " + CLONE_DEVICE + ": " + NetlinkException.errnoName(errno),
+        return new TunUnavailableException("cannot open " + cloneDevice + ": " + NetlinkException.errnoName(errno),
                 errno);
     }
 
@@ -105,6 +110,7 @@ public final class TunDevice implements AutoCloseable {
             int errno = TunLibC.errno();
             String why = errno == TunLibC.EPERM || errno == TunLibC.EACCES
                     ? "we lack CAP_NET_ADMIN in this network namespace"
+                    : errno == TunLibC.ENOTTY ? "the clone device is not a TUN device"
                     : errno == TunLibC.EBUSY || errno == TunLibC.EINVAL
                     ? "a device of another kind or with other flags already holds the name" : "the kernel refused";
             throw new TunUnavailableException("cannot create TUN device " + name + " ("

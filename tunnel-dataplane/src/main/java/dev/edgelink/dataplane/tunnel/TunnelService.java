@@ -329,7 +329,11 @@ public final class TunnelService implements AutoCloseable {
         } else if (s.remote().gso()) {
             TunnelFrames.setHeader(buf, 0, TunnelFrames.PACKET_GSO, n);
             buf.setIndex(0, HEAD + n);
-        } else if (buf.getByte(HEAD) == 0 && buf.getByte(HEAD + 1) == 0) {
+        } else if (buf.getByte(HEAD + 1) == 0) {
+            if ((buf.getByte(HEAD) & 1) != 0) {
+                completeChecksum(buf, HEAD + VNET, ipLength, buf.getUnsignedShortLE(HEAD + 6),
+                        buf.getUnsignedShortLE(HEAD + 8));
+            }
             TunnelFrames.setHeader(buf, VNET, TunnelFrames.PACKET, ipLength);
             buf.setIndex(VNET, HEAD + n);
         } else {
@@ -344,6 +348,31 @@ public final class TunnelService implements AutoCloseable {
             return false;
         }
         return s.offer(buf);
+    }
+
+    /**
+     * Does what the kernel left to the device ({@code VIRTIO_NET_HDR_F_NEEDS_CSUM}): the ones' complement sum from
+     * {@code start} to the end, seeded with the pseudo-header sum the kernel put in the checksum field, stored at
+     * {@code start + offset}. Needed only for a peer that takes no virtio headers.
+     */
+    static void completeChecksum(ByteBuf buf, int ip, int length, int start, int offset) {
+        if (start + offset + 2 > length) {
+            return;
+        }
+        long sum = 0;
+        int i = ip + start;
+        int end = ip + length;
+        for (; i + 1 < end; i += 2) {
+            sum += buf.getUnsignedShort(i);
+        }
+        if (i < end) {
+            sum += buf.getUnsignedByte(i) << 8;
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        int folded = (int) ~sum & 0xFFFF;
+        buf.setShort(ip + start + offset, folded == 0 ? 0xFFFF : folded);
     }
 
     private TunnelSession sessionFor(ByteBuf buf, int ip, int ipLength) {

@@ -56,7 +56,7 @@ public final class UserspaceDevice implements AutoCloseable {
     }
 
     private TunDevice open(String name, boolean vnet) {
-        return namespace == null ? TunDevice.open(name, vnet) : TunDevice.open(namespace, name, vnet);
+        return namespace == null ? TunDevice.open(name, vnet) : TunDevice.openIn(namespace, name, vnet);
     }
 
     /**

@@ -24,6 +24,7 @@ public interface TunLibC {
     int ENXIO = 6;
     int EINVAL = 22;
     int EBUSY = 16;
+    int ENOTTY = 25;
     short POLLIN = 1;
     /** {@code _IOW('T', 202, int)}. */
     long TUNSETIFF = 0x400454caL;
