@@ -147,8 +147,9 @@ public final class TunDevice implements AutoCloseable {
     /**
      * Reads one packet into {@code capacity} bytes of direct memory at {@code address}.
      *
-     * @return its length, or 0 when no packet is waiting
-     * @throws TunUnavailableException if the read failed for another reason (the device is gone)
+     * @return its length, 0 when no packet is waiting, -1 when one packet was lost (e.g. larger than
+     *     {@code capacity}) and reading can go on
+     * @throws TunUnavailableException if the device is gone (EBADF, EIO, ENODEV...)
      */
     public int read(long address, int capacity) {
         long n = TunLibC.get().read(fd, address, capacity);
@@ -158,6 +159,9 @@ public final class TunDevice implements AutoCloseable {
         int errno = TunLibC.errno();
         if (errno == TunLibC.EAGAIN || errno == TunLibC.EINTR) {
             return 0;
+        }
+        if (errno == TunLibC.EINVAL || errno == TunLibC.EFAULT || errno == TunLibC.EMSGSIZE) {
+            return -1;
         }
         throw new TunUnavailableException("read from " + name + " failed: " + NetlinkException.errnoName(errno),
                 errno);

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -67,6 +68,9 @@ public final class TunnelService implements AutoCloseable {
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
     private final LongAdder noPeerDrops = new LongAdder();
+    private final LongAdder readErrors = new LongAdder();
+    /** Event-loop threads inside {@link #deliver} now: the device is closed only when none is (fd reuse). */
+    private final AtomicInteger writers = new AtomicInteger();
     private final ScheduledExecutorService timer;
     private final Thread reader;
     private volatile boolean closed;
@@ -185,6 +189,11 @@ public final class TunnelService implements AutoCloseable {
         return noPeerDrops.sum();
     }
 
+    /** Packets the kernel failed to hand over (a read error other than "nothing waiting"); the reader goes on. */
+    public long readErrors() {
+        return readErrors.sum();
+    }
+
     /**
      * Measures the round trip to {@code nodeName} over its tunnel stream: a PING outside the packet queue, answered
      * by a PONG. Fails at once if the node has no stream.
@@ -284,7 +293,9 @@ public final class TunnelService implements AutoCloseable {
     // ---- the data path
 
     private void readLoop() {
-        int capacity = device.vnetHeader() ? VNET + 65535 : config.mtu();
+        // Always room for the largest IP packet: someone may raise the device's MTU, and a packet that does not
+        // fit would be lost by the kernel. Small packets are copied out into right-sized buffers (dispatch).
+        int capacity = (device.vnetHeader() ? VNET : 0) + 65535;
         ByteBuf buf = null;
         try {
             while (!device.isClosed()) {
@@ -292,7 +303,9 @@ public final class TunnelService implements AutoCloseable {
                     buf = alloc.directBuffer(HEAD + capacity);
                 }
                 int n = device.read(buf.memoryAddress() + HEAD, capacity);
-                if (n == 0) {
+                if (n < 0) {
+                    readErrors.increment();
+                } else if (n == 0) {
                     device.awaitReadable(1000);
                 } else if (dispatch(buf, n)) {
                     buf = null;
@@ -321,6 +334,10 @@ public final class TunnelService implements AutoCloseable {
         TunnelSession s = ipLength < 20 ? null : sessionFor(buf, ip, ipLength);
         if (s == null) {
             noPeerDrops.increment();
+            return false;
+        }
+        if (!(vnet && s.remote().gso()) && ipLength > s.remote().mtu()) {
+            s.slot.otherDrops.increment();
             return false;
         }
         if (!vnet) {
@@ -385,6 +402,17 @@ public final class TunnelService implements AutoCloseable {
 
     /** On a stream's event loop: writes a received packet to the device, if its source belongs to the sender. */
     void deliver(TunnelSession s, ByteBuf packet, boolean gso) {
+        writers.incrementAndGet();
+        try {
+            if (!closed) {
+                writeToDevice(s, packet, gso);
+            }
+        } finally {
+            writers.decrementAndGet();
+        }
+    }
+
+    private void writeToDevice(TunnelSession s, ByteBuf packet, boolean gso) {
         int ip = packet.readerIndex() + (gso ? VNET : 0);
         int ipLength = packet.readableBytes() - (gso ? VNET : 0);
         boolean v6 = packet.getUnsignedByte(ip) >>> 4 == 6;
@@ -431,6 +459,10 @@ public final class TunnelService implements AutoCloseable {
             s.stream.reset();
         }
         timer.shutdownNow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (writers.get() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         pending.values().forEach(p -> p.future().complete(ProbeResult.failure("tunnel closed")));
         pending.clear();
         device.close();

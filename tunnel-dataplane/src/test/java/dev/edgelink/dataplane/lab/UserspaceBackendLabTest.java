@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.StaticPeer;
+import dev.edgelink.dataplane.backend.userspace.UserspaceBackend;
 import dev.edgelink.dataplane.internal.netlink.NetworkNamespaces;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Route;
@@ -140,6 +141,34 @@ class UserspaceBackendLabTest {
             assertTrue(cs.queueDrops() > 1000, "most of the flood to c was dropped and counted: " + cs);
             assertTrue(bs.txBytes() >= 8L << 20, "b's transfer went through its own stream: " + bs);
             assertTrue(w.a.service().connected("c"), "c is slow, not broken: its stream stays");
+        }
+    }
+
+    @Test
+    void movingAPeerFromDirectToRelayedIsMakeBeforeBreak() throws Exception {
+        try (UserspaceWorld w = UserspaceWorld.start(TunnelConfig.defaults(MTU))) {
+            UserspaceBackend relayed = new UserspaceBackend(PathKind.RELAYED, w.a.netlink, w.a.device);
+            assertTrue(relayed.ensurePeer(w.b.asPeer()), "the relayed route replaces the direct one");
+            assertFalse(w.a.backend.removePeer(w.b.asPeer()), "the direct rung's exact route is gone already");
+            String route = routeOf(w, w.a, "10.244.2.0/24");
+            assertTrue(route.contains("via 10.244.2.0") && route.contains("edgelink0"), route);
+            assertEquals(0, ping(w, w.a, w.b.podAddress), "traffic still flows, now on the relayed rung's route");
+            assertTrue(relayed.removePeer(w.b.asPeer()));
+            assertEquals("", routeOf(w, w.a, "10.244.2.0/24").trim());
+        }
+    }
+
+    @Test
+    void packetsLargerThanThePeersMtuAreDroppedNotSent() throws Exception {
+        try (UserspaceWorld w = UserspaceWorld.start(TunnelConfig.defaults(MTU).withOffloads(false))) {
+            w.lab.ip(w.a.ns, "link", "set", "edgelink0", "mtu", "1500");
+            w.lab.ip(w.a.podNs, "link", "set", "eth0", "mtu", "1500");
+            long before = w.a.service().stats("b").orElseThrow().otherDrops();
+            assertNotEquals(0, w.lab.execIn(w.a.podNs, "ping", "-c", "2", "-i", "0.2", "-W", "1", "-M", "do", "-s",
+                    "1450", w.b.podAddress), "1478-byte packets exceed b's MTU of 1400");
+            assertTrue(w.a.service().stats("b").orElseThrow().otherDrops() > before);
+            assertTrue(w.a.service().connected("b"), "b's stream was not reset by an oversized frame");
+            assertEquals(0, ping(w, w.a, w.b.podAddress));
         }
     }
 

@@ -25,6 +25,8 @@ public interface TunLibC {
     int EINVAL = 22;
     int EBUSY = 16;
     int ENOTTY = 25;
+    int EFAULT = 14;
+    int EMSGSIZE = 90;
     short POLLIN = 1;
     /** {@code _IOW('T', 202, int)}. */
     long TUNSETIFF = 0x400454caL;
