@@ -20,8 +20,11 @@ public final class TunnelProtocol {
     private TunnelProtocol() {
     }
 
-    /** Serves inbound tunnel streams on {@code host}. */
-    public static void serve(Host host, TunnelService service, Function<PeerId, Optional<String>> nodeOf) {
+    /**
+     * Serves inbound tunnel streams on {@code host}. Give it the {@code UserspaceDevice} rather than its current
+     * service, so that streams still arrive after the device had to be made again.
+     */
+    public static void serve(Host host, TunnelStreamSink service, Function<PeerId, Optional<String>> nodeOf) {
         host.setHandler(TunnelFrames.PROTOCOL, stream -> {
             PeerId remote = stream.connection().remotePeer();
             Optional<String> node = nodeOf.apply(remote);
@@ -35,7 +38,7 @@ public final class TunnelProtocol {
     }
 
     /** Opens the tunnel stream to {@code nodeName} on {@code connection} and hands it to {@code service}. */
-    public static CompletableFuture<Void> open(Connection connection, String nodeName, TunnelService service) {
+    public static CompletableFuture<Void> open(Connection connection, String nodeName, TunnelStreamSink service) {
         return connection.newStream(TunnelFrames.PROTOCOL).thenAccept(s -> service.attach(nodeName, s));
     }
 }

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * ({@link #setPeer}) and hands it every tunnel stream with the node the connection was authenticated as
  * ({@link #attach}); it never sees libp2p hosts or peer ids.
  */
-public final class TunnelService implements AutoCloseable {
+public final class TunnelService implements TunnelStreamSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelService.class);
     /** Frame header in front of the read packet; with a virtio header the plain frame starts 10 bytes later. */
     private static final int HEAD = TunnelFrames.HEADER;
@@ -164,6 +164,7 @@ public final class TunnelService implements AutoCloseable {
      * as {@code nodeName}: sends our HELLO and carries packets once the peer's HELLO names that node. Call on the
      * stream's event loop (as protocol handlers are) or from any thread before the stream has data.
      */
+    @Override
     public void attach(String nodeName, MuxedStream stream) {
         if (closed) {
             stream.reset();

@@ -192,6 +192,8 @@ class UserspaceBackendLabTest {
             w.a.backend.ensureDevice(w.a.local);
             assertEquals(0, w.lab.execIn(w.a.ns, "ip", "link", "show", "edgelink0"));
             assertEquals(String.valueOf(MTU), mtuOf(w, w.a));
+            w.link(w.b, w.a);
+            assertEquals(0, ping(w, w.a, w.b.podAddress), "b's new stream reached a's new service");
         }
     }
 

@@ -133,7 +133,7 @@ final class UserspaceWorld implements AutoCloseable {
         n.host = NetworkNamespaces.call(Lab.path(n.ns),
                 () -> Host.start(HostConfig.builder(Keys.generateEd25519()).listen(List.of(listen)).build()));
         members.put(n.host.peerId(), n.name);
-        TunnelProtocol.serve(n.host, n.service(), p -> Optional.ofNullable(members.get(p)));
+        TunnelProtocol.serve(n.host, n.device, p -> Optional.ofNullable(members.get(p)));
     }
 
     /** From dials to's host (sockets made inside from's namespace), opens the tunnel stream, installs routes. */

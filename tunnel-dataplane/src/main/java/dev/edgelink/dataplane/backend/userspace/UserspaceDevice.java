@@ -9,6 +9,8 @@ import dev.edgelink.dataplane.tun.TunDevice;
 import dev.edgelink.dataplane.tun.TunUnavailableException;
 import dev.edgelink.dataplane.tunnel.TunnelConfig;
 import dev.edgelink.dataplane.tunnel.TunnelService;
+import dev.edgelink.dataplane.tunnel.TunnelStreamSink;
+import dev.edgelink.libp2p.mux.MuxedStream;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,9 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The one TUN device and {@link TunnelService} that both userspace rungs (direct and relayed) share: which
  * connection a peer's stream runs over is the agent's business, the device and the packet path are the same.
- * Made on the first {@link #ensure}, made again if the device vanished (deleted by hand), closed by {@link #close}.
+ * Made on the first {@link #ensure}, made again if the device vanished (deleted by hand: the peers' streams are
+ * reset with the old service, and the agent opens them again), closed by {@link #close}. Serve the tunnel protocol
+ * with this object ({@link #attach}), not with a service, so that inbound streams reach the current one.
  */
-public final class UserspaceDevice implements AutoCloseable {
+public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UserspaceDevice.class);
     private static final String SCRATCH = "elprobe.tun";
 
@@ -89,6 +93,18 @@ public final class UserspaceDevice implements AutoCloseable {
         }
         link = netlink.getLink(config.deviceName());
         return link;
+    }
+
+    /** Hands the stream to the current service; resets it while there is none (before {@link #ensure}). */
+    @Override
+    public void attach(String nodeName, MuxedStream stream) {
+        TunnelService s = service;
+        if (s == null) {
+            LOG.warn("tunnel stream refused: the userspace device is not up peer={}", nodeName);
+            stream.reset();
+            return;
+        }
+        s.attach(nodeName, stream);
     }
 
     /** The running data path; empty before {@link #ensure}. */
