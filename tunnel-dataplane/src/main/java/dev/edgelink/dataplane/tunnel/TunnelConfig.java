@@ -47,6 +47,10 @@ public record TunnelConfig(String deviceName, int mtu, boolean offloads, int que
         return new TunnelConfig(deviceName, mtu, on, queuePackets, queueBytes, batchBytes, keepalive, deadAfter);
     }
 
+    public TunnelConfig withKeepalive(Duration every, Duration dead) {
+        return new TunnelConfig(deviceName, mtu, offloads, queuePackets, queueBytes, batchBytes, every, dead);
+    }
+
     public TunnelConfig withQueue(int packets, int bytes) {
         return new TunnelConfig(deviceName, mtu, offloads, packets, bytes, batchBytes, keepalive, deadAfter);
     }

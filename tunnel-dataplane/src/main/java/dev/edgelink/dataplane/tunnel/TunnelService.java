@@ -284,7 +284,7 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         for (TunnelSession s : sessions) {
             if (now - s.lastReceiveNanos > config.deadAfter().toNanos()) {
                 s.stream.eventLoop().execute(() -> s.fail("nothing received for "
-                        + config.deadAfter().toSeconds() + " s"));
+                        + config.deadAfter().toMillis() + " ms"));
             } else {
                 s.sendPing(0);
             }

@@ -119,6 +119,22 @@ class UserspaceBackendLabTest {
     }
 
     @Test
+    void aSilentPeersStreamIsResetWhileAnsweringPeersStay() throws Exception {
+        TunnelConfig fast = TunnelConfig.defaults(MTU).withKeepalive(Duration.ofMillis(200), Duration.ofMillis(1500));
+        try (UserspaceWorld w = UserspaceWorld.start(fast)) {
+            Rogue c = rogue(w, "c");
+            c.stream.write(hello("c"));
+            UserspaceWorld.awaitConnected(w.a, "c");
+            assertTrue(c.reset.get(10, TimeUnit.SECONDS) != null, "c never answers a PING: its stream is reset");
+            assertEquals(1, w.a.service().stats("c").orElseThrow().resets());
+            Thread.sleep(1000);
+            assertTrue(w.a.service().connected("b"), "b answers every PING and keeps its stream");
+            assertEquals(0, w.a.service().stats("b").orElseThrow().resets());
+            assertEquals(0, ping(w, w.a, w.b.podAddress));
+        }
+    }
+
+    @Test
     void stalledPeerDropsIntoItsOwnQueueAndOthersKeepFlowing() throws Exception {
         TunnelConfig small = TunnelConfig.defaults(MTU).withQueue(64, 1 << 20);
         try (UserspaceWorld w = UserspaceWorld.start(small)) {
