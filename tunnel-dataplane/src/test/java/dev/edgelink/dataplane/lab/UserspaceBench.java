@@ -49,7 +49,11 @@ public final class UserspaceBench {
                     Integer.toString(seconds), "-J"));
             String rtt = w.lab.execIn(w.a.podNs, List.of("ping", "-c", "5", "-i", "0.2", "-q",
                     w.b.podAddress)).output().replaceAll("(?s).*= [0-9.]+/([0-9.]+)/.*", "$1").trim();
-            JsonNode end = JSON.readTree(r.output()).path("end");
+            JsonNode result = JSON.readTree(r.output());
+            if (result.has("error")) {
+                System.out.printf("edgelink-%s run %d: iperf3 error: %s%n", mode, i + 1, result.path("error").asText());
+            }
+            JsonNode end = result.path("end");
             double g = end.path("sum_received").path("bits_per_second").asDouble() / 1e9;
             gbits.add(g);
             System.out.printf("edgelink-%s run %d: %.3f Gbit/s, retransmits %d, rtt %s ms, load %s%n", mode, i + 1,
