@@ -1,0 +1,472 @@
+package dev.edgelink.dataplane.tunnel;
+
+import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.path.ProbeResult;
+import dev.edgelink.dataplane.tun.TunDevice;
+import dev.edgelink.dataplane.tun.TunUnavailableException;
+import dev.edgelink.libp2p.mux.MuxedStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The userspace data path ("inside" is the TUN device, "outside" the peers' libp2p streams): one reader thread
+ * takes packets from the TUN device, finds the peer whose pod CIDR holds the destination (a longest-prefix table in
+ * memory) and queues the packet on that peer's {@link TunnelSession}; received frames are written back to the TUN
+ * device on the stream's event loop. The reader never waits for a peer: a full queue drops the packet and counts
+ * it, so a slow or stalled peer costs other peers nothing.
+ *
+ * <p>With offloads the device carries a virtio header per packet and the kernel hands over TCP segments of up to
+ * 64 KiB; they cross the stream whole (it is TCP: no wire MTU applies) and the receiving kernel segments them when
+ * they are written to its TUN device. Without (the kernel refused, or a peer lacks it) packets are MTU-sized.
+ *
+ * <p>Peers are named by node name. The agent tells the service which pod CIDRs lead to which node
+ * ({@link #setPeer}) and hands it every tunnel stream with the node the connection was authenticated as
+ * ({@link #attach}); it never sees libp2p hosts or peer ids.
+ */
+public final class TunnelService implements TunnelStreamSink, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TunnelService.class);
+    /** Frame header in front of the read packet; with a virtio header the plain frame starts 10 bytes later. */
+    private static final int HEAD = TunnelFrames.HEADER;
+    private static final int VNET = TunDevice.VNET_HDR_LEN;
+    private static final int SMALL = 2048;
+    private static final FastThreadLocal<ByteBuf> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected ByteBuf initialValue() {
+            return Unpooled.directBuffer(VNET + 65536);
+        }
+    };
+
+    private final TunnelConfig config;
+    private final TunDevice device;
+    private final boolean offloads;
+    private final TunnelFrames.Hello localHello;
+    private final LongSupplier nanoClock;
+    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private final PrefixTable<PeerSlot> table = new PrefixTable<>();
+    private final Map<String, PeerSlot> slots = new ConcurrentHashMap<>();
+    private final Set<TunnelSession> sessions = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong();
+    private final LongAdder noPeerDrops = new LongAdder();
+    private final LongAdder readErrors = new LongAdder();
+    /** Event-loop threads inside {@link #deliver} now: the device is closed only when none is (fd reuse). */
+    private final AtomicInteger writers = new AtomicInteger();
+    private final ScheduledExecutorService timer;
+    private final Thread reader;
+    private volatile boolean closed;
+
+    private record Pending(CompletableFuture<ProbeResult> future, long sentAt) {
+    }
+
+    private TunnelService(TunnelConfig config, String localNode, TunDevice device, LongSupplier nanoClock) {
+        this.config = config;
+        this.device = device;
+        this.nanoClock = nanoClock;
+        this.offloads = device.vnetHeader() && device.enableOffloads();
+        this.localHello = new TunnelFrames.Hello(TunnelFrames.VERSION, config.mtu(),
+                device.vnetHeader() ? TunnelFrames.FEATURE_GSO : 0, localNode);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "edgelink-tunnel-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.reader = new Thread(this::readLoop, "edgelink-tun-reader");
+        this.reader.setDaemon(true);
+    }
+
+    /**
+     * Starts the data path on an open device (the service owns it from now on and closes it).
+     *
+     * @param localNode our node name, sent in every HELLO
+     */
+    public static TunnelService start(TunnelConfig config, String localNode, TunDevice device, LongSupplier clock) {
+        Objects.requireNonNull(localNode, "localNode");
+        if (!PooledByteBufAllocator.DEFAULT.directBuffer(1).hasMemoryAddress()) {
+            device.close();
+            throw new TunUnavailableException("direct buffers without a memory address (no sun.misc.Unsafe):"
+                    + " the TUN path needs them", 0);
+        }
+        TunnelService s = new TunnelService(config, localNode, device, clock);
+        s.reader.start();
+        long every = config.keepalive().toNanos();
+        s.timer.scheduleAtFixedRate(s::keepalive, every, every, TimeUnit.NANOSECONDS);
+        LOG.info("userspace tunnel started device={} mtu={} offloads={} node={}", device.name(), config.mtu(),
+                s.offloads, localNode);
+        return s;
+    }
+
+    public TunnelConfig config() {
+        return config;
+    }
+
+    /** True if the kernel hands us GSO segments (IFF_VNET_HDR and TSO accepted). */
+    public boolean offloads() {
+        return offloads;
+    }
+
+    public String deviceName() {
+        return device.name();
+    }
+
+    /** Sends packets for {@code podCidrs} to {@code nodeName} (replacing the node's earlier prefixes). */
+    public void setPeer(String nodeName, List<IpPrefix> podCidrs) {
+        PeerSlot slot = slot(nodeName);
+        synchronized (table) {
+            for (IpPrefix p : table.prefixesOf(slot)) {
+                if (!podCidrs.contains(p)) {
+                    table.removeValue(slot);
+                    break;
+                }
+            }
+            podCidrs.forEach(p -> table.put(p, slot));
+        }
+    }
+
+    /** Forgets the node: its prefixes, and its stream is reset. */
+    public void removePeer(String nodeName) {
+        PeerSlot slot = slots.remove(nodeName);
+        if (slot != null) {
+            table.removeValue(slot);
+            TunnelSession s = slot.session;
+            if (s != null) {
+                s.close();
+                s.stream.reset();
+            }
+        }
+    }
+
+    private PeerSlot slot(String nodeName) {
+        return slots.computeIfAbsent(nodeName, PeerSlot::new);
+    }
+
+    /**
+     * Takes a negotiated {@code /edgelink/tunnel/1.0.0} stream (either direction) of the connection authenticated
+     * as {@code nodeName}: sends our HELLO and carries packets once the peer's HELLO names that node. Call on the
+     * stream's event loop (as protocol handlers are) or from any thread before the stream has data.
+     */
+    @Override
+    public void attach(String nodeName, MuxedStream stream) {
+        if (closed) {
+            stream.reset();
+            return;
+        }
+        TunnelSession s = new TunnelSession(this, slot(nodeName), stream);
+        sessions.add(s);
+        s.start();
+    }
+
+    /** Whether {@code nodeName} has a stream that completed the HELLO exchange. */
+    public boolean connected(String nodeName) {
+        PeerSlot slot = slots.get(nodeName);
+        return slot != null && slot.session != null;
+    }
+
+    public Optional<PeerStats> stats(String nodeName) {
+        return Optional.ofNullable(slots.get(nodeName)).map(PeerSlot::stats);
+    }
+
+    /** Packets read from the device whose destination is no known peer's (or whose peer has no stream). */
+    public long noPeerDrops() {
+        return noPeerDrops.sum();
+    }
+
+    /** Packets the kernel failed to hand over (a read error other than "nothing waiting"); the reader goes on. */
+    public long readErrors() {
+        return readErrors.sum();
+    }
+
+    /**
+     * Measures the round trip to {@code nodeName} over its tunnel stream: a PING outside the packet queue, answered
+     * by a PONG. Fails at once if the node has no stream.
+     */
+    public CompletableFuture<ProbeResult> probe(String nodeName, Duration timeout) {
+        PeerSlot slot = slots.get(nodeName);
+        TunnelSession s = slot == null ? null : slot.session;
+        if (s == null || closed) {
+            return CompletableFuture.completedFuture(ProbeResult.failure("no tunnel stream to " + nodeName));
+        }
+        long token = tokens.incrementAndGet();
+        CompletableFuture<ProbeResult> f = new CompletableFuture<>();
+        pending.put(token, new Pending(f, nanos()));
+        s.sendPing(token);
+        timer.schedule(() -> {
+            Pending p = pending.remove(token);
+            if (p != null) {
+                p.future().complete(ProbeResult.failure("no pong from " + nodeName + " within "
+                        + timeout.toMillis() + " ms"));
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return f;
+    }
+
+    // ---- called by sessions
+
+    ByteBufAllocator alloc() {
+        return alloc;
+    }
+
+    long nanos() {
+        return nanoClock.getAsLong();
+    }
+
+    TunnelFrames.Hello localHello() {
+        return localHello;
+    }
+
+    void pong(long token) {
+        Pending p = pending.remove(token);
+        if (p != null) {
+            p.future().complete(ProbeResult.success(nanos() - p.sentAt()));
+        }
+    }
+
+    /** The peer's HELLO arrived: this session carries the peer's packets from now on. */
+    void activate(TunnelSession s) {
+        TunnelSession loser = null;
+        synchronized (s.slot) {
+            TunnelSession old = s.slot.session;
+            if (old != null && !old.isDead() && !preferred(s, old)) {
+                loser = s;
+            } else {
+                loser = old;
+                s.slot.session = s;
+            }
+        }
+        if (loser != null && loser != s.slot.session) {
+            LOG.info("duplicate tunnel stream closed peer={}", s.slot.nodeName);
+            loser.close();
+            loser.stream.reset();
+        }
+        if (s.slot.session == s) {
+            LOG.info("tunnel up peer={} mtu={} gso={} outbound={}", s.slot.nodeName, s.remote().mtu(),
+                    s.remote().gso(), s.stream.isOutbound());
+        }
+    }
+
+    /** Of two streams to one peer both sides keep the one opened by the lower node name; if equal, the newer. */
+    private boolean preferred(TunnelSession fresh, TunnelSession old) {
+        String a = fresh.stream.isOutbound() ? localHello.nodeName() : fresh.slot.nodeName;
+        String b = old.stream.isOutbound() ? localHello.nodeName() : old.slot.nodeName;
+        return a.compareTo(b) <= 0;
+    }
+
+    void deactivate(TunnelSession s) {
+        sessions.remove(s);
+        synchronized (s.slot) {
+            if (s.slot.session == s) {
+                s.slot.session = null;
+            }
+        }
+    }
+
+    private void keepalive() {
+        long now = nanos();
+        for (TunnelSession s : sessions) {
+            if (now - s.lastReceiveNanos > config.deadAfter().toNanos()) {
+                s.stream.eventLoop().execute(() -> s.fail("nothing received for "
+                        + config.deadAfter().toMillis() + " ms"));
+            } else {
+                s.sendPing(0);
+            }
+        }
+    }
+
+    // ---- the data path
+
+    private void readLoop() {
+        // Always room for the largest IP packet: someone may raise the device's MTU, and a packet that does not
+        // fit would be lost by the kernel. Small packets are copied out into right-sized buffers (dispatch).
+        int capacity = (device.vnetHeader() ? VNET : 0) + 65535;
+        ByteBuf buf = null;
+        try {
+            while (!device.isClosed()) {
+                if (buf == null) {
+                    buf = alloc.directBuffer(HEAD + capacity);
+                }
+                int n = device.read(buf.memoryAddress() + HEAD, capacity);
+                if (n < 0) {
+                    readErrors.increment();
+                } else if (n == 0) {
+                    device.awaitReadable(1000);
+                } else if (dispatch(buf, n)) {
+                    buf = null;
+                }
+            }
+        } catch (TunUnavailableException e) {
+            if (!closed) {
+                LOG.error("TUN reader stopped: {} device={}", e.getMessage(), device.name());
+            }
+        } finally {
+            if (buf != null) {
+                buf.release();
+            }
+        }
+    }
+
+    /**
+     * Frames the packet of {@code n} bytes at {@code HEAD} and queues it for its peer.
+     *
+     * @return true if {@code buf} was handed over (the reader needs a new one)
+     */
+    private boolean dispatch(ByteBuf buf, int n) {
+        boolean vnet = device.vnetHeader();
+        int ip = HEAD + (vnet ? VNET : 0);
+        int ipLength = n - (vnet ? VNET : 0);
+        TunnelSession s = ipLength < 20 ? null : sessionFor(buf, ip, ipLength);
+        if (s == null) {
+            noPeerDrops.increment();
+            return false;
+        }
+        if (!(vnet && s.remote().gso()) && ipLength > s.remote().mtu()) {
+            s.slot.otherDrops.increment();
+            return false;
+        }
+        if (!vnet) {
+            TunnelFrames.setHeader(buf, 0, TunnelFrames.PACKET, n);
+            buf.setIndex(0, HEAD + n);
+        } else if (s.remote().gso()) {
+            TunnelFrames.setHeader(buf, 0, TunnelFrames.PACKET_GSO, n);
+            buf.setIndex(0, HEAD + n);
+        } else if (buf.getByte(HEAD + 1) == 0) {
+            if ((buf.getByte(HEAD) & 1) != 0) {
+                completeChecksum(buf, HEAD + VNET, ipLength, buf.getUnsignedShortLE(HEAD + 6),
+                        buf.getUnsignedShortLE(HEAD + 8));
+            }
+            TunnelFrames.setHeader(buf, VNET, TunnelFrames.PACKET, ipLength);
+            buf.setIndex(VNET, HEAD + n);
+        } else {
+            s.slot.otherDrops.increment();
+            return false;
+        }
+        if (buf.capacity() > 4 * SMALL && buf.readableBytes() < SMALL) {
+            ByteBuf copy = alloc.directBuffer(buf.readableBytes()).writeBytes(buf);
+            if (!s.offer(copy)) {
+                copy.release();
+            }
+            return false;
+        }
+        return s.offer(buf);
+    }
+
+    /**
+     * Does what the kernel left to the device ({@code VIRTIO_NET_HDR_F_NEEDS_CSUM}): the ones' complement sum from
+     * {@code start} to the end, seeded with the pseudo-header sum the kernel put in the checksum field, stored at
+     * {@code start + offset}. Needed only for a peer that takes no virtio headers.
+     */
+    static void completeChecksum(ByteBuf buf, int ip, int length, int start, int offset) {
+        if (start + offset + 2 > length) {
+            return;
+        }
+        long sum = 0;
+        int i = ip + start;
+        int end = ip + length;
+        for (; i + 1 < end; i += 2) {
+            sum += buf.getUnsignedShort(i);
+        }
+        if (i < end) {
+            sum += buf.getUnsignedByte(i) << 8;
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        int folded = (int) ~sum & 0xFFFF;
+        buf.setShort(ip + start + offset, folded == 0 ? 0xFFFF : folded);
+    }
+
+    private TunnelSession sessionFor(ByteBuf buf, int ip, int ipLength) {
+        int version = buf.getUnsignedByte(ip) >>> 4;
+        PeerSlot slot = version == 4 ? table.lookup(buf, ip + 16, false)
+                : version == 6 && ipLength >= 40 ? table.lookup(buf, ip + 24, true) : null;
+        TunnelSession s = slot == null ? null : slot.session;
+        return s == null || s.remote() == null ? null : s;
+    }
+
+    /** On a stream's event loop: writes a received packet to the device, if its source belongs to the sender. */
+    void deliver(TunnelSession s, ByteBuf packet, boolean gso) {
+        writers.incrementAndGet();
+        try {
+            if (!closed) {
+                writeToDevice(s, packet, gso);
+            }
+        } finally {
+            writers.decrementAndGet();
+        }
+    }
+
+    private void writeToDevice(TunnelSession s, ByteBuf packet, boolean gso) {
+        int ip = packet.readerIndex() + (gso ? VNET : 0);
+        int ipLength = packet.readableBytes() - (gso ? VNET : 0);
+        boolean v6 = packet.getUnsignedByte(ip) >>> 4 == 6;
+        if (table.lookup(packet, ip + (v6 ? 8 : 12), v6) != s.slot) {
+            s.slot.spoofDrops.increment();
+            return;
+        }
+        boolean written;
+        if (device.vnetHeader() && !gso) {
+            ByteBuf scratch = SCRATCH.get();
+            scratch.setZero(0, VNET);
+            scratch.setBytes(VNET, packet, packet.readerIndex(), ipLength);
+            written = device.write(scratch.memoryAddress(), VNET + ipLength);
+        } else if (packet.hasMemoryAddress()) {
+            written = device.write(packet.memoryAddress() + packet.readerIndex(), packet.readableBytes());
+        } else {
+            ByteBuf scratch = SCRATCH.get();
+            scratch.setBytes(0, packet, packet.readerIndex(), packet.readableBytes());
+            written = device.write(scratch.memoryAddress(), packet.readableBytes());
+        }
+        if (written) {
+            s.slot.rxPackets.increment();
+            s.slot.rxBytes.add(ipLength);
+        } else {
+            s.slot.otherDrops.increment();
+        }
+    }
+
+    /** Ends the reader, resets every stream, fails pending probes and closes the device (the kernel deletes it). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        device.wakeup();
+        try {
+            reader.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (TunnelSession s : sessions) {
+            s.close();
+            s.stream.reset();
+        }
+        timer.shutdownNow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (writers.get() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        pending.values().forEach(p -> p.future().complete(ProbeResult.failure("tunnel closed")));
+        pending.clear();
+        device.close();
+        LOG.info("userspace tunnel stopped device={}", device.name());
+    }
+}
