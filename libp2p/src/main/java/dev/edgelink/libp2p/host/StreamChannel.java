@@ -161,6 +161,7 @@ final class StreamChannel extends AbstractChannel {
             pipeline().fireChannelReadComplete();
         }
         stream.setListener(new Bridge());
+        stream.setAutoRead(true); // the stream's previous reader may have paused it to hand it over intact
     }
 
     @Override
