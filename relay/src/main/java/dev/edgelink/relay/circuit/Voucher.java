@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.crypto.PrivKey;
-import dev.edgelink.libp2p.encoding.Varint;
 import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.relay.circuit.pb.CircuitProto.ReservationVoucher;
 
@@ -16,8 +15,11 @@ import dev.edgelink.relay.circuit.pb.CircuitProto.ReservationVoucher;
 public record Voucher(PeerId relay, PeerId peer, long expiration) {
 
     public static final String DOMAIN = "libp2p-relay-rsvp";
-    /** The payload type: multicodec 0x0302 as an unsigned varint. */
-    static final byte[] PAYLOAD_TYPE = Varint.encode(0x0302);
+    /**
+     * The payload type: the multicodec 0x0302 as two big-endian bytes, as go-libp2p and js-libp2p put it (not as
+     * a varint, which would be 0x82 0x06; a js relay's voucher showed which).
+     */
+    static final byte[] PAYLOAD_TYPE = {0x03, 0x02};
 
     /** The signed envelope of this voucher; {@code relayKey} must be the relay's key. */
     public byte[] seal(PrivKey relayKey) {
