@@ -107,7 +107,7 @@ public final class RelayServer implements AutoCloseable {
             try {
                 message = CircuitCodec.decodeHop(body);
             } catch (ProtocolViolationException e) {
-                answer(stream, Status.MALFORMED_MESSAGE, "malformed hop message: " + e.getMessage());
+                answer(stream, Status.MALFORMED_MESSAGE, e.getMessage());
                 return;
             }
             switch (message.getType()) {
