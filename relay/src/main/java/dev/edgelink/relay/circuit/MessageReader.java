@@ -30,6 +30,7 @@ final class MessageReader implements StreamListener {
     private CompletableFuture<byte[]> pending;
     private ScheduledFuture<?> timer;
     private Libp2pException ended;
+    private boolean remoteClosed;
     private boolean detached;
 
     MessageReader(MuxedStream stream, Duration timeout) {
@@ -49,7 +50,18 @@ final class MessageReader implements StreamListener {
         timer = stream.eventLoop().schedule(() -> fail(new TransportException("no relay message within "
                 + timeout.toMillis() + " ms")), timeout.toMillis(), TimeUnit.MILLISECONDS);
         deliver();
+        if (pending != null && remoteClosed) {
+            fail(new TransportException("stream closed before the relay message"));
+        }
         return result;
+    }
+
+    /** Completes on {@code stream}'s event loop, where a reader of it must be made and used. */
+    static <S extends MuxedStream> CompletableFuture<S> onItsLoop(S stream) {
+        if (stream.eventLoop().inEventLoop()) {
+            return CompletableFuture.completedFuture(stream);
+        }
+        return CompletableFuture.supplyAsync(() -> stream, stream.eventLoop());
     }
 
     /** Stops reading messages: returns the bytes received beyond them and pauses the stream. */
@@ -99,7 +111,11 @@ final class MessageReader implements StreamListener {
 
     @Override
     public void onRemoteClose(MuxedStream s) {
-        fail(new TransportException("stream closed before the relay message"));
+        // a message may have come with the FIN before anyone asked for it: next() still gets it
+        remoteClosed = true;
+        if (pending != null) {
+            fail(new TransportException("stream closed before the relay message"));
+        }
     }
 
     @Override

@@ -149,7 +149,8 @@ public final class RelayClient implements CircuitDialer {
 
     private CompletableFuture<Stream> hop(Multiaddr relayAddress) {
         return host.connect(relayAddress).thenCompose(c -> c.newStream(Protocols.HOP))
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(MessageReader::onItsLoop);
     }
 
     private static HopMessage status(HopMessage reply, String what) {

@@ -162,6 +162,8 @@ public final class RelayServer implements AutoCloseable {
         }
         stream.write(CircuitCodec.frame(reply.build()));
         stream.closeWrite();
+        // the client resets or closes the stream once it has the answer; one that keeps it open loses it
+        stream.eventLoop().schedule(stream::reset, config.streamTimeout().toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("reservation accepted peer={} remote={} expires={}", peer, connection.remoteAddress(), expires);
         if (!connection.isOpen()) {
             dropIfGone(peer);
@@ -255,6 +257,7 @@ public final class RelayServer implements AutoCloseable {
     private CompletableFuture<Stop> openStop(Connection to, PeerId source, PeerId target, CircuitLimit limit) {
         return to.newStream(Protocols.STOP)
                 .orTimeout(config.streamTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(MessageReader::onItsLoop)
                 .thenCompose(stop -> {
                     MessageReader reader = new MessageReader(stop, config.streamTimeout());
                     StopMessage.Builder m = StopMessage.newBuilder().setType(StopMessage.Type.CONNECT)

@@ -163,6 +163,23 @@ class RelayTest {
     }
 
     @Test
+    void aLimitedCircuitEndsAtItsDuration() throws Exception {
+        Host r = fx.host();
+        RelayServer server = relay(r, RelayConfig.defaults(p -> false)
+                .withNonMemberLimit(new CircuitLimit(Duration.ofSeconds(1), 1 << 30)));
+        Host a = fx.host();
+        Host b = fx.host();
+        await(RelayClient.install(a).reserve(addressOf(r)));
+        RelayClient.install(b);
+        long start = System.nanoTime();
+        Connection c = await(b.connect(circuit(r, a)));
+        assertEchoes(c, random(1000, 8));
+        assertTrue(eventually(() -> !c.isOpen(), Duration.ofSeconds(10)));
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(900).toNanos(), "ended before its second");
+        assertTrue(eventually(() -> server.circuitCount() == 0, Duration.ofSeconds(5)));
+    }
+
+    @Test
     void circuitsAndReservationsAreReleasedWhenEitherSideDrops() throws Exception {
         Host r = fx.host();
         RelayServer server = relay(r, RelayConfig.defaults(p -> true));
