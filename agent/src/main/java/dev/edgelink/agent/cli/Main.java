@@ -16,7 +16,10 @@ public final class Main {
             "  ping NODE [--count N] [--json] [--agent HOST:PORT | --config FILE]",
             "                                            probe NODE over the pod network, say which path",
             "  p2p id --key FILE",
-            "  p2p listen --key FILE --listen MULTIADDR [--listen ...] [--psk FILE] [--echo] [--mdns IFACE ...]",
+            "  p2p listen --key FILE --listen MULTIADDR [--listen ...] [--psk FILE] [--echo] [--relay MULTIADDR ...]"
+                    + " [--mdns IFACE ...]",
+            "  p2p relay --key FILE --listen MULTIADDR [--member PEERID ... | --open] [--limit-seconds N"
+                    + " --limit-bytes N] [--psk FILE] [--echo]",
             "  p2p ping MULTIADDR [--count N] [--psk FILE] [--key FILE]",
             "  p2p echo MULTIADDR --bytes N [--streams K] [--psk FILE] [--key FILE]",
             "  p2p bench MULTIADDR --bytes N [--warmup-bytes N] [--handshakes N] [--psk FILE] [--key FILE]",

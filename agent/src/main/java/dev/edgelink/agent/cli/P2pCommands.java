@@ -21,6 +21,13 @@ import dev.edgelink.libp2p.ping.PingService;
 import dev.edgelink.libp2p.pnet.SwarmKey;
 import dev.edgelink.discovery.mdns.MdnsConfig;
 import dev.edgelink.discovery.mdns.MdnsService;
+import dev.edgelink.relay.circuit.CircuitLimit;
+import dev.edgelink.relay.circuit.RelayClient;
+import dev.edgelink.relay.circuit.RelayConfig;
+import dev.edgelink.relay.circuit.RelayReservation;
+import dev.edgelink.relay.circuit.RelayServer;
+import dev.edgelink.relay.circuit.ReservationListener;
+import dev.edgelink.relay.circuit.Reservations;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -40,8 +47,9 @@ import java.util.concurrent.TimeUnit;
 final class P2pCommands {
 
     private static final Set<String> VALUED = Set.of("key", "listen", "psk", "count", "bytes", "streams",
-            "timeout-ms", "handshakes", "warmup-bytes", "mdns");
-    private static final Set<String> SWITCHES = Set.of("echo");
+            "timeout-ms", "handshakes", "warmup-bytes", "relay", "member", "limit-seconds", "limit-bytes",
+            "mdns");
+    private static final Set<String> SWITCHES = Set.of("echo", "open");
 
     /** Pause between the connections of the warm handshake measurement (not measured). */
     private static final long HANDSHAKE_SPACING_MS = 250;
@@ -59,6 +67,8 @@ final class P2pCommands {
                 return id(args);
             case "listen":
                 return listen(args);
+            case "relay":
+                return relay(args);
             case "ping":
                 return ping(args);
             case "echo":
@@ -92,7 +102,95 @@ final class P2pCommands {
         }
         host.addListener(new Printer());
         identify.addListener(this::printIdentify);
+        printListening(host);
+        Reservations reservations = reserve(host, args);
         MdnsService mdns = args.all("mdns").isEmpty() ? null : startMdns(host, args.all("mdns"));
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (mdns != null) {
+                mdns.close();
+            }
+            if (reservations != null) {
+                reservations.close();
+            }
+            host.close();
+            out.print(out.event("stopped"));
+            stop.countDown();
+        }, "edgelink-shutdown"));
+        stop.await();
+        return 0;
+    }
+
+    /** Keeps reservations on the {@code --relay} addresses, printing each change; null when there are none. */
+    private Reservations reserve(Host host, Args args) {
+        List<Multiaddr> relays = new ArrayList<>();
+        for (String r : args.all("relay")) {
+            relays.add(Multiaddr.fromString(r));
+        }
+        if (relays.isEmpty()) {
+            return null;
+        }
+        Reservations reservations = Reservations.start(RelayClient.install(host), relays);
+        reservations.addListener(new ReservationListener() {
+            @Override
+            public void reservationMade(RelayReservation r, boolean renewed) {
+                out.print(out.event(renewed ? "reservation:renewed" : "reservation").put("relay", r.relay().toString())
+                        .put("addr", r.circuitAddress().withPeerId(host.peerId()).toString())
+                        .put("expires", r.expires().toString()).put("limited", r.limit().isPresent()));
+            }
+
+            @Override
+            public void reservationLost(Multiaddr relay, String reason) {
+                out.print(out.event("reservation:lost").put("relay", relay.toString()).put("reason", reason));
+            }
+        });
+        return reservations;
+    }
+
+    /**
+     * Serves circuit relay v2: members (--member, or everyone with --open) unlimited; others refused, or limited
+     * with --limit-seconds/--limit-bytes.
+     */
+    private int relay(Args args) throws InterruptedException {
+        List<Multiaddr> addresses = new ArrayList<>();
+        for (String a : args.all("listen")) {
+            addresses.add(Multiaddr.fromString(a));
+        }
+        if (addresses.isEmpty()) {
+            throw new ConfigurationException("missing option --listen");
+        }
+        Set<PeerId> members = new java.util.HashSet<>();
+        args.all("member").forEach(m -> members.add(PeerId.fromString(m)));
+        boolean open = args.has("open");
+        if (members.isEmpty() && !open) {
+            throw new ConfigurationException("say who may use the relay: --member PEERID (repeatable) or --open");
+        }
+        RelayConfig config = RelayConfig.defaults(p -> open || members.contains(p));
+        if (args.has("limit-seconds") || args.has("limit-bytes")) {
+            config = config.withNonMemberLimit(new CircuitLimit(
+                    Duration.ofSeconds(args.number("limit-seconds", 120, 1)), args.number("limit-bytes", 1 << 17, 1)));
+        }
+        Host host = Host.start(config(args, Keys.loadOrCreate(Path.of(args.required("key"))), addresses));
+        services(host);
+        if (args.has("echo")) {
+            EchoService.register(host);
+            BenchProtocol.register(host);
+        }
+        RelayServer server = RelayServer.start(host, config);
+        host.addListener(new Printer());
+        printListening(host);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            host.close();
+            out.print(out.event("stopped"));
+            stop.countDown();
+        }, "edgelink-shutdown"));
+        stop.await();
+        return 0;
+    }
+
+    private void printListening(Host host) {
         ObjectNode first = out.event("listening").put("peerId", host.peerId().toString());
         ArrayNode list = first.putArray("listen");
         for (Multiaddr a : host.listenAddresses()) {
@@ -101,17 +199,6 @@ final class P2pCommands {
         ArrayNode protocols = first.putArray("protocols");
         host.protocols().forEach(protocols::add);
         out.print(first);
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (mdns != null) {
-                mdns.close();
-            }
-            host.close();
-            out.print(out.event("stopped"));
-            stop.countDown();
-        }, "edgelink-shutdown"));
-        stop.await();
-        return 0;
     }
 
     /**
@@ -235,9 +322,11 @@ final class P2pCommands {
         return ms[count / 2];
     }
 
+    /** Identify, ping, and the relay client so that any command can dial {@code /p2p-circuit} addresses. */
     private static IdentifyService services(Host host) {
         IdentifyService identify = new IdentifyService(host);
         new PingService(host);
+        RelayClient.install(host);
         return identify;
     }
 
@@ -264,7 +353,8 @@ final class P2pCommands {
     private void printConnection(String event, Connection c) {
         out.print(out.event(event).put("direction", c.direction().name().toLowerCase())
                 .put("peer", c.remotePeer().toString()).put("remote", c.remoteAddress().toString())
-                .put("security", c.security()).put("muxer", c.muxerProtocol()));
+                .put("security", c.security()).put("muxer", c.muxerProtocol())
+                .put("transport", c.transport().name().toLowerCase()).put("limited", c.isLimited()));
     }
 
     private void printIdentify(Connection c, IdentifyInfo info) {

@@ -12,6 +12,10 @@ import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.identify.IdentifyService;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.relay.circuit.RelayClient;
+import dev.edgelink.relay.circuit.RelayConfig;
+import dev.edgelink.relay.circuit.RelayReservation;
+import dev.edgelink.relay.circuit.RelayServer;
 import dev.edgelink.libp2p.ping.PingService;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -114,6 +118,32 @@ class P2pCommandsTest {
         Result r = run("p2p", "bench", serverAddress, "--bytes", "16777216");
         assertEquals(0, r.exit(), r.events().toString());
         assertEquals(16777216, r.first("bench").path("bytes").asLong());
+    }
+
+    @Test
+    void echoAndBenchGoThroughARelayToAPeerWithAReservation() throws Exception {
+        try (Host relay = Host.start(HostConfig.builder(Keys.generateEd25519())
+                .listen(List.of(Multiaddr.fromString("/ip4/127.0.0.1/tcp/0"))).build())) {
+            RelayServer.start(relay, RelayConfig.defaults(p -> true));
+            Multiaddr relayAddress = relay.listenAddresses().get(0).withPeerId(relay.peerId());
+            RelayReservation reservation = RelayClient.install(server).reserve(relayAddress)
+                    .get(20, java.util.concurrent.TimeUnit.SECONDS);
+            String circuit = reservation.circuitAddress().withPeerId(server.peerId()).toString();
+            Result echo = run("p2p", "echo", circuit, "--bytes", "262144", "--streams", "2");
+            assertEquals(0, echo.exit(), echo.events().toString());
+            assertTrue(echo.first("echo").path("ok").asBoolean());
+            Result ping = run("p2p", "ping", circuit, "--count", "1");
+            assertEquals(0, ping.exit(), ping.events().toString());
+            assertEquals("circuit", ping.first("connection").path("transport").asText());
+        }
+    }
+
+    @Test
+    void aRelayMustBeToldWhoMayUseIt() throws Exception {
+        Result r = run("p2p", "relay", "--key", dir.resolve("relay.key").toString(), "--listen",
+                "/ip4/127.0.0.1/tcp/0");
+        assertEquals(2, r.exit());
+        assertTrue(r.first("error").path("reason").asText().contains("--open"), r.events().toString());
     }
 
     @Test

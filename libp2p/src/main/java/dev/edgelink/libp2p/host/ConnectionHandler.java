@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * (the muxer round trip is skipped when both sides named it in the noise handshake), enforces the upgrade
  * timeout, and is where every failure of the connection ends up: it logs one line and closes the channel.
+ * A relayed connection runs the same pipeline on a {@link StreamChannel} over the relay's stream.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
@@ -43,16 +44,24 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final PeerId expected;
     private final CompletableFuture<Connection> result;
     private final Connection.Direction direction;
+    private final Connection.Path path;
     private ScheduledFuture<?> timeout;
     private Connection connection;
     private NoiseSecured secured;
     private boolean failed;
 
-    ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result) {
+    /**
+     * @param result completed with the connection (outbound dials, and relayed connections in both directions);
+     *     null for inbound TCP
+     * @param path where the connection runs; null for TCP (taken from the channel once it is upgraded)
+     */
+    ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result,
+            Connection.Direction direction, Connection.Path path) {
         this.host = host;
         this.expected = expected;
         this.result = result;
-        this.direction = result != null ? Connection.Direction.OUTBOUND : Connection.Direction.INBOUND;
+        this.direction = direction;
+        this.path = path;
     }
 
     private boolean initiator() {
@@ -104,7 +113,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         YamuxRole role = initiator() ? YamuxRole.CLIENT : YamuxRole.SERVER;
         YamuxSession session = new YamuxSession(role, host.config().yamux(), raw -> host.inboundStream(holder[0], raw));
         holder[0] = new Connection(host, ctx.channel(), session, secured.remotePeer(), secured.remoteKey(),
-                direction, NOISE, System.nanoTime());
+                direction, NOISE, path != null ? path : Connection.Path.tcp(ctx.channel()), System.nanoTime());
         ctx.executor().execute(() -> upgraded(holder[0]));
         return session;
     }
