@@ -26,19 +26,21 @@ public final class Connection {
     private final PeerId remotePeer;
     private final PubKey remoteKey;
     private final Direction direction;
+    private final boolean initiator;
     private final String security;
     private final Multiaddr remoteAddress;
     private final Multiaddr localAddress;
     private final long openedNanos;
 
     Connection(Host host, Channel channel, StreamMuxer muxer, PeerId remotePeer, PubKey remoteKey,
-            Direction direction, String security, long openedNanos) {
+            Direction direction, boolean initiator, String security, long openedNanos) {
         this.host = host;
         this.channel = channel;
         this.muxer = muxer;
         this.remotePeer = remotePeer;
         this.remoteKey = remoteKey;
         this.direction = direction;
+        this.initiator = initiator;
         this.security = security;
         this.remoteAddress = Multiaddr.tcp((java.net.InetSocketAddress) channel.remoteAddress());
         this.localAddress = Multiaddr.tcp((java.net.InetSocketAddress) channel.localAddress());
@@ -89,6 +91,14 @@ public final class Connection {
 
     public Direction direction() {
         return direction;
+    }
+
+    /**
+     * True when we led the upgrade (multistream dialer, noise initiator, yamux client). That is the dialer,
+     * except on a hole-punched connection, where DCUtR assigns the roles.
+     */
+    public boolean isInitiator() {
+        return initiator;
     }
 
     /** The security protocol, e.g. {@code /noise}. */

@@ -43,20 +43,26 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final PeerId expected;
     private final CompletableFuture<Connection> result;
     private final Connection.Direction direction;
+    private final boolean initiator;
     private ScheduledFuture<?> timeout;
     private Connection connection;
     private NoiseSecured secured;
     private boolean failed;
 
-    ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result) {
+    /**
+     * @param result completed with the connection of a dial; null for an accepted socket
+     * @param initiator whether we lead the upgrade (the dialer does, except in a hole punch's simultaneous open)
+     */
+    ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result, boolean initiator) {
         this.host = host;
         this.expected = expected;
         this.result = result;
         this.direction = result != null ? Connection.Direction.OUTBOUND : Connection.Direction.INBOUND;
+        this.initiator = initiator;
     }
 
     private boolean initiator() {
-        return direction == Connection.Direction.OUTBOUND;
+        return initiator;
     }
 
     @Override
@@ -104,7 +110,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         YamuxRole role = initiator() ? YamuxRole.CLIENT : YamuxRole.SERVER;
         YamuxSession session = new YamuxSession(role, host.config().yamux(), raw -> host.inboundStream(holder[0], raw));
         holder[0] = new Connection(host, ctx.channel(), session, secured.remotePeer(), secured.remoteKey(),
-                direction, NOISE, System.nanoTime());
+                direction, initiator, NOISE, System.nanoTime());
         ctx.executor().execute(() -> upgraded(holder[0]));
         return session;
     }
