@@ -170,6 +170,13 @@ public final class Host implements AutoCloseable {
                 return socket;
             }
         }
+        for (Multiaddr bound : boundAddresses) {
+            // a wildcard listener (the kernel reports 0.0.0.0 as the dual-stack ::) takes both families
+            InetSocketAddress socket = bound.toTcpSocketAddress();
+            if (socket.getAddress().isAnyLocalAddress()) {
+                return new InetSocketAddress(socket.getPort());
+            }
+        }
         throw new ConfigurationException("cannot dial " + remote + " from a listen port: we listen on no address"
                 + " of its family (listening on " + boundAddresses + ")");
     }
