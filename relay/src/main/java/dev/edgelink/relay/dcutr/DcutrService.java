@@ -9,11 +9,14 @@ import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.Stream;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.multiaddr.Protocol;
+import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.relay.autonat.DialBackPolicy;
 import dev.edgelink.relay.reachability.Reachability;
 import dev.edgelink.relay.wire.MessageStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class DcutrService {
 
     public static final String PROTOCOL = "/libp2p/dcutr";
+    /** At most this many of a CONNECT's addresses are dialed: the peer picks them, so this bounds our dialing. */
+    public static final int MAX_TARGETS = 8;
 
     private static final Logger LOG = LoggerFactory.getLogger(DcutrService.class);
 
@@ -48,6 +53,7 @@ public final class DcutrService {
     private final LongSupplier nanoTime;
     private final PunchDialer dialer;
     private final List<Consumer<Connection>> punchedListeners = new CopyOnWriteArrayList<>();
+    private final Set<PeerId> answering = ConcurrentHashMap.newKeySet();
 
     /**
      * @param candidates our addresses to offer in CONNECT (observed external addresses with the listen port)
@@ -150,6 +156,12 @@ public final class DcutrService {
 
     /** A's side: answer CONNECT, dial on SYNC, again for each round B starts. */
     private void serve(Stream stream) {
+        PeerId peer = stream.connection().remotePeer();
+        if (!answering.add(peer)) {
+            LOG.info("hole punch refused: one is already running peer={}", peer);
+            stream.reset();
+            return;
+        }
         MessageStream messages = MessageStream.attach(stream, HolePunchCodec.MAX_MESSAGE, scheduler);
         responderRound(stream.connection(), messages, new HolePunchSession(false, config.maxRounds()));
     }
@@ -171,10 +183,14 @@ public final class DcutrService {
                     config.dialWindow(), relayed);
         }).whenComplete((direct, failure) -> {
             if (failure != null && session.state() != HolePunchSession.State.DIALING) {
+                answering.remove(relayed.remotePeer());
                 abort(messages, cause(failure), null, relayed);
                 return;
             }
             HolePunchSession.State next = session.dialed(failure == null);
+            if (next != HolePunchSession.State.AWAIT_CONNECT) {
+                answering.remove(relayed.remotePeer());
+            }
             if (next == HolePunchSession.State.SUCCEEDED) {
                 LOG.info("hole punch succeeded peer={} remote={} round={} (peer-initiated)", relayed.remotePeer(),
                         direct.remoteAddress(), session.round());
@@ -210,7 +226,7 @@ public final class DcutrService {
                 continue;
             }
             Multiaddr plain = a.withoutPeerId();
-            if (!out.contains(plain)) {
+            if (!out.contains(plain) && out.size() < MAX_TARGETS) {
                 out.add(plain);
             }
         }

@@ -141,6 +141,20 @@ class DcutrLoopbackTest {
     }
 
     @Test
+    void aSecondConcurrentPunchFromOnePeerIsRefused() throws Exception {
+        dcutr(a, a::listenAddresses);
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        dev.edgelink.libp2p.host.Stream first = await(coordination.newStream(DcutrService.PROTOCOL));
+        dev.edgelink.libp2p.host.Stream second = await(coordination.newStream(DcutrService.PROTOCOL));
+        dev.edgelink.relay.wire.MessageStream replies = dev.edgelink.relay.wire.MessageStream.attach(second,
+                HolePunchCodec.MAX_MESSAGE, scheduler);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> await(replies.read(Duration.ofSeconds(5))));
+        assertFalse(e.getCause().getMessage().contains("no message within"), "reset, not a timeout: " + e);
+        assertFalse(first.isClosed(), "the first stream goes on");
+    }
+
+    @Test
     void thePolicyKeepsUsFromPunchingThroughASymmetricNatAndBacksOffAfterAFailure() throws Exception {
         dcutr(a, () -> List.of(Multiaddr.fromString("/dns4/example.org/tcp/4001")));
         DcutrService atB = dcutr(b, b::listenAddresses);
