@@ -15,10 +15,35 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * An upgraded libp2p connection: secured, multiplexed, with an authenticated remote peer.
+ *
+ * <p>It runs either on a TCP socket or, {@linkplain #isRelayed() relayed}, on a stream through a circuit relay
+ * (the stream's bytes carry the connection, upgraded exactly like TCP). A relay may limit a relayed connection
+ * in time or bytes ({@link #isLimited()}); protocols that move bulk data should prefer a direct connection.
  */
 public final class Connection {
 
     public enum Direction { INBOUND, OUTBOUND }
+
+    /** What carries the connection's bytes. */
+    public enum Transport {
+        /** A TCP socket of our own. */
+        TCP,
+        /** A stream through a circuit relay v2 ({@code /p2p-circuit}). */
+        CIRCUIT
+    }
+
+    /**
+     * Where a connection runs: its addresses, what carries it, and whether a relay limits it. A relayed
+     * connection's remote address is the circuit address {@code .../p2p/RELAY/p2p-circuit}.
+     */
+    public record Path(Multiaddr remoteAddress, Multiaddr localAddress, Transport transport, boolean limited) {
+
+        /** A TCP socket's path (never limited). */
+        static Path tcp(Channel channel) {
+            return new Path(Multiaddr.tcp((java.net.InetSocketAddress) channel.remoteAddress()),
+                    Multiaddr.tcp((java.net.InetSocketAddress) channel.localAddress()), Transport.TCP, false);
+        }
+    }
 
     private final Host host;
     private final Channel channel;
@@ -28,12 +53,11 @@ public final class Connection {
     private final Direction direction;
     private final boolean initiator;
     private final String security;
-    private final Multiaddr remoteAddress;
-    private final Multiaddr localAddress;
+    private final Path path;
     private final long openedNanos;
 
     Connection(Host host, Channel channel, StreamMuxer muxer, PeerId remotePeer, PubKey remoteKey,
-            Direction direction, boolean initiator, String security, long openedNanos) {
+            Direction direction, boolean initiator, String security, Path path, long openedNanos) {
         this.host = host;
         this.channel = channel;
         this.muxer = muxer;
@@ -42,8 +66,7 @@ public final class Connection {
         this.direction = direction;
         this.initiator = initiator;
         this.security = security;
-        this.remoteAddress = Multiaddr.tcp((java.net.InetSocketAddress) channel.remoteAddress());
-        this.localAddress = Multiaddr.tcp((java.net.InetSocketAddress) channel.localAddress());
+        this.path = path;
         this.openedNanos = openedNanos;
     }
 
@@ -115,12 +138,28 @@ public final class Connection {
         return muxer;
     }
 
+    /** The remote's address: TCP, or for a relayed connection {@code .../p2p/RELAY/p2p-circuit}. */
     public Multiaddr remoteAddress() {
-        return remoteAddress;
+        return path.remoteAddress();
     }
 
+    /** Our address: TCP, or for a relayed connection the relay's circuit address we were reached at or left by. */
     public Multiaddr localAddress() {
-        return localAddress;
+        return path.localAddress();
+    }
+
+    public Transport transport() {
+        return path.transport();
+    }
+
+    /** True when the connection runs through a circuit relay. */
+    public boolean isRelayed() {
+        return path.transport() == Transport.CIRCUIT;
+    }
+
+    /** True when a relay limits the connection's duration or data (it may end at any time). */
+    public boolean isLimited() {
+        return path.limited();
     }
 
     long openedNanos() {
@@ -144,6 +183,6 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "Connection{" + direction + " " + remotePeer + " " + remoteAddress + "}";
+        return "Connection{" + direction + " " + remotePeer + " " + path.remoteAddress() + "}";
     }
 }

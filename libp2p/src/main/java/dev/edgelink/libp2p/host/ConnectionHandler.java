@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * (the muxer round trip is skipped when both sides named it in the noise handshake), enforces the upgrade
  * timeout, and is where every failure of the connection ends up: it logs one line and closes the channel.
+ * A relayed connection runs the same pipeline on a {@link StreamChannel} over the relay's stream.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
@@ -44,21 +45,26 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final CompletableFuture<Connection> result;
     private final Connection.Direction direction;
     private final boolean initiator;
+    private final Connection.Path path;
     private ScheduledFuture<?> timeout;
     private Connection connection;
     private NoiseSecured secured;
     private boolean failed;
 
     /**
-     * @param result completed with the connection of a dial; null for an accepted socket
+     * @param result completed with the connection (outbound dials, and relayed connections in both directions);
+     *     null for inbound TCP
      * @param initiator whether we lead the upgrade (the dialer does, except in a hole punch's simultaneous open)
+     * @param path where the connection runs; null for TCP (taken from the channel once it is upgraded)
      */
-    ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result, boolean initiator) {
+    ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result,
+            Connection.Direction direction, boolean initiator, Connection.Path path) {
         this.host = host;
         this.expected = expected;
         this.result = result;
-        this.direction = result != null ? Connection.Direction.OUTBOUND : Connection.Direction.INBOUND;
+        this.direction = direction;
         this.initiator = initiator;
+        this.path = path;
     }
 
     private boolean initiator() {
@@ -110,7 +116,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         YamuxRole role = initiator() ? YamuxRole.CLIENT : YamuxRole.SERVER;
         YamuxSession session = new YamuxSession(role, host.config().yamux(), raw -> host.inboundStream(holder[0], raw));
         holder[0] = new Connection(host, ctx.channel(), session, secured.remotePeer(), secured.remoteKey(),
-                direction, initiator, NOISE, System.nanoTime());
+                direction, initiator, NOISE, path != null ? path : Connection.Path.tcp(ctx.channel()),
+                System.nanoTime());
         ctx.executor().execute(() -> upgraded(holder[0]));
         return session;
     }

@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * the peer whose id sorts lower and close the other, so the choice is the same on both ends without talking.
  * Each side decides when the second upgrade completes there, so for a moment the two sides may hold different
  * connections, and a dial may complete with the connection that is closed right after in favour of the other.
+ *
+ * <p>Relayed connections (through a circuit relay, see {@link CircuitDialer} and {@link #upgradeRelayed}) are kept
+ * apart: a peer may have one direct and one relayed connection at once (hole punching upgrades a relayed
+ * connection while it still runs), the rule above applies within each kind, and {@link #connection(PeerId)}
+ * prefers the direct one.
  */
 public final class Host implements AutoCloseable {
 
@@ -43,10 +48,12 @@ public final class Host implements AutoCloseable {
     private final TcpTransport transport;
     private final Map<String, ProtocolHandler> handlers = new ConcurrentHashMap<>();
     private final Map<PeerId, Connection> connections = new ConcurrentHashMap<>();
+    private final Map<PeerId, Connection> relayed = new ConcurrentHashMap<>();
     private final List<HostListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Channel> serverChannels = new CopyOnWriteArrayList<>();
     private final List<Multiaddr> boundAddresses = new CopyOnWriteArrayList<>();
     private final AtomicInteger channels = new AtomicInteger();
+    private volatile CircuitDialer circuitDialer;
     private volatile boolean closed;
 
     private Host(HostConfig config) {
@@ -110,13 +117,34 @@ public final class Host implements AutoCloseable {
         listeners.remove(listener);
     }
 
+    /** The open connection to {@code peer}: the direct one if there is one, else the relayed one. */
     public Optional<Connection> connection(PeerId peer) {
+        Optional<Connection> direct = directConnection(peer);
+        return direct.isPresent() ? direct : relayedConnection(peer);
+    }
+
+    /** The open direct (TCP) connection to {@code peer}, if any. */
+    public Optional<Connection> directConnection(PeerId peer) {
         Connection c = connections.get(peer);
         return c != null && c.isOpen() ? Optional.of(c) : Optional.empty();
     }
 
+    /** The open relayed connection to {@code peer}, if any. */
+    public Optional<Connection> relayedConnection(PeerId peer) {
+        Connection c = relayed.get(peer);
+        return c != null && c.isOpen() ? Optional.of(c) : Optional.empty();
+    }
+
+    /** All connections, direct ones first. */
     public List<Connection> connections() {
-        return List.copyOf(connections.values());
+        List<Connection> all = new ArrayList<>(connections.values());
+        all.addAll(relayed.values());
+        return all;
+    }
+
+    /** Installs the transport for {@code /p2p-circuit} addresses (null removes it: such dials then fail). */
+    public void setCircuitDialer(CircuitDialer dialer) {
+        this.circuitDialer = dialer;
     }
 
     /**
@@ -135,13 +163,23 @@ public final class Host implements AutoCloseable {
     public CompletableFuture<Connection> connect(Multiaddr address, DialOptions options) {
         Optional<PeerId> expected = address.peerId();
         if (expected.isPresent() && !options.force()) {
-            Optional<Connection> existing = connection(expected.get());
+            // a direct address is dialed even when a relayed connection exists: that is how one upgrades
+            Optional<Connection> existing = address.isCircuit() ? connection(expected.get())
+                    : directConnection(expected.get());
             if (existing.isPresent()) {
                 return CompletableFuture.completedFuture(existing.get());
             }
         }
         if (closed) {
             return CompletableFuture.failedFuture(new TransportException("host is closed"));
+        }
+        if (address.isCircuit()) {
+            CircuitDialer dialer = circuitDialer;
+            if (dialer == null) {
+                return CompletableFuture.failedFuture(new TransportException("cannot dial " + address
+                        + ": no circuit relay transport is installed"));
+            }
+            return dialer.dial(this, address);
         }
         InetSocketAddress local;
         try {
@@ -199,13 +237,71 @@ public final class Host implements AutoCloseable {
             return;
         }
         config.swarmKey().ifPresent(key -> ch.pipeline().addLast("pnet", new PnetHandler(key)));
-        ch.pipeline().addLast(ConnectionHandler.NAME, new ConnectionHandler(this, expected, result, initiator));
+        Connection.Direction direction = result != null ? Connection.Direction.OUTBOUND
+                : Connection.Direction.INBOUND;
+        ch.pipeline().addLast(ConnectionHandler.NAME,
+                new ConnectionHandler(this, expected, result, direction, initiator, null));
+    }
+
+    /**
+     * Runs a relayed connection on {@code carrier}, a stream through a circuit relay on which CONNECT (we dial) or
+     * STOP (we are reached) succeeded: its bytes are upgraded exactly like a TCP socket's (pnet if configured,
+     * multistream, noise, yamux), and the remote must prove to be {@code remotePeer}. The carrier belongs to the
+     * new connection from now on: closing one closes the other.
+     *
+     * @param first bytes already read from the carrier behind the relay's message (owned by the callee)
+     * @param direction OUTBOUND on the side that sent CONNECT (it starts the upgrade), INBOUND on the side that
+     *     got STOP
+     * @param path the circuit addresses; its transport must be {@link Connection.Transport#CIRCUIT}
+     * @return completes with the connection once upgraded (or with the already kept one, as for TCP), or fails
+     */
+    public CompletableFuture<Connection> upgradeRelayed(MuxedStream carrier, ByteBuf first, PeerId remotePeer,
+            Connection.Direction direction, Connection.Path path) {
+        if (path.transport() != Connection.Transport.CIRCUIT) {
+            throw new IllegalArgumentException("a relayed connection's path must be CIRCUIT: " + path);
+        }
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        if (closed) {
+            if (first != null) {
+                first.release();
+            }
+            carrier.reset();
+            result.completeExceptionally(new TransportException("host is closed"));
+            return result;
+        }
+        int open = channels.incrementAndGet();
+        if (open > config.maxConnections()) {
+            channels.decrementAndGet();
+            LimitExceededException e = new LimitExceededException("connections", config.maxConnections(), open);
+            LOG.warn("relayed connection refused: {} peer={}", e.getMessage(), remotePeer);
+            if (first != null) {
+                first.release();
+            }
+            carrier.reset();
+            result.completeExceptionally(e);
+            return result;
+        }
+        StreamChannel channel = new StreamChannel(carrier, first, path.localAddress(), path.remoteAddress());
+        channel.closeFuture().addListener(f -> channels.decrementAndGet());
+        config.swarmKey().ifPresent(key -> channel.pipeline().addLast("pnet", new PnetHandler(key)));
+        channel.pipeline().addLast(ConnectionHandler.NAME,
+                new ConnectionHandler(this, remotePeer, result, direction,
+                        direction == Connection.Direction.OUTBOUND, path));
+        carrier.eventLoop().register(channel).addListener(f -> {
+            if (!f.isSuccess()) {
+                carrier.reset();
+                result.completeExceptionally(new TransportException("relayed connection not started: "
+                        + f.cause().getMessage(), f.cause()));
+            }
+        });
+        return result;
     }
 
     /** Called by the upgrade once the muxer runs. Decides between duplicate connections. */
     Connection established(Connection fresh) {
+        Map<PeerId, Connection> kind = fresh.isRelayed() ? relayed : connections;
         Connection[] displaced = new Connection[1];
-        Connection kept = connections.compute(fresh.remotePeer(), (peer, old) -> {
+        Connection kept = kind.compute(fresh.remotePeer(), (peer, old) -> {
             if (old == null || !old.isOpen()) {
                 return fresh;
             }
@@ -227,7 +323,7 @@ public final class Host implements AutoCloseable {
             l.connectionOpened(fresh);
         }
         fresh.channel().closeFuture().addListener(f -> {
-            connections.remove(fresh.remotePeer(), fresh);
+            kind.remove(fresh.remotePeer(), fresh);
             for (HostListener l : listeners) {
                 l.connectionClosed(fresh);
             }
@@ -298,7 +394,7 @@ public final class Host implements AutoCloseable {
         for (Channel server : serverChannels) {
             server.close().syncUninterruptibly();
         }
-        for (Connection c : connections.values()) {
+        for (Connection c : connections()) {
             c.close();
         }
         transport.close();
