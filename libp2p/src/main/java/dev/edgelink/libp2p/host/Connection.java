@@ -51,18 +51,20 @@ public final class Connection {
     private final PeerId remotePeer;
     private final PubKey remoteKey;
     private final Direction direction;
+    private final boolean initiator;
     private final String security;
     private final Path path;
     private final long openedNanos;
 
     Connection(Host host, Channel channel, StreamMuxer muxer, PeerId remotePeer, PubKey remoteKey,
-            Direction direction, String security, Path path, long openedNanos) {
+            Direction direction, boolean initiator, String security, Path path, long openedNanos) {
         this.host = host;
         this.channel = channel;
         this.muxer = muxer;
         this.remotePeer = remotePeer;
         this.remoteKey = remoteKey;
         this.direction = direction;
+        this.initiator = initiator;
         this.security = security;
         this.path = path;
         this.openedNanos = openedNanos;
@@ -112,6 +114,14 @@ public final class Connection {
 
     public Direction direction() {
         return direction;
+    }
+
+    /**
+     * True when we led the upgrade (multistream dialer, noise initiator, yamux client). That is the dialer,
+     * except on a hole-punched connection, where DCUtR assigns the roles.
+     */
+    public boolean isInitiator() {
+        return initiator;
     }
 
     /** The security protocol, e.g. {@code /noise}. */

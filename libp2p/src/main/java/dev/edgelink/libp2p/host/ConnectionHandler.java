@@ -44,6 +44,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final PeerId expected;
     private final CompletableFuture<Connection> result;
     private final Connection.Direction direction;
+    private final boolean initiator;
     private final Connection.Path path;
     private ScheduledFuture<?> timeout;
     private Connection connection;
@@ -53,19 +54,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param result completed with the connection (outbound dials, and relayed connections in both directions);
      *     null for inbound TCP
+     * @param initiator whether we lead the upgrade (the dialer does, except in a hole punch's simultaneous open)
      * @param path where the connection runs; null for TCP (taken from the channel once it is upgraded)
      */
     ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result,
-            Connection.Direction direction, Connection.Path path) {
+            Connection.Direction direction, boolean initiator, Connection.Path path) {
         this.host = host;
         this.expected = expected;
         this.result = result;
         this.direction = direction;
+        this.initiator = initiator;
         this.path = path;
     }
 
     private boolean initiator() {
-        return direction == Connection.Direction.OUTBOUND;
+        return initiator;
     }
 
     @Override
@@ -113,7 +116,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         YamuxRole role = initiator() ? YamuxRole.CLIENT : YamuxRole.SERVER;
         YamuxSession session = new YamuxSession(role, host.config().yamux(), raw -> host.inboundStream(holder[0], raw));
         holder[0] = new Connection(host, ctx.channel(), session, secured.remotePeer(), secured.remoteKey(),
-                direction, NOISE, path != null ? path : Connection.Path.tcp(ctx.channel()), System.nanoTime());
+                direction, initiator, NOISE, path != null ? path : Connection.Path.tcp(ctx.channel()),
+                System.nanoTime());
         ctx.executor().execute(() -> upgraded(holder[0]));
         return session;
     }

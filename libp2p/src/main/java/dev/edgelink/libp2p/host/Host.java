@@ -1,5 +1,6 @@
 package dev.edgelink.libp2p.host;
 
+import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.TransportException;
@@ -66,7 +67,7 @@ public final class Host implements AutoCloseable {
         Host host = new Host(config);
         try {
             for (Multiaddr address : config.listenAddresses()) {
-                Channel server = host.transport.listen(address, ch -> host.initChannel(ch, null, null)).join();
+                Channel server = host.transport.listen(address, ch -> host.initChannel(ch, null, null, false)).join();
                 host.serverChannels.add(server);
                 host.boundAddresses.add(Multiaddr.tcp((InetSocketAddress) server.localAddress()));
             }
@@ -151,8 +152,17 @@ public final class Host implements AutoCloseable {
      * returned; otherwise the address is dialed, and the remote must prove it is that peer.
      */
     public CompletableFuture<Connection> connect(Multiaddr address) {
+        return connect(address, DialOptions.DEFAULT);
+    }
+
+    /**
+     * Connects to {@code address} as {@code options} say (see {@link DialOptions}: listen-port reuse, forced
+     * dials, the upgrade role for a TCP simultaneous open). Fails with a ConfigurationException when the listen
+     * port is to be reused but we listen on no address of that family.
+     */
+    public CompletableFuture<Connection> connect(Multiaddr address, DialOptions options) {
         Optional<PeerId> expected = address.peerId();
-        if (expected.isPresent()) {
+        if (expected.isPresent() && !options.force()) {
             // a direct address is dialed even when a relayed connection exists: that is how one upgrades
             Optional<Connection> existing = address.isCircuit() ? connection(expected.get())
                     : directConnection(expected.get());
@@ -171,9 +181,16 @@ public final class Host implements AutoCloseable {
             }
             return dialer.dial(this, address);
         }
+        InetSocketAddress local;
+        try {
+            local = options.reuseListenPort() ? listenSocketFor(address) : null;
+        } catch (Libp2pException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean initiator = options.role() == DialOptions.UpgradeRole.INITIATOR;
         CompletableFuture<Connection> result = new CompletableFuture<>();
-        transport.dial(address.withoutPeerId(), config.dialTimeout(), 0,
-                        ch -> initChannel(ch, expected.orElse(null), result))
+        transport.dial(address.withoutPeerId(), options.timeout().orElse(config.dialTimeout()), local,
+                        ch -> initChannel(ch, expected.orElse(null), result, initiator))
                 .whenComplete((ch, error) -> {
                     if (error != null) {
                         result.completeExceptionally(error);
@@ -182,12 +199,32 @@ public final class Host implements AutoCloseable {
         return result;
     }
 
+    /** Our bound listen address of the family of {@code remote}: the local end of a dial that reuses it. */
+    private InetSocketAddress listenSocketFor(Multiaddr remote) {
+        InetSocketAddress target = remote.withoutPeerId().toTcpSocketAddress();
+        for (Multiaddr bound : boundAddresses) {
+            InetSocketAddress socket = bound.toTcpSocketAddress();
+            if (socket.getAddress().getClass() == target.getAddress().getClass()) {
+                return socket;
+            }
+        }
+        for (Multiaddr bound : boundAddresses) {
+            // a wildcard listener (the kernel reports 0.0.0.0 as the dual-stack ::) takes both families
+            InetSocketAddress socket = bound.toTcpSocketAddress();
+            if (socket.getAddress().isAnyLocalAddress()) {
+                return new InetSocketAddress(socket.getPort());
+            }
+        }
+        throw new ConfigurationException("cannot dial " + remote + " from a listen port: we listen on no address"
+                + " of its family (listening on " + boundAddresses + ")");
+    }
+
     /** Connects (or reuses a connection) and opens a stream speaking the first protocol the remote supports. */
     public CompletableFuture<Stream> newStream(Multiaddr address, String... protocols) {
         return connect(address).thenCompose(c -> c.newStream(protocols));
     }
 
-    private void initChannel(Channel ch, PeerId expected, CompletableFuture<Connection> result) {
+    private void initChannel(Channel ch, PeerId expected, CompletableFuture<Connection> result, boolean initiator) {
         int open = channels.incrementAndGet();
         ch.closeFuture().addListener(f -> channels.decrementAndGet());
         if (open > config.maxConnections()) {
@@ -202,7 +239,8 @@ public final class Host implements AutoCloseable {
         config.swarmKey().ifPresent(key -> ch.pipeline().addLast("pnet", new PnetHandler(key)));
         Connection.Direction direction = result != null ? Connection.Direction.OUTBOUND
                 : Connection.Direction.INBOUND;
-        ch.pipeline().addLast(ConnectionHandler.NAME, new ConnectionHandler(this, expected, result, direction, null));
+        ch.pipeline().addLast(ConnectionHandler.NAME,
+                new ConnectionHandler(this, expected, result, direction, initiator, null));
     }
 
     /**
@@ -247,7 +285,8 @@ public final class Host implements AutoCloseable {
         channel.closeFuture().addListener(f -> channels.decrementAndGet());
         config.swarmKey().ifPresent(key -> channel.pipeline().addLast("pnet", new PnetHandler(key)));
         channel.pipeline().addLast(ConnectionHandler.NAME,
-                new ConnectionHandler(this, remotePeer, result, direction, path));
+                new ConnectionHandler(this, remotePeer, result, direction,
+                        direction == Connection.Direction.OUTBOUND, path));
         carrier.eventLoop().register(channel).addListener(f -> {
             if (!f.isSuccess()) {
                 carrier.reset();
@@ -292,10 +331,13 @@ public final class Host implements AutoCloseable {
         return fresh;
     }
 
-    /** Of two live connections to one peer: the one dialed by the lower peer id; if equal, the older. */
+    /**
+     * Of two live connections to one peer: the one whose upgrade was led by the lower peer id (the dialer, except
+     * after a hole punch, where both sides agree on the roles); if equal, the older.
+     */
     private Connection preferred(Connection a, Connection b) {
-        PeerId dialerA = a.direction() == Connection.Direction.OUTBOUND ? peerId : a.remotePeer();
-        PeerId dialerB = b.direction() == Connection.Direction.OUTBOUND ? peerId : b.remotePeer();
+        PeerId dialerA = a.isInitiator() ? peerId : a.remotePeer();
+        PeerId dialerB = b.isInitiator() ? peerId : b.remotePeer();
         int cmp = dialerA.compareTo(dialerB);
         if (cmp == 0) {
             return a.openedNanos() <= b.openedNanos() ? a : b;

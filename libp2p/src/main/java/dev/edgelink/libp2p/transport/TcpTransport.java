@@ -20,6 +20,8 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -79,24 +81,48 @@ public final class TcpTransport implements AutoCloseable {
      */
     public CompletableFuture<Channel> dial(Multiaddr address, Duration timeout, int localPort,
             Consumer<SocketChannel> initializer) {
+        return dial(address, timeout, localPort > 0 ? new InetSocketAddress(localPort) : null, initializer);
+    }
+
+    /**
+     * Dials {@code address}, from {@code local} when it is not null: the socket is bound to that address and port
+     * first, with SO_REUSEADDR/SO_REUSEPORT so that it can share a listening socket's port (the TCP simultaneous
+     * open of a hole punch dials from the listen port).
+     */
+    public CompletableFuture<Channel> dial(Multiaddr address, Duration timeout, InetSocketAddress local,
+            Consumer<SocketChannel> initializer) {
         InetSocketAddress remote = address.toTcpSocketAddress();
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
-                .channel(socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .handler(initializerOf(initializer));
+        if (local != null && epoll) {
+            // Netty's epoll client channel has no SO_REUSEPORT option: set it on the socket before bind
+            bootstrap.channelFactory(TcpTransport::reusePortChannel);
+        } else {
+            bootstrap.channel(socketChannelClass());
+        }
         ChannelFuture connect;
-        if (localPort > 0) {
+        if (local != null) {
             bootstrap.option(ChannelOption.SO_REUSEADDR, true);
-            if (epoll) {
-                bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
-            }
-            connect = bootstrap.connect(remote, new InetSocketAddress(localPort));
+            connect = bootstrap.connect(remote, local);
         } else {
             connect = bootstrap.connect(remote);
         }
         return toCompletable(connect, "dial " + address);
+    }
+
+    /** An epoll client socket with SO_REUSEPORT set, so that it can bind to a port a listener holds. */
+    private static Channel reusePortChannel() {
+        EpollSocketChannel channel = new EpollSocketChannel();
+        try {
+            ((Socket) channel.fd()).setReusePort(true);
+        } catch (IOException e) {
+            channel.unsafe().closeForcibly();
+            throw new TransportException("cannot set SO_REUSEPORT on a dialing socket: " + e.getMessage(), e);
+        }
+        return channel;
     }
 
     private static ChannelInitializer<SocketChannel> initializerOf(Consumer<SocketChannel> initializer) {

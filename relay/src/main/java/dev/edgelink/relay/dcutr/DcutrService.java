@@ -1,0 +1,253 @@
+package dev.edgelink.relay.dcutr;
+
+import dev.edgelink.libp2p.Libp2pException;
+import dev.edgelink.libp2p.ProtocolViolationException;
+import dev.edgelink.libp2p.TransportException;
+import dev.edgelink.libp2p.host.Connection;
+import dev.edgelink.libp2p.host.DialOptions;
+import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.host.Stream;
+import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.multiaddr.Protocol;
+import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.relay.autonat.DialBackPolicy;
+import dev.edgelink.relay.reachability.Reachability;
+import dev.edgelink.relay.wire.MessageStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DCUtR ({@code /libp2p/dcutr}): upgrades a (relayed) connection to a direct one by a TCP simultaneous open.
+ *
+ * <p>{@link #punch(Connection)} is B's side (the spec's inbound peer, who starts): it opens the stream, sends
+ * CONNECT with our candidate addresses, measures the round trip to the peer's CONNECT, sends SYNC, waits half the
+ * round trip and dials. The handler is A's side: it answers CONNECT and dials as soon as SYNC arrives. Both dial
+ * from the listen port, retrying fast within the window; B takes the responder role in the upgrade of the
+ * resulting socket and A the initiator role (as js-libp2p and rust-libp2p). Up to {@code maxRounds} rounds on one
+ * stream. The relayed connection is left to the caller (migrate, then close it after a grace period).
+ */
+public final class DcutrService {
+
+    public static final String PROTOCOL = "/libp2p/dcutr";
+    /** At most this many of a CONNECT's addresses are dialed: the peer picks them, so this bounds our dialing. */
+    public static final int MAX_TARGETS = 8;
+
+    private static final Logger LOG = LoggerFactory.getLogger(DcutrService.class);
+
+    private final Host host;
+    private final DcutrConfig config;
+    private final Supplier<List<Multiaddr>> candidates;
+    private final ScheduledExecutorService scheduler;
+    private final LongSupplier nanoTime;
+    private final PunchDialer dialer;
+    private final List<Consumer<Connection>> punchedListeners = new CopyOnWriteArrayList<>();
+    private final Set<PeerId> answering = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param candidates our addresses to offer in CONNECT (observed external addresses with the listen port)
+     */
+    public DcutrService(Host host, DcutrConfig config, Supplier<List<Multiaddr>> candidates,
+            ScheduledExecutorService scheduler, LongSupplier nanoTime) {
+        this.host = host;
+        this.config = config;
+        this.candidates = candidates;
+        this.scheduler = scheduler;
+        this.nanoTime = nanoTime;
+        this.dialer = new PunchDialer(host, scheduler, nanoTime, config.retryInterval());
+        host.setHandler(PROTOCOL, this::serve);
+    }
+
+    /** Told about every direct connection a punch the peer started (we are A) produced. */
+    public void addPunchedListener(Consumer<Connection> listener) {
+        punchedListeners.add(listener);
+    }
+
+    /**
+     * Applies {@code policy} (symmetric NAT on either side, backoff) and punches if it says so; records the
+     * outcome. Fails at once with a {@link PunchNotAttemptedException} when the policy says no.
+     */
+    public CompletableFuture<Connection> punch(Connection relayed, PunchPolicy policy, Reachability local,
+            Reachability remote) {
+        PunchPolicy.Decision d = policy.decide(relayed.remotePeer(), local, remote, nanoTime.getAsLong());
+        if (!d.attempt()) {
+            LOG.debug("hole punch not attempted: {} peer={}", d.reason(), relayed.remotePeer());
+            return CompletableFuture.failedFuture(new PunchNotAttemptedException(d.reason()));
+        }
+        return punch(relayed).whenComplete((c, e) -> {
+            if (e == null) {
+                policy.succeeded(relayed.remotePeer());
+            } else {
+                policy.failed(relayed.remotePeer(), nanoTime.getAsLong());
+            }
+        });
+    }
+
+    /** B's side of DCUtR over {@code relayed}. Completes with the direct connection or fails after the rounds. */
+    public CompletableFuture<Connection> punch(Connection relayed) {
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        relayed.newStream(PROTOCOL).whenComplete((stream, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+                return;
+            }
+            MessageStream messages = MessageStream.attach(stream, HolePunchCodec.MAX_MESSAGE, scheduler);
+            initiatorRound(relayed, messages, new HolePunchSession(true, config.maxRounds()), result);
+        });
+        return result;
+    }
+
+    private void initiatorRound(Connection relayed, MessageStream messages, HolePunchSession session,
+            CompletableFuture<Connection> result) {
+        session.connectSent(nanoTime.getAsLong());
+        messages.write(HolePunchCodec.encode(HolePunchMessage.Type.CONNECT, candidates.get()));
+        messages.read(config.messageTimeout()).thenAccept(bytes -> {
+            HolePunchMessage connect = HolePunchCodec.decode(bytes);
+            session.received(connect.type(), nanoTime.getAsLong());
+            List<Multiaddr> targets = dialable(connect.addresses());
+            if (targets.isEmpty()) {
+                throw new ProtocolViolationException("dcutr: CONNECT without a dialable address");
+            }
+            messages.write(HolePunchCodec.encode(HolePunchMessage.Type.SYNC, List.of()));
+            LOG.debug("hole punch round {} rtt={} us peer={} targets={}", session.round(),
+                    session.rttNanos() / 1000, relayed.remotePeer(), targets);
+            scheduler.schedule(() -> dialer.dial(relayed.remotePeer(), targets, DialOptions.UpgradeRole.RESPONDER,
+                            config.dialWindow(), relayed)
+                    .whenComplete((direct, failure) -> afterInitiatorDial(relayed, messages, session, result,
+                            direct, failure)),
+                    session.dialDelayNanos(), TimeUnit.NANOSECONDS);
+        }).exceptionally(e -> {
+            abort(messages, cause(e), result, relayed);
+            return null;
+        });
+    }
+
+    private void afterInitiatorDial(Connection relayed, MessageStream messages, HolePunchSession session,
+            CompletableFuture<Connection> result, Connection direct, Throwable failure) {
+        HolePunchSession.State next = session.dialed(failure == null);
+        switch (next) {
+            case SUCCEEDED -> {
+                LOG.info("hole punch succeeded peer={} remote={} round={}", relayed.remotePeer(),
+                        direct.remoteAddress(), session.round());
+                messages.closeWrite();
+                result.complete(direct);
+            }
+            case FAILED -> {
+                LOG.info("hole punch failed peer={} rounds={}: {}", relayed.remotePeer(), session.round(),
+                        cause(failure).getMessage());
+                messages.closeWrite();
+                result.completeExceptionally(new TransportException("hole punch to " + relayed.remotePeer()
+                        + " failed after " + session.round() + " rounds: " + cause(failure).getMessage()));
+            }
+            default -> initiatorRound(relayed, messages, session, result);
+        }
+    }
+
+    /** A's side: answer CONNECT, dial on SYNC, again for each round B starts. */
+    private void serve(Stream stream) {
+        PeerId peer = stream.connection().remotePeer();
+        if (!answering.add(peer)) {
+            LOG.info("hole punch refused: one is already running peer={}", peer);
+            stream.reset();
+            return;
+        }
+        MessageStream messages = MessageStream.attach(stream, HolePunchCodec.MAX_MESSAGE, scheduler);
+        responderRound(stream.connection(), messages, new HolePunchSession(false, config.maxRounds()));
+    }
+
+    private void responderRound(Connection relayed, MessageStream messages, HolePunchSession session) {
+        AtomicReference<List<Multiaddr>> targets = new AtomicReference<>();
+        messages.read(config.messageTimeout()).thenCompose(bytes -> {
+            HolePunchMessage connect = HolePunchCodec.decode(bytes);
+            session.received(connect.type(), nanoTime.getAsLong());
+            targets.set(dialable(connect.addresses()));
+            if (targets.get().isEmpty()) {
+                throw new ProtocolViolationException("dcutr: CONNECT without a dialable address");
+            }
+            messages.write(HolePunchCodec.encode(HolePunchMessage.Type.CONNECT, candidates.get()));
+            return messages.read(config.messageTimeout());
+        }).thenCompose(bytes -> {
+            session.received(HolePunchCodec.decode(bytes).type(), nanoTime.getAsLong());
+            return dialer.dial(relayed.remotePeer(), targets.get(), DialOptions.UpgradeRole.INITIATOR,
+                    config.dialWindow(), relayed);
+        }).whenComplete((direct, failure) -> {
+            if (failure != null && session.state() != HolePunchSession.State.DIALING) {
+                answering.remove(relayed.remotePeer());
+                abort(messages, cause(failure), null, relayed);
+                return;
+            }
+            HolePunchSession.State next = session.dialed(failure == null);
+            if (next != HolePunchSession.State.AWAIT_CONNECT) {
+                answering.remove(relayed.remotePeer());
+            }
+            if (next == HolePunchSession.State.SUCCEEDED) {
+                LOG.info("hole punch succeeded peer={} remote={} round={} (peer-initiated)", relayed.remotePeer(),
+                        direct.remoteAddress(), session.round());
+                messages.closeWrite();
+                punchedListeners.forEach(l -> l.accept(direct));
+            } else if (next == HolePunchSession.State.FAILED) {
+                LOG.info("hole punch failed peer={} rounds={} (peer-initiated)", relayed.remotePeer(),
+                        session.round());
+                messages.closeWrite();
+            } else {
+                responderRound(relayed, messages, session);
+            }
+        });
+    }
+
+    /** The peer's CONNECT addresses we may dial: plain TCP over IP, public unless private ones are allowed. */
+    List<Multiaddr> dialable(List<Multiaddr> offered) {
+        List<Multiaddr> out = new ArrayList<>();
+        for (Multiaddr a : offered) {
+            if (!a.isTcp() || a.isCircuit()) {
+                continue;
+            }
+            Protocol p = a.components().get(0).protocol();
+            if (p != Protocol.IP4 && p != Protocol.IP6) {
+                continue;
+            }
+            var socket = a.toTcpSocketAddress();
+            if (socket.getPort() == 0 || socket.getAddress().isAnyLocalAddress()
+                    || socket.getAddress().isMulticastAddress()) {
+                continue;
+            }
+            if (!config.allowPrivateAddresses() && !DialBackPolicy.isPublic(socket.getAddress())) {
+                continue;
+            }
+            Multiaddr plain = a.withoutPeerId();
+            if (!out.contains(plain) && out.size() < MAX_TARGETS) {
+                out.add(plain);
+            }
+        }
+        return out;
+    }
+
+    private static Libp2pException cause(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof Libp2pException l ? l : new TransportException(String.valueOf(t.getMessage()), t);
+    }
+
+    private static void abort(MessageStream messages, Libp2pException cause, CompletableFuture<Connection> result,
+            Connection relayed) {
+        LOG.info("hole punch aborted: {} peer={}", cause.getMessage(), relayed.remotePeer());
+        messages.reset(cause);
+        if (result != null) {
+            result.completeExceptionally(cause);
+        }
+    }
+}

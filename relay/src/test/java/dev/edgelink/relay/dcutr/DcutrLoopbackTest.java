@@ -1,0 +1,173 @@
+package dev.edgelink.relay.dcutr;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgelink.libp2p.ProtocolViolationException;
+import dev.edgelink.libp2p.TransportException;
+import dev.edgelink.libp2p.crypto.Keys;
+import dev.edgelink.libp2p.host.Connection;
+import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.host.HostConfig;
+import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.relay.reachability.Reachability;
+import dev.edgelink.relay.wire.FrameDecoder;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DCUtR's mechanics between two hosts on loopback, over a direct coordination connection (standing in for a
+ * relayed one). Without a NAT, A's SYN reaches B's listening socket, so the punch ends as an accepted connection
+ * at B: the roles still hold (A leads the upgrade). The NAT case is the lab test's.
+ */
+class DcutrLoopbackTest {
+
+    private static final Multiaddr ANY = Multiaddr.fromString("/ip4/127.0.0.1/tcp/0");
+    private static final DcutrConfig LAB = DcutrConfig.DEFAULT.withAllowPrivateAddresses(true)
+            .withDialWindow(Duration.ofMillis(600));
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final List<Host> hosts = new ArrayList<>();
+    private Host a;
+    private Host b;
+
+    /** A is the lower peer id, so the host keeps the punched connection (A led it) over B's coordination one. */
+    @BeforeEach
+    void hosts() {
+        Host x = host();
+        Host y = host();
+        a = x.peerId().compareTo(y.peerId()) < 0 ? x : y;
+        b = a == x ? y : x;
+    }
+
+    @AfterEach
+    void close() {
+        hosts.forEach(Host::close);
+        scheduler.shutdownNow();
+    }
+
+    private Host host() {
+        Host h = Host.start(HostConfig.builder(Keys.generateEd25519()).listen(List.of(ANY)).build());
+        hosts.add(h);
+        return h;
+    }
+
+    private DcutrService dcutr(Host h, Supplier<List<Multiaddr>> candidates) {
+        return new DcutrService(h, LAB, candidates, scheduler, System::nanoTime);
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(20, TimeUnit.SECONDS);
+    }
+
+    private static int port(Multiaddr m) {
+        return m.toTcpSocketAddress().getPort();
+    }
+
+    private static Multiaddr closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return Multiaddr.fromString("/ip4/127.0.0.1/tcp/" + s.getLocalPort());
+        }
+    }
+
+    @Test
+    void aPunchYieldsADirectConnectionBetweenTheListenPortsWithTheAssignedRoles() throws Exception {
+        CompletableFuture<Connection> atA = new CompletableFuture<>();
+        dcutr(a, a::listenAddresses).addPunchedListener(atA::complete);
+        DcutrService atB = dcutr(b, b::listenAddresses);
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        Connection direct = await(atB.punch(coordination));
+        assertNotSame(coordination, direct);
+        assertEquals(a.peerId(), direct.remotePeer());
+        assertEquals(port(b.listenAddresses().get(0)), port(direct.localAddress()));
+        assertEquals(port(a.listenAddresses().get(0)), port(direct.remoteAddress()));
+        assertFalse(direct.isInitiator(), "B takes the responder role");
+        Connection fromA = await(atA);
+        assertTrue(fromA.isInitiator(), "A leads the upgrade");
+        assertEquals(direct.localAddress(), fromA.remoteAddress());
+        assertTrue(direct.isOpen());
+    }
+
+    @Test
+    void whenNoDialWorksThePunchFailsAfterThreeRoundsWithinItsWindows() throws Exception {
+        Multiaddr deadA = closedPort();
+        Multiaddr deadB = closedPort();
+        dcutr(a, () -> List.of(deadA));
+        DcutrService atB = dcutr(b, () -> List.of(deadB));
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        long start = System.nanoTime();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(atB.punch(coordination)));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertInstanceOf(TransportException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("after 3 rounds"), e.getCause().getMessage());
+        assertTrue(tookMs >= 3 * 600 && tookMs < 3 * 600 + 3000, "took " + tookMs + " ms");
+        assertTrue(coordination.isOpen(), "a failed punch leaves the coordination connection alone");
+    }
+
+    @Test
+    void aConnectWithoutDialableAddressesEndsThePunch() throws Exception {
+        dcutr(a, () -> List.of(Multiaddr.fromString("/dns4/example.org/tcp/4001"),
+                Multiaddr.fromString("/ip4/0.0.0.0/tcp/4001")));
+        DcutrService atB = dcutr(b, b::listenAddresses);
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(atB.punch(coordination)));
+        assertInstanceOf(ProtocolViolationException.class, e.getCause());
+    }
+
+    @Test
+    void aPeerThatAnswersOutOfOrderEndsThePunchWithAProtocolViolation() throws Exception {
+        a.setHandler(DcutrService.PROTOCOL, stream -> {
+            stream.setListener((s, data) -> data.release());
+            stream.write(FrameDecoder.frame(HolePunchCodec.encode(HolePunchMessage.Type.SYNC, List.of())));
+        });
+        DcutrService atB = dcutr(b, b::listenAddresses);
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(atB.punch(coordination)));
+        assertInstanceOf(ProtocolViolationException.class, e.getCause());
+    }
+
+    @Test
+    void aSecondConcurrentPunchFromOnePeerIsRefused() throws Exception {
+        dcutr(a, a::listenAddresses);
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        dev.edgelink.libp2p.host.Stream first = await(coordination.newStream(DcutrService.PROTOCOL));
+        CompletableFuture<byte[]> reply = coordination.newStream(DcutrService.PROTOCOL).thenCompose(second ->
+                dev.edgelink.relay.wire.MessageStream.attach(second, HolePunchCodec.MAX_MESSAGE, scheduler)
+                        .read(Duration.ofSeconds(5)));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(reply));
+        assertTrue(e.getCause().getMessage().contains("reset"), "reset, not a timeout: " + e.getCause());
+        assertFalse(first.isClosed(), "the first stream goes on");
+    }
+
+    @Test
+    void thePolicyKeepsUsFromPunchingThroughASymmetricNatAndBacksOffAfterAFailure() throws Exception {
+        dcutr(a, () -> List.of(Multiaddr.fromString("/dns4/example.org/tcp/4001")));
+        DcutrService atB = dcutr(b, b::listenAddresses);
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        PunchPolicy policy = PunchPolicy.standard();
+        ExecutionException symmetric = assertThrows(ExecutionException.class, () -> await(atB.punch(coordination,
+                policy, Reachability.NAT_PORT_PRESERVING, Reachability.NAT_SYMMETRIC)));
+        assertInstanceOf(PunchNotAttemptedException.class, symmetric.getCause());
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> await(atB.punch(coordination,
+                policy, Reachability.UNKNOWN, Reachability.UNKNOWN)));
+        assertInstanceOf(ProtocolViolationException.class, failed.getCause());
+        ExecutionException backoff = assertThrows(ExecutionException.class, () -> await(atB.punch(coordination,
+                policy, Reachability.UNKNOWN, Reachability.UNKNOWN)));
+        assertInstanceOf(PunchNotAttemptedException.class, backoff.getCause());
+        assertTrue(backoff.getCause().getMessage().contains("backing off"), backoff.getCause().getMessage());
+    }
+}
