@@ -132,6 +132,17 @@ public class Node {
         return lab.inetFault(netns, "drop " + a + " <-> " + b + " in " + name, match, match, "");
     }
 
+    /**
+     * Drops every IPv4 packet from or to {@code remote} that enters this namespace or is sent from it, including
+     * forwarded packets (matched in prerouting, before conntrack and NAT, and on output). On a NAT router given the
+     * other site's public address, this cuts the direct path between the sites and nothing else.
+     */
+    public Fault blockAddress(String remote) {
+        Addresses.ipv4(remote);
+        return lab.inetFault(netns, "drop everything from/to " + remote + " in " + name, "ip saddr " + remote
+                + " drop\nip daddr " + remote + " drop\n", "ip daddr " + remote + " drop\n", "");
+    }
+
     /** Drops {@code percent} % of the packets entering and of those leaving through {@code iface}, at random. */
     public Fault loss(String iface, int percent) {
         Addresses.iface(iface);

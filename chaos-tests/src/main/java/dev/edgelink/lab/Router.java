@@ -1,5 +1,8 @@
 package dev.edgelink.lab;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * A node that forwards ({@code net.ipv4.ip_forward=1}) between the segments it is attached to, and optionally
  * acts as a site's NAT router: masquerade towards one outside segment, with the stateful firewall of a typical
@@ -19,6 +22,7 @@ public final class Router extends Node {
     private Segment outside;
     private Inbound inbound = Inbound.DROP;
     private NatMode mode;
+    private final Map<String, NatMode> hostModes = new LinkedHashMap<>();
 
     Router(Lab lab, String name, String netns) {
         super(lab, name, netns);
@@ -52,6 +56,30 @@ public final class Router extends Node {
         return this;
     }
 
+    /**
+     * Gives one LAN host its own mapping mode (e.g. {@link NatMode#FULLY_RANDOM} for one node behind an otherwise
+     * port-preserving NAT), in one atomic ruleset replacement with a conntrack flush; {@code null} puts the host
+     * back on the router's mode. The other hosts keep theirs.
+     */
+    public synchronized Router natModeFor(String lanHost, NatMode hostMode) {
+        if (outside == null) {
+            throw new IllegalStateException(this + " has no NAT; call nat(segment, mode) first");
+        }
+        Addresses.ipv4(lanHost);
+        if (hostMode == null) {
+            hostModes.remove(lanHost);
+        } else {
+            hostModes.put(lanHost, hostMode);
+        }
+        apply();
+        return this;
+    }
+
+    /** The mode {@code lanHost}'s traffic is mapped with (its own, else the router's). */
+    public synchronized NatMode natModeOf(String lanHost) {
+        return hostModes.getOrDefault(lanHost, mode);
+    }
+
     /** The current NAT mode, or {@code null} if this router does not NAT. */
     public synchronized NatMode natMode() {
         return mode;
@@ -59,12 +87,16 @@ public final class Router extends Node {
 
     private void apply() {
         String wan = link(outside).iface();
+        StringBuilder perHost = new StringBuilder();
+        hostModes.forEach((host, m) -> perHost.append("    oifname \"").append(wan).append("\" ip saddr ")
+                .append(host).append(' ').append(m.statement()).append('\n'));
         String reject = inbound == Inbound.REJECT ? "meta l4proto tcp reject with tcp reset\n    reject\n" : "drop\n";
         String ruleset = "table ip " + NAT_TABLE + "\n"
                 + "delete table ip " + NAT_TABLE + "\n"
                 + "table ip " + NAT_TABLE + " {\n"
                 + "  chain postrouting {\n"
                 + "    type nat hook postrouting priority srcnat; policy accept;\n"
+                + perHost
                 + "    oifname \"" + wan + "\" " + mode.statement() + "\n"
                 + "  }\n"
                 + "  chain forward {\n"

@@ -1,5 +1,6 @@
 package dev.edgelink.lab;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** The topologies the issues ask for, built with the lab's primitives. */
@@ -108,5 +109,29 @@ public final class Topologies {
         n.attach(lan, address);
         n.defaultRoute(gw);
         return n;
+    }
+
+    /**
+     * {@link Sites} with a second public node {@code relay2} on inet (198.18.0.4), so that two relays serve the
+     * sites and one can fail.
+     *
+     * @param sites the sites topology
+     * @param relay2 the second public node
+     */
+    public record SitesTwoRelays(Sites sites, Node relay2) {
+        /** a-n1, a-n2, b-n1, b-n2, cloud, relay2. */
+        public List<Node> nodes() {
+            List<Node> out = new ArrayList<>(sites.nodes());
+            out.add(relay2);
+            return List.copyOf(out);
+        }
+    }
+
+    /** Builds {@link SitesTwoRelays}: {@link #sites} plus relay2 at 198.18.0.4 on inet. */
+    public static SitesTwoRelays sitesTwoRelays(Lab lab, NatMode natA, NatMode natB) {
+        Sites s = sites(lab, natA, natB);
+        Node relay2 = lab.node("relay2");
+        relay2.attach(s.inet(), "198.18.0.4");
+        return new SitesTwoRelays(s, relay2);
     }
 }
