@@ -9,7 +9,13 @@
 # and the RTT. Everything is torn down at the end (namespaces, processes by PID, pods, conflists, the CNI
 # launcher, state), also on failure or Ctrl-C.
 #
-# Usage: bash scripts/demo.sh [--json] [--keep]
+# With --sites (issue 4): two sites, each two nodes behind an nft-masquerade NAT router, and the cloud node with a
+# public address (bootstrap and relay server); site B's router maps b-n2 fully at random (a symmetric NAT for that
+# host only), so the matrix shows the kernel path within a site (hostgw), cross-site pairs with b-n1 on `direct`
+# (hole punched) and with b-n2 on `relayed` (through the cloud).
+#
+# Usage: bash scripts/demo.sh [--sites] [--json] [--keep]
+#   --sites  the NAT'd sites topology instead of issue 3's
 #   --json   the matrix as JSON lines: {"from","to","path","rttMs","ok"}
 #   --keep   keep the lab until Enter is pressed (the agents answer `ip netns exec <ns> bin/edgelink status`)
 # Needs root (network namespaces, podman). Exit 0 when every pair answered; otherwise exit 1 and a "demo: FAILED"
@@ -19,7 +25,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 for a in "$@"; do
-  case $a in --json|--keep) ;; *) echo "usage: bash scripts/demo.sh [--json] [--keep]" >&2; exit 2 ;; esac
+  case $a in --json|--keep|--sites) ;; *) echo "usage: bash scripts/demo.sh [--sites] [--json] [--keep]" >&2; exit 2 ;; esac
 done
 if [ "$(id -u)" != 0 ]; then
   echo "demo: needs root (network namespaces, podman); run it as root" >&2

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgelink.lab.ExecResult;
 import dev.edgelink.lab.Lab;
+import dev.edgelink.lab.NatMode;
 import dev.edgelink.lab.Node;
 import dev.edgelink.lab.Pod;
 import dev.edgelink.lab.Podman;
@@ -23,7 +24,8 @@ import java.util.regex.Pattern;
 
 /**
  * The lab demo ({@code scripts/demo.sh}): issue 3's topology, three agents, a pod per node (two on n1) started by
- * podman through the edgelink CNI plugin, then the connectivity matrix: every node and pod pings every other
+ * podman through the edgelink CNI plugin, or with {@code --sites} issue 4's two NAT'd sites and the cloud node
+ * (see {@link SitesSetup}), then the connectivity matrix: every node and pod pings every other
  * node (its tunnel address, over the pod network) and pod, with the path the source node's agent reports for
  * the destination's node and the RTT. Torn down at the end unless {@code --keep} (then it waits for Enter).
  *
@@ -33,6 +35,7 @@ import java.util.regex.Pattern;
  */
 public final class Demo {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
     private static final Pattern RTT = Pattern.compile("= [\\d.]+/([\\d.]+)/");
 
     private Demo() {
@@ -45,41 +48,45 @@ public final class Demo {
     record Row(String from, String to, String path, double rttMs, boolean ok) {
     }
 
+    /** What the demo runs on: the nodes (the first is the bootstrap), their pods, how to wait for the paths. */
+    interface Setup {
+        /** One line for the progress output. */
+        String describe(Lab lab);
+
+        /** Cluster members in start order. */
+        List<Node> nodes();
+
+        /** Per-member settings before any agent starts (sites, relay server). */
+        void configure(EdgelinkCluster cluster);
+
+        /** Pods as {node name, pod name}. */
+        List<String[]> pods();
+
+        /** Waits until every peer has the path the demo shows. */
+        void awaitPaths(EdgelinkCluster cluster);
+    }
+
     public static void main(String[] args) throws Exception {
-        boolean json = List.of(args).contains("--json");
-        boolean keep = List.of(args).contains("--keep");
+        List<String> argv = List.of(args);
+        boolean json = argv.contains("--json");
+        boolean keep = argv.contains("--keep");
+        boolean sites = argv.contains("--sites");
         Lab lab = Lab.open();
         EdgelinkCluster cluster = null;
         int exit = 1;
         try {
             long t0 = System.nanoTime();
-            Topologies.Direct t = Topologies.direct(lab);
-            cluster = EdgelinkCluster.create(lab, t.nodes(), EdgelinkCluster.runningClasspath());
+            Setup setup = sites ? new SitesSetup(lab) : new DirectSetup(lab);
+            cluster = EdgelinkCluster.create(lab, setup.nodes(), EdgelinkCluster.runningClasspath());
             EdgelinkCluster c = cluster;
             Runtime.getRuntime().addShutdownHook(new Thread(c::close, "demo-teardown"));   // Ctrl-C
-            progress("lab %s: n1, n2 on 10.1.0.0/24, n3 on 10.2.0.0/24 behind router r; starting agents", lab.id());
+            progress("%s; starting agents", setup.describe(lab));
+            setup.configure(cluster);
             cluster.startAll();
-            Podman podman = lab.podman();
-            List<End> ends = new ArrayList<>();
-            for (EdgelinkCluster.Member m : cluster.members()) {
-                ends.add(new End(m.name(), m.node(), m.tunnelAddress(), "/run/netns/" + m.node().netns()));
-            }
-            for (Node n : t.nodes()) {
-                podman.network(n, cluster.conflist(n));
-            }
-            for (String[] p : List.of(new String[] {"n1", "p1a"}, new String[] {"n1", "p1b"},
-                    new String[] {"n2", "p2"}, new String[] {"n3", "p3"})) {
-                Node n = cluster.member(p[0]).node();
-                Pod pod = podman.run(n, p[1]);
-                ends.add(new End(n.name() + "/" + p[1], n, pod.ip(), pod.netnsPath().toString()));
-            }
-            progress("pods: %s; waiting for paths", ends.subList(3, ends.size()).stream()
+            List<End> ends = startPods(lab, cluster, setup);
+            progress("pods: %s; waiting for paths", ends.subList(cluster.members().size(), ends.size()).stream()
                     .map(e -> e.label() + "=" + e.ip() + " (" + e.netns() + ")").toList());
-            cluster.awaitPath(cluster.member("n1"), "n2", "hostgw", Duration.ofSeconds(60));
-            for (String a : List.of("n1", "n2")) {
-                cluster.awaitPath(cluster.member(a), "n3", "vxlan", Duration.ofSeconds(60));
-                cluster.awaitPath(cluster.member("n3"), a, "vxlan", Duration.ofSeconds(60));
-            }
+            setup.awaitPaths(cluster);
             progress("converged in %.1f s; pinging every pair", (System.nanoTime() - t0) / 1e9);
             List<Row> rows = matrix(lab, cluster, ends);
             print(rows, json);
@@ -90,8 +97,8 @@ public final class Demo {
                 progress("FAILED: %s", failed);
             }
             if (keep) {
-                progress("--keep: the lab stays while this runs. Try: ip netns exec %sn1 %s/bin/edgelink status",
-                        lab.prefix(), System.getProperty("edgelink.repo", "."));
+                progress("--keep: the lab stays while this runs. Try: ip netns exec %s%s %s/bin/edgelink status",
+                        lab.prefix(), setup.nodes().get(0).name(), System.getProperty("edgelink.repo", "."));
                 progress("press Enter (or Ctrl-C) to tear everything down");
                 System.in.read();
             }
@@ -106,6 +113,121 @@ public final class Demo {
             }
         }
         System.exit(exit);
+    }
+
+    /** The nodes (their tunnel addresses) and then the pods, as ping ends. */
+    private static List<End> startPods(Lab lab, EdgelinkCluster cluster, Setup setup) {
+        Podman podman = lab.podman();
+        List<End> ends = new ArrayList<>();
+        for (EdgelinkCluster.Member m : cluster.members()) {
+            ends.add(new End(m.name(), m.node(), m.tunnelAddress(), "/run/netns/" + m.node().netns()));
+            podman.network(m.node(), cluster.conflist(m.node()));
+        }
+        for (String[] p : setup.pods()) {
+            Node n = cluster.member(p[0]).node();
+            Pod pod = podman.run(n, p[1]);
+            ends.add(new End(n.name() + "/" + p[1], n, pod.ip(), pod.netnsPath().toString()));
+        }
+        return ends;
+    }
+
+    /** Issue 3: n1, n2 on one segment (hostgw), n3 behind a router (vxlan). */
+    static final class DirectSetup implements Setup {
+        private final Topologies.Direct t;
+
+        DirectSetup(Lab lab) {
+            t = Topologies.direct(lab);
+        }
+
+        @Override
+        public String describe(Lab lab) {
+            return "lab " + lab.id() + ": n1, n2 on 10.1.0.0/24, n3 on 10.2.0.0/24 behind router r";
+        }
+
+        @Override
+        public List<Node> nodes() {
+            return t.nodes();
+        }
+
+        @Override
+        public void configure(EdgelinkCluster cluster) {
+            // the defaults: no sites, no relay server
+        }
+
+        @Override
+        public List<String[]> pods() {
+            return List.of(new String[] {"n1", "p1a"}, new String[] {"n1", "p1b"}, new String[] {"n2", "p2"},
+                    new String[] {"n3", "p3"});
+        }
+
+        @Override
+        public void awaitPaths(EdgelinkCluster cluster) {
+            cluster.awaitPath(cluster.member("n1"), "n2", "hostgw", CONVERGE);
+            for (String a : List.of("n1", "n2")) {
+                cluster.awaitPath(cluster.member(a), "n3", "vxlan", CONVERGE);
+                cluster.awaitPath(cluster.member("n3"), a, "vxlan", CONVERGE);
+            }
+        }
+    }
+
+    /**
+     * Issue 4: two NAT'd sites and the cloud node (bootstrap and relay). Site B's router maps b-n2 fully at random
+     * (a symmetric NAT for that host only), so the matrix shows both cross-site paths: a-* <-> b-n1 direct after
+     * a hole punch, a-* <-> b-n2 relayed through the cloud.
+     */
+    static final class SitesSetup implements Setup {
+        private final Topologies.Sites t;
+
+        SitesSetup(Lab lab) {
+            t = Topologies.sites(lab, NatMode.PRESERVE, NatMode.PRESERVE);
+            t.routerB().natModeFor(t.b2().address(), NatMode.FULLY_RANDOM);
+        }
+
+        @Override
+        public String describe(Lab lab) {
+            return "lab " + lab.id() + ": site A (a-n1, a-n2 on 10.1.0.0/24 behind NAT a-rtr), site B (b-n1, b-n2 on "
+                    + "10.2.0.0/24 behind NAT b-rtr, b-n2 mapped fully random), cloud 198.18.0.3 (bootstrap, relay)";
+        }
+
+        @Override
+        public List<Node> nodes() {
+            return List.of(t.cloud(), t.a1(), t.a2(), t.b1(), t.b2());
+        }
+
+        @Override
+        public void configure(EdgelinkCluster cluster) {
+            cluster.member(t.cloud()).config("relay", "{server: true}");
+            for (Node n : List.of(t.a1(), t.a2(), t.b1(), t.b2())) {
+                cluster.member(n).config("site", n.name().substring(0, 1));
+            }
+        }
+
+        @Override
+        public List<String[]> pods() {
+            return List.of(new String[] {"cloud", "pc"}, new String[] {"a-n1", "pa1"}, new String[] {"a-n2", "pa2"},
+                    new String[] {"b-n1", "pb1"}, new String[] {"b-n2", "pb2"});
+        }
+
+        @Override
+        public void awaitPaths(EdgelinkCluster cluster) {
+            for (String[] pair : List.of(new String[] {"a-n1", "a-n2"}, new String[] {"b-n1", "b-n2"})) {
+                cluster.awaitPath(cluster.member(pair[0]), pair[1], "hostgw", CONVERGE);
+                cluster.awaitPath(cluster.member(pair[1]), pair[0], "hostgw", CONVERGE);
+            }
+            for (String a : List.of("a-n1", "a-n2")) {
+                cluster.awaitPath(cluster.member(a), "b-n1", "direct", CONVERGE);
+                cluster.awaitPath(cluster.member("b-n1"), a, "direct", CONVERGE);
+                cluster.awaitPath(cluster.member(a), "b-n2", "relayed", CONVERGE);
+                cluster.awaitPath(cluster.member("b-n2"), a, "relayed", CONVERGE);
+            }
+            for (EdgelinkCluster.Member m : cluster.members()) {
+                for (EdgelinkCluster.Member o : cluster.members()) {
+                    if (m != o) {
+                        cluster.awaitActive(m, o.name(), CONVERGE);
+                    }
+                }
+            }
+        }
     }
 
     /** {@code null} when every pair answered, else which did not, e.g. "1 of 42 pairs did not answer: ...". */
@@ -169,9 +291,9 @@ public final class Demo {
             }
             return;
         }
-        System.out.printf("%-8s %-22s %-7s %8s  %s%n", "FROM", "TO", "PATH", "RTT_MS", "OK");
+        System.out.printf("%-11s %-26s %-7s %8s  %s%n", "FROM", "TO", "PATH", "RTT_MS", "OK");
         for (Row r : rows) {
-            System.out.printf("%-8s %-22s %-7s %8.3f  %s%n", r.from(), r.to(), r.path(), r.rttMs(),
+            System.out.printf("%-11s %-26s %-7s %8.3f  %s%n", r.from(), r.to(), r.path(), r.rttMs(),
                     r.ok() ? "ok" : "FAIL");
         }
         long ok = rows.stream().filter(Row::ok).count();

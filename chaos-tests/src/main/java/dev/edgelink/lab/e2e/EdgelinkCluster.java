@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Real edgelink agents on lab nodes: one {@code edgelink agent} process per node (spawned in the node's namespace,
@@ -64,6 +65,7 @@ public final class EdgelinkCluster implements AutoCloseable {
         private final Path socket;
         private LabProcess agent;
         private List<String> jvmOptions = List.of();
+        private final Map<String, String> ownConfig = new LinkedHashMap<>();
         private int starts;
         private String peerId;
 
@@ -114,6 +116,23 @@ public final class EdgelinkCluster implements AutoCloseable {
 
         public String peerId() {
             return peerId;
+        }
+
+        /**
+         * Adds a YAML line (a top-level key) to this member's config from its next start on, replacing the
+         * cluster-wide value of that key if any (e.g. {@code site}, {@code relay}).
+         */
+        public Member config(String key, String yamlValue) {
+            ownConfig.put(key, yamlValue);
+            return this;
+        }
+
+        /** The libp2p address of this member's agent ({@code /ip4/ADDR/tcp/4001/p2p/ID}); needs a start. */
+        public String multiaddr() {
+            if (peerId == null) {
+                throw new IllegalStateException(node.name() + "'s agent has not reported its peer id yet");
+            }
+            return "/ip4/" + node.address() + "/tcp/4001/p2p/" + peerId;
         }
 
         /** JVM options for this member's agent from its next start on (e.g. heap limits). */
@@ -385,6 +404,48 @@ public final class EdgelinkCluster implements AutoCloseable {
         }
     }
 
+    /** Waits until {@code m}'s status shows {@code peer} ACTIVE on whatever path; returns that path. */
+    public String awaitActive(Member m, String peer, Duration timeout) {
+        JsonNode[] last = new JsonNode[1];
+        try {
+            return Wait.forValue(m.name() + " sees " + peer + " ACTIVE", timeout, () -> {
+                JsonNode s = statusHttp(m);
+                last[0] = s;
+                return peer(s, peer).filter(p -> "ACTIVE".equals(p.path("state").asText()))
+                        .map(p -> p.path("path").asText()).orElse(null);
+            });
+        } catch (LabException e) {
+            throw new LabException(e.getMessage() + "; last status: " + last[0] + agentTail(m), e);
+        }
+    }
+
+    /** The lines of the member's current agent log that match {@code regex} (anywhere in the line). */
+    public List<String> logLines(Member m, String regex) {
+        if (m.agent == null) {
+            return List.of();
+        }
+        Pattern p = Pattern.compile(regex);
+        return m.agent.stderr().lines().filter(l -> p.matcher(l).find()).toList();
+    }
+
+    /**
+     * Every member's {@code GET /status} (or why it could not be read) and agent log tail: what a failing
+     * cluster test prints.
+     */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        for (Member m : members()) {
+            b.append("\n=== ").append(m.name()).append(" status: ");
+            try {
+                b.append(statusHttp(m));
+            } catch (RuntimeException e) {
+                b.append("unavailable (").append(e.getMessage()).append(')');
+            }
+            b.append(agentTail(m));
+        }
+        return b.toString();
+    }
+
     /** The last lines of the member's current agent log (for failure messages). */
     public String agentTail(Member m) {
         if (m.agent == null) {
@@ -408,8 +469,10 @@ public final class EdgelinkCluster implements AutoCloseable {
         if (bootstrap && m != first && first.peerId != null) {
             lines.add("bootstrapPeers: [/ip4/" + first.node.address() + "/tcp/4001/p2p/" + first.peerId + "]");
         }
-        extraConfig.forEach((k, v) -> lines.add(k + ": " + v));
-        if (!extraConfig.containsKey("timeouts")) {
+        Map<String, String> extra = new LinkedHashMap<>(extraConfig);
+        extra.putAll(m.ownConfig);
+        extra.forEach((k, v) -> lines.add(k + ": " + v));
+        if (!extra.containsKey("timeouts")) {
             lines.add("timeouts: {probeInterval: 300ms, probeTimeout: 300ms, gossipInterval: 500ms, recordTtl: "
                     + RECORD_TTL.toSeconds() + "s}");
         }

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BinaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -25,11 +26,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The README's main command, {@code bash scripts/demo.sh --json}, run as a user runs it (with the classpath of this
- * build instead of a nested Maven build, see {@code EDGELINK_DEMO_CLASSPATH}): every pair of the matrix answers on
- * the path issue 3 expects (local on one node, hostgw between n1 and n2, vxlan to and from n3 behind the router),
- * and afterwards nothing of its lab is left: namespaces, pod namespaces, podman containers, conflists and CNI state,
- * processes, the CNI launcher, the lab directory, veths in this namespace.
+ * The README's main commands, {@code bash scripts/demo.sh --json} and {@code --sites --json}, run as a user runs
+ * them (with the classpath of this build instead of a nested Maven build, see {@code EDGELINK_DEMO_CLASSPATH}):
+ * every pair of the matrix answers on the path the issue expects (issue 3: local on one node, hostgw between n1 and
+ * n2, vxlan to and from n3 behind the router; issue 4: see {@link #expectedSitesPath}), and afterwards nothing of
+ * its lab is left: namespaces, pod namespaces, podman containers, conflists and CNI state, processes, the CNI
+ * launcher, the lab directory, veths in this namespace.
  */
 @Tag("lab")
 class DemoScriptE2eTest {
@@ -38,17 +40,35 @@ class DemoScriptE2eTest {
     private static final Pattern POD_NETNS = Pattern.compile("\\((/run/netns/[^)]+)\\)");
     /** 3 nodes and 4 pods, each pinging the 6 others. */
     private static final int PAIRS = 7 * 6;
+    /** --sites: 5 nodes and 5 pods, each pinging the 9 others. */
+    private static final int SITES_PAIRS = 10 * 9;
 
     @Test
     @Timeout(420)
     void demoJsonShowsEveryPairAnsweringOnTheExpectedPathAndLeavesNothingBehind() throws Exception {
+        runDemo(List.of("--json"), PAIRS, 4, DemoScriptE2eTest::expectedPath);
+    }
+
+    @Test
+    @Timeout(420)
+    void demoSitesShowsDirectAndRelayedCrossSitePathsAndLeavesNothingBehind() throws Exception {
+        runDemo(List.of("--sites", "--json"), SITES_PAIRS, 5, DemoScriptE2eTest::expectedSitesPath);
+    }
+
+    /**
+     * Runs demo.sh with {@code args}; checks the exit code, that every one of {@code pairs} rows answered on the
+     * path {@code expected} names ("any" for any path but none), and that nothing is left.
+     */
+    private static void runDemo(List<String> args, int pairs, int pods, BinaryOperator<String> expected)
+            throws Exception {
         Set<String> vethsBefore = rootVeths();
         Path repo = repoRoot();
         Path out = Files.createTempFile("edgelink-demo", ".out");
         Path err = Files.createTempFile("edgelink-demo", ".err");
         try {
-            ProcessBuilder pb = new ProcessBuilder("bash", repo.resolve("scripts/demo.sh").toString(), "--json")
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            List<String> cmd = new ArrayList<>(List.of("bash", repo.resolve("scripts/demo.sh").toString()));
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("EDGELINK_DEMO_CLASSPATH", EdgelinkCluster.runningClasspath());
             long t0 = System.nanoTime();
             Process p = pb.start();
@@ -59,8 +79,8 @@ class DemoScriptE2eTest {
             }
             String stdout = Files.readString(out);
             String stderr = Files.readString(err);
-            System.out.printf("demo.sh --json: exit %s in %d ms%n", p.isAlive() ? "none" : p.exitValue(),
-                    (System.nanoTime() - t0) / 1_000_000);
+            System.out.printf("demo.sh %s: exit %s in %d ms%n", String.join(" ", args), p.isAlive() ? "none"
+                    : p.exitValue(), (System.nanoTime() - t0) / 1_000_000);
             assertEquals(0, p.exitValue(), "demo.sh exit code; stderr:\n" + stderr);
 
             Map<String, String> wrong = new TreeMap<>();
@@ -70,20 +90,40 @@ class DemoScriptE2eTest {
                 rows++;
                 String from = r.path("from").asText();
                 String to = r.path("to").asText();
-                String want = expectedPath(from, to);
-                if (!r.path("ok").asBoolean() || !want.equals(r.path("path").asText()) || r.path("rttMs").asDouble()
-                        <= 0) {
+                String want = expected.apply(from, to);
+                String path = r.path("path").asText();
+                boolean pathOk = "any".equals(want) ? !"none".equals(path) : want.equals(path);
+                if (!r.path("ok").asBoolean() || !pathOk || r.path("rttMs").asDouble() <= 0) {
                     wrong.put(from + " -> " + to, r + " (want path " + want + ")");
                 }
             }
-            assertEquals(PAIRS, rows, "matrix rows; stdout:\n" + stdout);
+            assertEquals(pairs, rows, "matrix rows; stdout:\n" + stdout);
             assertEquals(Map.of(), wrong, "pairs that failed or took an unexpected path");
 
-            assertNothingLeft(labId(stderr), podNamespaces(stderr), vethsBefore);
+            assertNothingLeft(labId(stderr), podNamespaces(stderr), vethsBefore, pods);
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    /**
+     * --sites: local on one node, hostgw within a site, direct between site A and b-n1 (punched), relayed between
+     * site A and b-n2 (its mapping is fully random), any path to or from the cloud.
+     */
+    static String expectedSitesPath(String from, String to) {
+        String a = from.split("[/ ]")[0];
+        String b = to.split("[/ ]")[0];
+        if (a.equals(b)) {
+            return "local";
+        }
+        if (a.equals("cloud") || b.equals("cloud")) {
+            return "any";
+        }
+        if (a.charAt(0) == b.charAt(0)) {
+            return "hostgw";
+        }
+        return a.equals("b-n2") || b.equals("b-n2") ? "relayed" : "direct";
     }
 
     /** local on one node, hostgw between n1 and n2 (one segment), vxlan to or from n3 (behind the router). */
@@ -96,7 +136,7 @@ class DemoScriptE2eTest {
         return a.equals("n3") || b.equals("n3") ? "vxlan" : "hostgw";
     }
 
-    private static void assertNothingLeft(String id, List<String> podNetns, Set<String> vethsBefore)
+    private static void assertNothingLeft(String id, List<String> podNetns, Set<String> vethsBefore, int pods)
             throws IOException, InterruptedException {
         String prefix = "el-" + id + "-";
         List<Path> sandboxes = podNetns.stream().map(Path::of).toList();
@@ -113,7 +153,7 @@ class DemoScriptE2eTest {
         newVeths.removeAll(vethsBefore);
         newVeths.forEach(v -> left.add("veth in the root namespace " + v));
         assertEquals(List.of(), left, "left behind by demo.sh (lab " + id + ")");
-        assertEquals(4, podNetns.size(), "the demo named its 4 pods' namespaces: " + podNetns);
+        assertEquals(pods, podNetns.size(), "the demo named its " + pods + " pods' namespaces: " + podNetns);
     }
 
     private static String labId(String stderr) {

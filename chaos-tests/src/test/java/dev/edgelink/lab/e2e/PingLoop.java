@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 /** {@code ping -i INTERVAL} from inside a pod, running while something else happens; counts what got lost. */
 final class PingLoop {
     private static final Pattern SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) (packets )?received");
+    private static final Pattern SEQ = Pattern.compile("icmp_seq=(\\d+)");
     private final LabProcess process;
 
     private PingLoop(LabProcess process) {
@@ -31,6 +32,22 @@ final class PingLoop {
     /** Echo replies seen so far. */
     long sent() {
         return process.stdout().lines().filter(l -> l.contains("icmp_seq=")).count();
+    }
+
+    /**
+     * The longest stretch without an answer so far, in seconds: the largest step between the icmp_seq numbers of
+     * consecutive answers (and from the start and to the last one sent), times {@code interval}.
+     */
+    double longestGap(double interval) {
+        long last = 0;
+        long worst = 0;
+        Matcher m = SEQ.matcher(process.stdout());
+        while (m.find()) {
+            long seq = Long.parseLong(m.group(1));
+            worst = Math.max(worst, seq - last);
+            last = seq;
+        }
+        return worst * interval;
     }
 
     /** Waits for the loop's end and returns its counts. */
