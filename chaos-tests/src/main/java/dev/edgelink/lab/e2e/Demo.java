@@ -196,7 +196,9 @@ public final class Demo {
 
         @Override
         public void configure(EdgelinkCluster cluster) {
-            cluster.member(t.cloud()).config("relay", "{server: true}");
+            // the cloud has no default route to find its underlay device by
+            cluster.member(t.cloud()).config("relay", "{server: true}").config("underlay", "{interface: "
+                    + t.cloud().links().get(0).iface() + "}");
             for (Node n : List.of(t.a1(), t.a2(), t.b1(), t.b2())) {
                 cluster.member(n).config("site", n.name().substring(0, 1));
             }
