@@ -158,7 +158,7 @@ public final class Agent implements AgentView, AutoCloseable {
             return t;
         });
         closeables.add(natScheduler::shutdownNow);
-        nat = new CrossNat(host, identify, config, members::memberPeerIds, natScheduler);
+        nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler);
         closeables.add(nat);
         keeper = new PeerConnections(host, config.nodeName(), nat, config::site, config.nat().holePunch(),
                 new PunchPolicy(PUNCH_MIN_BACKOFF.toNanos(), PUNCH_MAX_BACKOFF.toNanos()),
@@ -287,7 +287,8 @@ public final class Agent implements AgentView, AutoCloseable {
             if (k.startsWith(s.path().toString())) {
                 return k;
             }
-            return s.path() + ": " + (k.isEmpty() ? s.reason() : k);
+            String reason = s.reason() == null ? "" : s.reason();
+            return reason.startsWith(s.path().toString()) ? reason : s.path() + ": " + reason;
         }
         return s.reason();
     }
