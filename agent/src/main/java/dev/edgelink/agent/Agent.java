@@ -72,12 +72,6 @@ public final class Agent implements AgentView, AutoCloseable {
     static final int EVENT_LOOP_THREADS = 1;
     /** How often the connection keeper looks at every member's connections. */
     static final Duration KEEPER_INTERVAL = Duration.ofSeconds(1);
-    /**
-     * Hole-punch backoff after failures: short enough that a direct path is back within 30 s after a fault
-     * clears (the relay module's standard policy, 30 s to 30 min, is for meshes of strangers).
-     */
-    static final Duration PUNCH_MIN_BACKOFF = Duration.ofSeconds(5);
-    static final Duration PUNCH_MAX_BACKOFF = Duration.ofSeconds(20);
     /** How long a stop waits for the leave announcement to reach peers. */
     static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
 
@@ -161,7 +155,7 @@ public final class Agent implements AgentView, AutoCloseable {
         nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler);
         closeables.add(nat);
         keeper = new PeerConnections(host, config.nodeName(), nat, config::site, config.nat().holePunch(),
-                new PunchPolicy(PUNCH_MIN_BACKOFF.toNanos(), PUNCH_MAX_BACKOFF.toNanos()),
+                PunchPolicy.standard(),
                 dataplane::onUnderlaySubnet, dataplane::activePath, dataplane.userspace().orElse(null));
         TunnelProtocol.serve(host, keeper, members::nodeOf);
         dataplane.setUserspaceProber(new ConnectionProber(host, ping,

@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class CrossNat implements AutoCloseable {
     /** How often the AutoNAT client asks the relays to dial us back. */
     static final Duration AUTONAT_EVERY = Duration.ofSeconds(30);
+    /** How often the relays are dialed again from the listen port to see whether our NAT's mapping changed. */
+    static final Duration NAT_RECHECK = Duration.ofSeconds(20);
     /** At most this many peers are asked per round. */
     static final int AUTONAT_PEERS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(CrossNat.class);
@@ -97,6 +99,8 @@ public final class CrossNat implements AutoCloseable {
         dialRelaysFromListenPort();
         this.reservations = startReservations();
         scheduler.scheduleWithFixedDelay(this::askAutonat, 5, AUTONAT_EVERY.toSeconds(), TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::recheckMapping, NAT_RECHECK.toSeconds(), NAT_RECHECK.toSeconds(),
+                TimeUnit.SECONDS);
     }
 
     private static DialBack dialBackThrough(Host h) {
@@ -162,6 +166,29 @@ public final class CrossNat implements AutoCloseable {
                 LOG.info("first dial to the relay failed, the reservations retry: {} (node={}, relay={})",
                         e.getMessage(), config.nodeName(), r);
             }
+        }
+    }
+
+    /**
+     * A NAT can change (a router reconfigured, a failover): now and then each relay is dialed again from the listen
+     * port, past the connection we have, so that fresh observations of that one socket show the mapping as it is
+     * now. The extra connection is closed a little later unless the host kept it instead of the older one.
+     */
+    private void recheckMapping() {
+        DialOptions forced = new DialOptions(true, true, DialOptions.UpgradeRole.INITIATOR,
+                Optional.of(Duration.ofSeconds(5)));
+        for (Multiaddr r : config.relayPeers()) {
+            if (r.peerId().map(host.peerId()::equals).orElse(true)) {
+                continue;
+            }
+            host.connect(r, forced).thenAccept(c -> scheduler.schedule(() -> {
+                if (host.directConnection(c.remotePeer()).map(kept -> kept != c).orElse(false)) {
+                    c.close();
+                }
+            }, 5, TimeUnit.SECONDS)).exceptionally(e -> {
+                LOG.debug("mapping re-check dial failed: {} (relay={})", e.getMessage(), r);
+                return null;
+            });
         }
     }
 
