@@ -88,6 +88,7 @@ public final class Agent implements AgentView, AutoCloseable {
     private CrossNat nat;
     private PeerConnections keeper;
     private MembershipPeerSource membership;
+    private String announced = "";
     private boolean closed;
 
     private Agent(AgentConfig config) {
@@ -165,9 +166,28 @@ public final class Agent implements AgentView, AutoCloseable {
                 .map(m -> NatPolicy.kernelRefusal(new NatPolicy.End(config.site(), nat.reachability()), m.end(),
                         dataplane.onUnderlaySubnet(m.underlay())))
                 .orElse(null));
-        nat.onRecordChange(() -> natScheduler.execute(() -> members.republish(nodeRecord())));
-        natScheduler.scheduleWithFixedDelay(() -> keeper.tick(members.memberInfos()), 0,
-                KEEPER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
+        natScheduler.scheduleWithFixedDelay(() -> {
+            announceIfChanged(members);
+            keeper.tick(members.memberInfos());
+        }, 0, KEEPER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Republishes our record when its circuit addresses or reachability differ from the last announced ones (also
+     * the first time: reservations may be made before membership runs). On the NAT thread only.
+     */
+    private void announceIfChanged(MembershipPeerSource members) {
+        try {
+            String now = nat.circuitAddresses() + " " + nat.reachability();
+            if (!now.equals(announced) && members.republish(nodeRecord())) {
+                announced = now;
+                LOG.info("node record announced: reachability {}, circuits {} (node={})", nat.reachability(),
+                        nat.circuitAddresses(), config.nodeName());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot announce the node record: {} (node={})", e.toString(), config.nodeName());
+        }
     }
 
     /**
