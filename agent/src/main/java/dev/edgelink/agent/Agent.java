@@ -72,12 +72,6 @@ public final class Agent implements AgentView, AutoCloseable {
     static final int EVENT_LOOP_THREADS = 1;
     /** How often the connection keeper looks at every member's connections. */
     static final Duration KEEPER_INTERVAL = Duration.ofSeconds(1);
-    /**
-     * Hole-punch backoff after failures: short enough that a direct path is back within 30 s after a fault
-     * clears (the relay module's standard policy, 30 s to 30 min, is for meshes of strangers).
-     */
-    static final Duration PUNCH_MIN_BACKOFF = Duration.ofSeconds(5);
-    static final Duration PUNCH_MAX_BACKOFF = Duration.ofSeconds(20);
     /** How long a stop waits for the leave announcement to reach peers. */
     static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
 
@@ -94,6 +88,7 @@ public final class Agent implements AgentView, AutoCloseable {
     private CrossNat nat;
     private PeerConnections keeper;
     private MembershipPeerSource membership;
+    private String announced = "";
     private boolean closed;
 
     private Agent(AgentConfig config) {
@@ -158,10 +153,10 @@ public final class Agent implements AgentView, AutoCloseable {
             return t;
         });
         closeables.add(natScheduler::shutdownNow);
-        nat = new CrossNat(host, identify, config, members::memberPeerIds, natScheduler);
+        nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler);
         closeables.add(nat);
         keeper = new PeerConnections(host, config.nodeName(), nat, config::site, config.nat().holePunch(),
-                new PunchPolicy(PUNCH_MIN_BACKOFF.toNanos(), PUNCH_MAX_BACKOFF.toNanos()),
+                PunchPolicy.standard(),
                 dataplane::onUnderlaySubnet, dataplane::activePath, dataplane.userspace().orElse(null));
         TunnelProtocol.serve(host, keeper, members::nodeOf);
         dataplane.setUserspaceProber(new ConnectionProber(host, ping,
@@ -171,9 +166,28 @@ public final class Agent implements AgentView, AutoCloseable {
                 .map(m -> NatPolicy.kernelRefusal(new NatPolicy.End(config.site(), nat.reachability()), m.end(),
                         dataplane.onUnderlaySubnet(m.underlay())))
                 .orElse(null));
-        nat.onRecordChange(() -> natScheduler.execute(() -> members.republish(nodeRecord())));
-        natScheduler.scheduleWithFixedDelay(() -> keeper.tick(members.memberInfos()), 0,
-                KEEPER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
+        natScheduler.scheduleWithFixedDelay(() -> {
+            announceIfChanged(members);
+            keeper.tick(members.memberInfos());
+        }, 0, KEEPER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Republishes our record when its circuit addresses or reachability differ from the last announced ones (also
+     * the first time: reservations may be made before membership runs). On the NAT thread only.
+     */
+    private void announceIfChanged(MembershipPeerSource members) {
+        try {
+            String now = nat.circuitAddresses() + " " + nat.reachability();
+            if (!now.equals(announced) && members.republish(nodeRecord())) {
+                announced = now;
+                LOG.info("node record announced: reachability {}, circuits {} (node={})", nat.reachability(),
+                        nat.circuitAddresses(), config.nodeName());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot announce the node record: {} (node={})", e.toString(), config.nodeName());
+        }
     }
 
     /**
@@ -287,7 +301,8 @@ public final class Agent implements AgentView, AutoCloseable {
             if (k.startsWith(s.path().toString())) {
                 return k;
             }
-            return s.path() + ": " + (k.isEmpty() ? s.reason() : k);
+            String reason = s.reason() == null ? "" : s.reason();
+            return reason.startsWith(s.path().toString()) ? reason : s.path() + ": " + reason;
         }
         return s.reason();
     }

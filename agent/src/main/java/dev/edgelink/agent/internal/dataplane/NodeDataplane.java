@@ -164,6 +164,9 @@ public final class NodeDataplane implements AutoCloseable {
             b.usable = usable;
             b.underlayMtu = underlay.link().mtu();
             new Reconciler(b.netlink, b.local, b.backends).ensureDevices();
+            if (b.userspace != null && usable.contains(PathKind.DIRECT)) {
+                b.userspace.ensure(b.local);
+            }
             if (!usable.contains(PathKind.VXLAN) && !usable.contains(PathKind.IPIP)) {
                 ensureAddressDevice(b.netlink, b.local);
             }
@@ -254,6 +257,9 @@ public final class NodeDataplane implements AutoCloseable {
         try {
             followUnderlayMtu();
             readUnderlaySubnets();
+            if (userspace != null && usable.contains(PathKind.DIRECT)) {
+                userspace.ensure(local); // the reconciler ensures kernel devices only; this one is made again if gone
+            }
             loop.runOnce();
         } catch (RuntimeException e) {
             LOG.warn("data plane round failed, retrying next period: {} (node={})", e.toString(), local.nodeName());

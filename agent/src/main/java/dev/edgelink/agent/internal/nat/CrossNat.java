@@ -24,7 +24,9 @@ import dev.edgelink.relay.reachability.Reachability;
 import dev.edgelink.relay.reachability.ReachabilityClassifier;
 import dev.edgelink.relay.reachability.ReachabilityObserver;
 import java.net.InetSocketAddress;
+import dev.edgelink.libp2p.host.DialOptions;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -47,6 +49,10 @@ import org.slf4j.LoggerFactory;
 public final class CrossNat implements AutoCloseable {
     /** How often the AutoNAT client asks the relays to dial us back. */
     static final Duration AUTONAT_EVERY = Duration.ofSeconds(30);
+    /** How often the relays are dialed again from the listen port to see whether our NAT's mapping changed. */
+    static final Duration NAT_RECHECK = Duration.ofSeconds(20);
+    /** At most this many peers are asked per round. */
+    static final int AUTONAT_PEERS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(CrossNat.class);
 
     private final Host host;
@@ -61,12 +67,14 @@ public final class CrossNat implements AutoCloseable {
     private final AutonatClient autonat;
     private final DcutrService dcutr;
     private final List<Runnable> recordListeners = new CopyOnWriteArrayList<>();
+    private final Supplier<List<MemberInfo>> others;
 
     /**
      * @param members the peer ids of the current members (the relay's allow-list, with the bootstrap peers)
+     * @param others the other members (AutoNAT asks those at other sites)
      */
     public CrossNat(Host host, IdentifyService identify, AgentConfig config, Supplier<Set<PeerId>> members,
-            ScheduledExecutorService scheduler) {
+            Supplier<List<MemberInfo>> others, ScheduledExecutorService scheduler) {
         this.host = host;
         this.config = config;
         this.scheduler = scheduler;
@@ -87,15 +95,17 @@ public final class CrossNat implements AutoCloseable {
         this.dcutr = new DcutrService(host, DcutrConfig.DEFAULT.withAllowPrivateAddresses(true),
                 this::punchCandidates, scheduler, System::nanoTime);
         this.relayServer = config.nat().relayServer() ? startRelayServer(members) : null;
+        this.others = others;
+        dialRelaysFromListenPort();
         this.reservations = startReservations();
         scheduler.scheduleWithFixedDelay(this::askAutonat, 5, AUTONAT_EVERY.toSeconds(), TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::recheckMapping, NAT_RECHECK.toSeconds(), NAT_RECHECK.toSeconds(),
+                TimeUnit.SECONDS);
     }
 
     private static DialBack dialBackThrough(Host h) {
         return (peer, address, timeout) -> h.connect(address.withPeerId(peer),
-                        new dev.edgelink.libp2p.host.DialOptions(false, true,
-                                dev.edgelink.libp2p.host.DialOptions.UpgradeRole.INITIATOR,
-                                java.util.Optional.of(timeout)))
+                        new DialOptions(false, true, DialOptions.UpgradeRole.INITIATOR, Optional.of(timeout)))
                 .thenAccept(Connection::close);
     }
 
@@ -138,14 +148,70 @@ public final class CrossNat implements AutoCloseable {
         return r;
     }
 
-    /** Asks the relays (the nodes outside our NAT) to dial us back at our observed addresses. */
+    /**
+     * The first connections to the relays are dialed from the listen port: then every relay sees the same local
+     * socket, which is what tells a port-preserving NAT from a symmetric one (membership and the reservations
+     * reuse these connections).
+     */
+    private void dialRelaysFromListenPort() {
+        DialOptions fromListenPort = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
+                Optional.of(Duration.ofSeconds(5)));
+        for (Multiaddr r : config.relayPeers()) {
+            if (r.peerId().map(host.peerId()::equals).orElse(true)) {
+                continue;
+            }
+            try {
+                host.connect(r, fromListenPort).get(6, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.info("first dial to the relay failed, the reservations retry: {} (node={}, relay={})",
+                        e.getMessage(), config.nodeName(), r);
+            }
+        }
+    }
+
+    /**
+     * A NAT can change (a router reconfigured, a failover): now and then each relay is dialed again from the listen
+     * port, past the connection we have, so that fresh observations of that one socket show the mapping as it is
+     * now. The extra connection is closed a little later unless the host kept it instead of the older one.
+     */
+    private void recheckMapping() {
+        DialOptions forced = new DialOptions(true, true, DialOptions.UpgradeRole.INITIATOR,
+                Optional.of(Duration.ofSeconds(5)));
+        for (Multiaddr r : config.relayPeers()) {
+            if (r.peerId().map(host.peerId()::equals).orElse(true)) {
+                continue;
+            }
+            host.connect(r, forced).thenAccept(c -> scheduler.schedule(() -> {
+                if (host.directConnection(c.remotePeer()).map(kept -> kept != c).orElse(false)) {
+                    c.close();
+                }
+            }, 5, TimeUnit.SECONDS)).exceptionally(e -> {
+                LOG.debug("mapping re-check dial failed: {} (relay={})", e.getMessage(), r);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Asks the relays and the members at other sites (never our own site: a LAN neighbour reaches our LAN address
+     * and would call us public) to dial us back at our observed addresses.
+     */
     private void askAutonat() {
         try {
-            Set<PeerId> relays = new HashSet<>();
-            config.relayPeers().forEach(a -> a.peerId().ifPresent(relays::add));
+            Set<PeerId> ask0 = new HashSet<>();
+            config.relayPeers().forEach(a -> a.peerId().ifPresent(ask0::add));
+            for (MemberInfo m : others.get()) {
+                if (!m.site().equals(config.site()) || m.site().isEmpty()) {
+                    ask0.add(m.peerId());
+                }
+            }
+            ask0.remove(host.peerId());
             List<Connection> ask = new ArrayList<>();
-            for (PeerId p : relays) {
+            for (PeerId p : ask0) {
                 host.directConnection(p).ifPresent(ask::add);
+                if (ask.size() >= AUTONAT_PEERS) {
+                    break;
+                }
             }
             if (ask.isEmpty() || observedCandidates().isEmpty()) {
                 return;

@@ -83,7 +83,7 @@ public final class PeerConnections implements TunnelStreamSink {
         this.onOurSubnet = onOurSubnet;
         this.activePath = activePath;
         this.sink = sink;
-        nat.dcutr().addPunchedListener(c -> LOG.info("hole punched by the peer (peer={}, remote={})",
+        nat.dcutr().addPunchedListener(c -> LOG.info("direct connection made by the peer's punch (peer={}, remote={})",
                 c.remotePeer(), c.remoteAddress()));
     }
 
@@ -155,7 +155,8 @@ public final class PeerConnections implements TunnelStreamSink {
     private void dialRelayed(MemberInfo m, PeerState s) {
         List<Multiaddr> circuits = new ArrayList<>();
         for (Multiaddr a : m.listen()) {
-            if (a.isCircuit()) {
+            // never through ourselves: a relay reaches its own clients directly
+            if (a.isCircuit() && !a.toString().contains("/p2p/" + host.peerId() + "/p2p-circuit")) {
                 circuits.add(a.encapsulate(Multiaddr.fromString("/p2p/" + m.peerId())));
             }
         }
@@ -192,7 +193,8 @@ public final class PeerConnections implements TunnelStreamSink {
                     if (e == null) {
                         s.punchFailures = 0;
                         s.why = "direct: hole punched " + Instant.now();
-                        LOG.info("hole punched (node={}, remote={})", m.nodeName(), c.remoteAddress());
+                        LOG.info("direct connection by our punch (node={}, remote={})", m.nodeName(),
+                                c.remoteAddress());
                         return;
                     }
                     Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -202,7 +204,8 @@ public final class PeerConnections implements TunnelStreamSink {
                     }
                     s.punchFailures++;
                     s.why = "relayed: hole punch failed " + s.punchFailures + "/3" + siteNote(m);
-                    LOG.info("hole punch failed: {} (node={})", cause.getMessage(), m.nodeName());
+                    LOG.info("staying relayed after {} failed punch(es): {} (node={})", s.punchFailures,
+                            cause.getMessage(), m.nodeName());
                 });
     }
 

@@ -245,16 +245,22 @@ public final class MembershipPeerSource implements PeerSource {
         return store.memberByName(nodeName).map(SignedRecord::peerId);
     }
 
-    /** Announces a changed record of this node (circuit addresses, reachability); ignored unless running. */
-    public void republish(NodeRecord record) {
+    /**
+     * Announces a changed record of this node (circuit addresses, reachability).
+     *
+     * @return false when membership is not running (not yet, or no more): nothing was announced
+     */
+    public boolean republish(NodeRecord record) {
         MembershipService s = service;
         if (s == null) {
-            return;
+            return false;
         }
         try {
             s.update(record);
+            return true;
         } catch (IllegalStateException notRunning) {
             LOG.debug("record not republished: {} (node={})", notRunning.getMessage(), config.nodeName());
+            return false;
         }
     }
 
