@@ -167,6 +167,17 @@ public final class Agent implements AgentView, AutoCloseable {
                         dataplane.onUnderlaySubnet(m.underlay())))
                 .orElse(null));
         nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
+        metrics.bindNatGauges(() -> {
+            int direct = 0;
+            int relayed = 0;
+            for (MemberInfo m : members.memberInfos()) {
+                PeerConnections.Links l = keeper.links(m);
+                direct += l.direct() ? 1 : 0;
+                relayed += l.relayed() ? 1 : 0;
+            }
+            return List.of(new Metrics.Sample(List.of("direct"), direct),
+                    new Metrics.Sample(List.of("relayed"), relayed));
+        }, () -> List.of(new Metrics.Sample(List.of(), nat.circuitAddresses().size())));
         natScheduler.scheduleWithFixedDelay(() -> {
             announceIfChanged(members);
             keeper.tick(members.memberInfos());

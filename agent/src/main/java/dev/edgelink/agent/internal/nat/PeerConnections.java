@@ -199,7 +199,9 @@ public final class PeerConnections implements TunnelStreamSink {
                     }
                     Throwable cause = e.getCause() != null ? e.getCause() : e;
                     if (cause instanceof PunchNotAttemptedException) {
-                        s.why = "relayed: hole punch not attempted, " + cause.getMessage() + siteNote(m);
+                        String reason = String.valueOf(cause.getMessage())
+                                .replaceFirst("^hole punch not attempted: ", "");
+                        s.why = "relayed: hole punch not attempted, " + reason + siteNote(m);
                         return;
                     }
                     s.punchFailures++;
@@ -210,7 +212,8 @@ public final class PeerConnections implements TunnelStreamSink {
     }
 
     private static String siteNote(MemberInfo m) {
-        String who = m.site().isEmpty() ? m.nodeName() : m.site();
+        String who = m.site().isEmpty() ? m.nodeName()
+                : m.site().startsWith("site") ? m.site() : "site " + m.site();
         return switch (m.reachability()) {
             case NAT_SYMMETRIC -> ", " + who + " NAT is symmetric";
             case NAT_PORT_PRESERVING -> ", " + who + " NAT is port-preserving";
