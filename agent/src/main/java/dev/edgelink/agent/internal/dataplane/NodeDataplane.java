@@ -102,7 +102,10 @@ public final class NodeDataplane implements AutoCloseable {
         this.metrics = b.metrics;
         PeerPathMachine.Settings settings = new PeerPathMachine.Settings(config.timeouts().probeFailures(),
                 config.timeouts().probeInterval(), INITIAL_BACKOFF, MAX_BACKOFF);
-        this.loop = new DataplaneLoop(new PathSelector(backends, settings), new Reconciler(netlink, local, backends),
+        Reconciler reconciler = new Reconciler(netlink, local, backends);
+        // A peer not yet relearnt after a restart keeps what we left for it as long as its record could still live.
+        reconciler.holdLeftObjects(config.timeouts().recordTtl(), nanoClock);
+        this.loop = new DataplaneLoop(new PathSelector(backends, settings), reconciler,
                 new CountingProber(prober, metrics), backends,
                 () -> netlink.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK), nanoClock);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
