@@ -12,11 +12,13 @@ import dev.edgelink.agent.internal.peers.PeerSource;
 import dev.edgelink.agent.internal.peers.StaticPeerSource;
 import dev.edgelink.cni.CniServer;
 import dev.edgelink.cni.DefaultCniService;
+import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.discovery.TunnelCapability;
 import dev.edgelink.discovery.UnderlayAddress;
 import dev.edgelink.dataplane.backend.TunnelBackend;
+import dev.edgelink.dataplane.kernel.VxlanDevice;
 import dev.edgelink.dataplane.nat.Masquerade;
 import dev.edgelink.dataplane.nat.PeerCounters;
 import dev.edgelink.dataplane.netlink.Netlink;
@@ -35,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +94,10 @@ public final class Agent implements AgentView, AutoCloseable {
         dataplane = NodeDataplane.open(config, state.vtepMac(), metrics);
         closeables.add(dataplane);
         if (config.masquerade()) {
-            new Masquerade(List.of("nft"), config.clusterCidr()).ensure();
+            boolean vxlan = dataplane.backends().stream()
+                    .anyMatch(b -> b.kind() == PathKind.VXLAN && b.available().ok());
+            new Masquerade(List.of("nft"), config.clusterCidr(),
+                    vxlan ? OptionalInt.of(VxlanDevice.DEFAULT_PORT) : OptionalInt.empty()).ensure();
         }
         host = startHost(key);
         closeables.add(host);
