@@ -64,6 +64,7 @@ public final class EdgelinkCluster implements AutoCloseable {
         private List<String> jvmOptions = List.of();
         private int starts;
         private String peerId;
+        private final Map<String, String> ownConfig = new LinkedHashMap<>();
 
         Member(Node node, int index, Path dir) {
             this.node = node;
@@ -117,6 +118,15 @@ public final class EdgelinkCluster implements AutoCloseable {
         /** JVM options for this member's agent from its next start on (e.g. heap limits). */
         public void jvmOptions(List<String> options) {
             this.jvmOptions = List.copyOf(options);
+        }
+
+        /**
+         * Adds a YAML line (a top-level key) to this member's config from its next start on; it replaces a
+         * cluster-wide {@link EdgelinkCluster#config} of the same key (e.g. a relay role for one node).
+         */
+        public Member config(String key, String yamlValue) {
+            ownConfig.put(key, yamlValue);
+            return this;
         }
     }
 
@@ -370,8 +380,10 @@ public final class EdgelinkCluster implements AutoCloseable {
         if (m != first && first.peerId != null) {
             lines.add("bootstrapPeers: [/ip4/" + first.node.address() + "/tcp/4001/p2p/" + first.peerId + "]");
         }
-        extraConfig.forEach((k, v) -> lines.add(k + ": " + v));
-        if (!extraConfig.containsKey("timeouts")) {
+        Map<String, String> extra = new LinkedHashMap<>(extraConfig);
+        extra.putAll(m.ownConfig);
+        extra.forEach((k, v) -> lines.add(k + ": " + v));
+        if (!extra.containsKey("timeouts")) {
             lines.add("timeouts: {probeInterval: 300ms, probeTimeout: 300ms, gossipInterval: 500ms, recordTtl: "
                     + RECORD_TTL.toSeconds() + "s}");
         }
