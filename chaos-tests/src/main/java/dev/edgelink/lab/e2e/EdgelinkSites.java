@@ -109,6 +109,8 @@ final class EdgelinkSites {
         EdgelinkCluster c = EdgelinkCluster.create(lab, List.of(t.cloud(), t.a1(), t.a2(), t.b1(), t.b2()),
                 classpath);
         EdgelinkSites s = new EdgelinkSites(lab, t, c);
+        // the cloud node sits on the "internet" segment with no default route: name its underlay device
+        c.member(t.cloud()).config("underlay", "{interface: " + t.cloud().link(t.inet()).iface() + "}");
         cloudConfig().forEach((k, v) -> c.member(t.cloud()).config(k, v));
         for (Node n : s.siteNodes()) {
             siteConfig().forEach((k, v) -> c.member(n).config(k, v));

@@ -44,6 +44,7 @@ public final class SitesBench {
 
     /** One row: what, between which nodes, the client and server ends, the runs, or why it is not available. */
     static final class Row {
+        final String tag;
         final String name;
         final String pair;
         final Bench.End client;
@@ -52,7 +53,8 @@ public final class SitesBench {
         double rtt = Double.NaN;
         String unavailable;
 
-        Row(String name, String pair, Bench.End client, Bench.End server, String unavailable) {
+        Row(String tag, String name, String pair, Bench.End client, Bench.End server, String unavailable) {
+            this.tag = tag;
             this.name = name;
             this.pair = pair;
             this.client = client;
@@ -102,17 +104,18 @@ public final class SitesBench {
             oursFailed = "the agents did not start: " + firstLine(e.getMessage());
             progress("%s", e.getMessage());
         }
-        rows.add(ourRow(ours, "edgelink direct, pod to pod", "a-n1 -> b-n1", true, oursFailed));
-        rows.add(ourRow(ours, "edgelink relayed via the cloud node, pod to pod", "a-n2 -> b-n2", false, oursFailed));
+        rows.add(ourRow(ours, "ours-direct", "edgelink direct, pod to pod", "a-n1 -> b-n1", true, oursFailed));
+        rows.add(ourRow(ours, "ours-relayed", "edgelink relayed via the cloud node, pod to pod", "a-n2 -> b-n2",
+                false, oursFailed));
         String loadBefore = loadAverage();
         for (int i = 0; i < Bench.REPEATS; i++) {
             StringBuilder line = new StringBuilder();
             for (Row r : rows) {
                 iperf(lab, r);
-                line.append(String.format(Locale.ROOT, "; %s %s", r.name, r.unavailable != null ? "n/a"
+                line.append(String.format(Locale.ROOT, ", %s %s", r.tag, r.unavailable != null ? "n/a"
                         : String.format(Locale.ROOT, "%.2f", r.runs.get(i)[0])));
             }
-            progress("iperf3 round %d, Gbit/s%s", i + 1, line);
+            progress("iperf3 round %d, Gbit/s: %s", i + 1, line.substring(2));
         }
         String loadAfter = loadAverage();
         for (Row r : rows) {
@@ -162,11 +165,11 @@ public final class SitesBench {
         t.a2().awaitPing("10.46.0.3", TUNNEL_UP);
 
         List<Row> rows = new ArrayList<>();
-        rows.add(new Row("nebula peer to peer through both NATs (lighthouse on the cloud node, punchy)",
+        rows.add(new Row("nebula", "nebula peer to peer through both NATs (lighthouse on the cloud node, punchy)",
                 "a-n1 -> b-n1", host(t.a1(), "10.47.0.11"), host(t.b1(), "10.47.0.21"), null));
-        rows.add(new Row("wireguard-go peer to peer through both NATs", "a-n1 -> b-n1", host(t.a1(), "10.45.0.1"),
-                host(t.b1(), "10.45.0.2"), null));
-        rows.add(new Row("wireguard-go through a hub on the cloud node", "a-n2 -> cloud -> b-n2",
+        rows.add(new Row("wg-p2p", "wireguard-go peer to peer through both NATs", "a-n1 -> b-n1",
+                host(t.a1(), "10.45.0.1"), host(t.b1(), "10.45.0.2"), null));
+        rows.add(new Row("wg-hub", "wireguard-go through a hub on the cloud node", "a-n2 -> cloud -> b-n2",
                 host(t.a2(), "10.46.0.2"), host(t.b2(), "10.46.0.3"), null));
         progress("baselines up: nebula, wireguard-go peer to peer, wireguard-go hub");
         return rows;
@@ -176,15 +179,16 @@ public final class SitesBench {
         return new Bench.End(n, "/run/netns/" + n.netns(), ip);
     }
 
-    private static Row ourRow(EdgelinkSites ours, String name, String pair, boolean direct, String failed) {
+    private static Row ourRow(EdgelinkSites ours, String tag, String name, String pair, boolean direct,
+            String failed) {
         if (failed != null) {
-            return new Row(name, pair, null, null, failed);
+            return new Row(tag, name, pair, null, null, failed);
         }
         Optional<List<Bench.End>> ends = direct ? ours.direct() : ours.relayed();
         if (ends.isEmpty()) {
-            return new Row(name, pair, null, null, direct ? ours.directMissing() : ours.relayedMissing());
+            return new Row(tag, name, pair, null, null, direct ? ours.directMissing() : ours.relayedMissing());
         }
-        return new Row(name, pair, ends.get().get(0), ends.get().get(1), null);
+        return new Row(tag, name, pair, ends.get().get(0), ends.get().get(1), null);
     }
 
     /** One iperf3 run on {@code r}; a failure on our rows makes the row unavailable, on a baseline it fails. */
@@ -195,7 +199,7 @@ public final class SitesBench {
         try {
             r.runs.add(Bench.iperf(lab, r.client, r.server));
         } catch (LabException e) {
-            if (!r.name.startsWith("edgelink")) {
+            if (!r.tag.startsWith("ours")) {
                 throw e;
             }
             r.unavailable = "iperf3 failed: " + firstLine(e.getMessage());
