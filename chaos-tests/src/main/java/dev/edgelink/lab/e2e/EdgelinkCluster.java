@@ -271,10 +271,14 @@ public final class EdgelinkCluster implements AutoCloseable {
         return m.agent;
     }
 
-    /** Waits for the agent's "agent started" log line and reads its peer id from it. */
+    /** Waits (at most 60 s) for the agent's "agent started" log line and reads its peer id from it. */
     public void awaitRunning(Member m) {
-        var match = m.agent.awaitOutput("agent started \\(node=" + m.name() + ", peer=([0-9A-Za-z]+)",
-                Duration.ofSeconds(60));
+        awaitRunning(m, Duration.ofSeconds(60));
+    }
+
+    /** Waits for the agent's "agent started" log line and reads its peer id from it. */
+    public void awaitRunning(Member m, Duration timeout) {
+        var match = m.agent.awaitOutput("agent started \\(node=" + m.name() + ", peer=([0-9A-Za-z]+)", timeout);
         m.peerId = match.group(1);
     }
 

@@ -38,6 +38,8 @@ final class EdgelinkSites {
     static final Duration PATH_WAIT = Duration.ofSeconds(60);
     /** How long a relayed pair may take to go back to direct (the agent retries better paths with backoff). */
     static final Duration UPGRADE_WAIT = Duration.ofSeconds(120);
+    /** How long an agent may take to start: five JVMs starting on a busy 2-vCPU machine are slow. */
+    static final Duration START_WAIT = Duration.ofSeconds(180);
 
     private final Lab lab;
     private final Topologies.Sites sites;
@@ -142,7 +144,7 @@ final class EdgelinkSites {
     void run() {
         EdgelinkCluster.Member cloud = cluster.member(sites.cloud());
         cluster.start(cloud);
-        cluster.awaitRunning(cloud);
+        cluster.awaitRunning(cloud, START_WAIT);
         Instant t0 = Instant.now();
         for (Node n : siteNodes()) {
             cluster.start(cluster.member(n));
@@ -151,7 +153,7 @@ final class EdgelinkSites {
         Instant podsAt = null;
         StampedPings pings = null;
         for (Node n : siteNodes()) {
-            cluster.awaitRunning(cluster.member(n));
+            cluster.awaitRunning(cluster.member(n), START_WAIT);
             podman.network(n, cluster.conflist(n));
             pods.put(n, podman.run(n, "p-" + n.name()));
             if (n == sites.b1()) {
@@ -210,6 +212,13 @@ final class EdgelinkSites {
 
     Timing firstPacket() {
         return firstPacket;
+    }
+
+    /** Stops every agent still running (so that a failed start does not load the machine during the runs). */
+    void stopAgents() {
+        for (EdgelinkCluster.Member m : cluster.members()) {
+            m.agent().ifPresent(p -> p.stop(Duration.ofSeconds(5)));
+        }
     }
 
     // ------------------------------------------------------------------------------------------- failover

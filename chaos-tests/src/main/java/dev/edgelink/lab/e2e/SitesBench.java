@@ -103,6 +103,7 @@ public final class SitesBench {
         } catch (LabException e) {
             oursFailed = "the agents did not start: " + firstLine(e.getMessage());
             progress("%s", e.getMessage());
+            ours.stopAgents();
         }
         rows.add(ourRow(ours, "ours-direct", "edgelink direct, pod to pod", "a-n1 -> b-n1", true, oursFailed));
         rows.add(ourRow(ours, "ours-relayed", "edgelink relayed via the cloud node, pod to pod", "a-n2 -> b-n2",
