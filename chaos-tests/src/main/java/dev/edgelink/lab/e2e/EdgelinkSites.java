@@ -163,8 +163,10 @@ final class EdgelinkSites {
         }
         firstPacket = firstPacket(pings, t0, podsAt);
         pings.stop();
+        // the two pairs wait at the same time: the second wait gets what is left of the first one's time
+        Instant deadline = Instant.now().plus(PATH_WAIT);
         directMissing = awaitPath(sites.a1(), sites.b1(), "direct", PATH_WAIT);
-        relayedMissing = awaitPath(sites.a2(), sites.b2(), "relayed", PATH_WAIT);
+        relayedMissing = awaitPath(sites.a2(), sites.b2(), "relayed", left(deadline));
         progress("edgelink: first cross-site pod ping %s; direct a-n1 -> b-n1: %s; relayed a-n2 -> b-n2: %s",
                 firstPacket.available() ? String.format(Locale.ROOT, "after %.2f s", firstPacket.seconds())
                         : firstPacket.unavailable(),
@@ -294,8 +296,8 @@ final class EdgelinkSites {
                     .isPresent());
             return null;
         } catch (LabException e) {
-            return a.name() + " did not show " + b.name() + " ACTIVE on path " + path + " within "
-                    + wait.toSeconds() + " s (last: " + peerState(a, b) + ")";
+            return a.name() + " did not show " + b.name() + " ACTIVE on path " + path + " (waited "
+                    + wait.toSeconds() + " s; last: " + peerState(a, b) + ")";
         }
     }
 
@@ -312,6 +314,12 @@ final class EdgelinkSites {
         return peer(a, b).map(p -> "state " + p.path("state").asText() + ", path " + (p.path("path").isNull()
                 ? "none" : p.path("path").asText()) + ", why: " + p.path("why").asText())
                 .orElse("not in its status");
+    }
+
+    /** The time until {@code deadline}, at least one second. */
+    private static Duration left(Instant deadline) {
+        Duration d = Duration.between(Instant.now(), deadline);
+        return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
     }
 
     private static double seconds(Instant from, Instant to) {
