@@ -46,6 +46,7 @@ final class EdgelinkSites {
     private final EdgelinkCluster cluster;
     private final Map<Node, Pod> pods = new LinkedHashMap<>();
     private Timing firstPacket;
+    private Instant podsAt;
     private String directMissing;
     private String relayedMissing;
 
@@ -150,7 +151,6 @@ final class EdgelinkSites {
             cluster.start(cluster.member(n));
         }
         Podman podman = lab.podman();
-        Instant podsAt = null;
         StampedPings pings = null;
         for (Node n : siteNodes()) {
             cluster.awaitRunning(cluster.member(n), START_WAIT);
@@ -290,14 +290,16 @@ final class EdgelinkSites {
 
     /** Null when {@code a}'s status shows {@code b} ACTIVE on {@code path} within {@code wait}, else why not. */
     private String awaitPath(Node a, Node b, String path, Duration wait) {
+        Instant from = Instant.now();
         try {
             Wait.until(a.name() + " sees " + b.name() + " on " + path, wait, () -> peer(a, b)
                     .filter(p -> path.equals(p.path("path").asText()) && "ACTIVE".equals(p.path("state").asText()))
                     .isPresent());
             return null;
         } catch (LabException e) {
-            return a.name() + " did not show " + b.name() + " ACTIVE on path " + path + " (waited "
-                    + wait.toSeconds() + " s; last: " + peerState(a, b) + ")";
+            return String.format(Locale.ROOT, "%s did not show %s ACTIVE on path %s (waited %.0f s%s; last: %s)",
+                    a.name(), b.name(), path, seconds(from, Instant.now()), podsAt == null ? "" : String.format(
+                    Locale.ROOT, ", %.0f s after the pods were up", seconds(podsAt, Instant.now())), peerState(a, b));
         }
     }
 
