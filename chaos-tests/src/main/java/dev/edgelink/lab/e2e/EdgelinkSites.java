@@ -47,6 +47,8 @@ final class EdgelinkSites {
     private final Map<Node, Pod> pods = new LinkedHashMap<>();
     private Timing firstPacket;
     private Instant podsAt;
+    /** The peer entry of the status in which the last successful {@link #awaitPath} saw its path. */
+    private JsonNode seen;
     private String directMissing;
     private String relayedMissing;
 
@@ -270,14 +272,14 @@ final class EdgelinkSites {
         return List.of(toRelayed, resumed, upgraded);
     }
 
-    /** Seconds from {@code since} to the {@code lastChange} at which a-n1 shows b-n1 ACTIVE on {@code path}. */
+    /** Seconds from {@code since} to the {@code lastChange} at which a-n1 shows b-n1 on {@code path}. */
     private Timing changeTime(Instant since, String path, Duration wait, String when) {
         String missing = awaitPath(sites.a1(), sites.b1(), path, wait);
         if (missing != null) {
             return Timing.missing(missing + " " + when);
         }
-        JsonNode p = EdgelinkCluster.peer(cluster.statusHttp(cluster.member(sites.a1())), sites.b1().name())
-                .orElseThrow();
+        // the entry of the first status that showed the path: a later state change would move lastChange
+        JsonNode p = seen;
         try {
             Instant changed = Instant.parse(p.path("lastChange").asText());
             return Timing.of(seconds(since, changed), "status lastChange");
@@ -288,16 +290,16 @@ final class EdgelinkSites {
 
     // ------------------------------------------------------------------------------------------- status
 
-    /** Null when {@code a}'s status shows {@code b} ACTIVE on {@code path} within {@code wait}, else why not. */
+    /** Null when {@code a}'s status shows {@code b} on {@code path} within {@code wait}, else why not. */
     private String awaitPath(Node a, Node b, String path, Duration wait) {
         Instant from = Instant.now();
         try {
-            Wait.until(a.name() + " sees " + b.name() + " on " + path, wait, () -> peer(a, b)
-                    .filter(p -> path.equals(p.path("path").asText()) && "ACTIVE".equals(p.path("state").asText()))
-                    .isPresent());
+            // the path carrying pod traffic; the state may be ACTIVE or UPGRADING (probing a better one meanwhile)
+            seen = Wait.forValue(a.name() + " sees " + b.name() + " on " + path, wait, () -> peer(a, b)
+                    .filter(p -> path.equals(p.path("path").asText())).orElse(null));
             return null;
         } catch (LabException e) {
-            return String.format(Locale.ROOT, "%s did not show %s ACTIVE on path %s (waited %.0f s%s; last: %s)",
+            return String.format(Locale.ROOT, "%s did not show %s on path %s (waited %.0f s%s; last: %s)",
                     a.name(), b.name(), path, seconds(from, Instant.now()), podsAt == null ? "" : String.format(
                     Locale.ROOT, ", %.0f s after the pods were up", seconds(podsAt, Instant.now())), peerState(a, b));
         }
