@@ -55,4 +55,46 @@ class NatSitesLabTest {
         assertEquals(NatMode.FULLY_RANDOM, s.routerB().natMode());
         assertTrue(s.b1().ping(s.cloud().address()));
     }
+
+    @Test
+    void oneHostOfASiteGetsItsOwnNatMode(Lab lab) {
+        Topologies.Sites s = Topologies.sites(lab, NatMode.PRESERVE, NatMode.PRESERVE);
+        s.routerB().hostNatMode(s.b2().address(), NatMode.FULLY_RANDOM);
+        assertEquals(NatMode.FULLY_RANDOM, s.routerB().natMode(s.b2().address()));
+        assertEquals(NatMode.PRESERVE, s.routerB().natMode(s.b1().address()));
+        assertEquals(NatMode.PRESERVE, s.routerB().natMode());
+
+        // both connect to the cloud from local port 40001: b1's port is kept, b2's is replaced by a random one
+        // (fully-random picks 40001 again about once in 64000 runs)
+        String b1 = seenAtCloud(s, s.b1(), 7001);
+        assertTrue(b1.contains("198.18.0.2]:40001"), "b1 keeps its port: " + b1);
+        String b2 = seenAtCloud(s, s.b2(), 7002);
+        assertTrue(b2.matches("(?s).*198\\.18\\.0\\.2\\]:\\d+.*") && !b2.contains("]:40001"),
+                "b2 goes out on a random port: " + b2);
+
+        s.routerB().hostNatMode(s.b2().address(), null);
+        assertEquals(NatMode.PRESERVE, s.routerB().natMode(s.b2().address()));
+        String rules = lab.exec(s.routerB().netns(), "nft", "list", "table", "ip", Router.NAT_TABLE).check()
+                .stdout();
+        assertFalse(rules.contains("fully-random"), rules);
+        assertTrue(s.b2().ping(s.cloud().address()));
+    }
+
+    /** Connects from {@code node}:40001 to the cloud's {@code port}; the peer address the cloud's socket shows. */
+    private static String seenAtCloud(Topologies.Sites s, Node node, int port) {
+        String p = Integer.toString(port);
+        LabProcess server = s.cloud().spawn("listener-" + p, "sh", "-c", "sleep 30 | busybox nc -l -p " + p);
+        Wait.until("listener on " + p, Duration.ofSeconds(5),
+                () -> s.cloud().exec("ss", "-Htln", "sport", "= :" + p).stdout().contains(p));
+        // busybox nc ignores -p when it connects: python binds the local port
+        LabProcess client = node.spawn("client-" + p, "python3", "-c", "import socket, time\n"
+                + "s = socket.socket()\ns.bind(('', 40001))\ns.connect(('198.18.0.3', " + p + "))\ntime.sleep(30)\n");
+        String seen = Wait.forValue("the connection at the cloud on " + p, Duration.ofSeconds(5), () -> {
+            String out = s.cloud().exec("ss", "-Htn", "state", "established", "sport", "= :" + p).stdout();
+            return out.isBlank() ? null : out;
+        });
+        client.kill();
+        server.kill();
+        return seen;
+    }
 }

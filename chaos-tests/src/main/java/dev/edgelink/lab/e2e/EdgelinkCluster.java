@@ -66,6 +66,7 @@ public final class EdgelinkCluster implements AutoCloseable {
         private List<String> jvmOptions = List.of();
         private int starts;
         private String peerId;
+        private final Map<String, String> ownConfig = new LinkedHashMap<>();
 
         Member(Node node, int index, Path dir) {
             this.node = node;
@@ -119,6 +120,15 @@ public final class EdgelinkCluster implements AutoCloseable {
         /** JVM options for this member's agent from its next start on (e.g. heap limits). */
         public void jvmOptions(List<String> options) {
             this.jvmOptions = List.copyOf(options);
+        }
+
+        /**
+         * Adds a YAML line (a top-level key) to this member's config from its next start on; it replaces a
+         * cluster-wide {@link EdgelinkCluster#config} of the same key (e.g. a relay role for one node).
+         */
+        public Member config(String key, String yamlValue) {
+            ownConfig.put(key, yamlValue);
+            return this;
         }
     }
 
@@ -269,10 +279,14 @@ public final class EdgelinkCluster implements AutoCloseable {
         return m.agent;
     }
 
-    /** Waits for the agent's "agent started" log line and reads its peer id from it. */
+    /** Waits (at most 60 s) for the agent's "agent started" log line and reads its peer id from it. */
     public void awaitRunning(Member m) {
-        var match = m.agent.awaitOutput("agent started \\(node=" + m.name() + ", peer=([0-9A-Za-z]+)",
-                Duration.ofSeconds(60));
+        awaitRunning(m, Duration.ofSeconds(60));
+    }
+
+    /** Waits for the agent's "agent started" log line and reads its peer id from it. */
+    public void awaitRunning(Member m, Duration timeout) {
+        var match = m.agent.awaitOutput("agent started \\(node=" + m.name() + ", peer=([0-9A-Za-z]+)", timeout);
         m.peerId = match.group(1);
     }
 
@@ -408,8 +422,10 @@ public final class EdgelinkCluster implements AutoCloseable {
         if (bootstrap && m != first && first.peerId != null) {
             lines.add("bootstrapPeers: [/ip4/" + first.node.address() + "/tcp/4001/p2p/" + first.peerId + "]");
         }
-        extraConfig.forEach((k, v) -> lines.add(k + ": " + v));
-        if (!extraConfig.containsKey("timeouts")) {
+        Map<String, String> extra = new LinkedHashMap<>(extraConfig);
+        extra.putAll(m.ownConfig);
+        extra.forEach((k, v) -> lines.add(k + ": " + v));
+        if (!extra.containsKey("timeouts")) {
             lines.add("timeouts: {probeInterval: 300ms, probeTimeout: 300ms, gossipInterval: 500ms, recordTtl: "
                     + RECORD_TTL.toSeconds() + "s}");
         }
