@@ -23,6 +23,20 @@ import dev.edgelink.dataplane.nat.Masquerade;
 import dev.edgelink.dataplane.nat.PeerCounters;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.path.PathStatus;
+import dev.edgelink.agent.internal.nat.ConnectionProber;
+import dev.edgelink.agent.internal.nat.CrossNat;
+import dev.edgelink.agent.internal.nat.MemberInfo;
+import dev.edgelink.agent.internal.nat.NatPolicy;
+import dev.edgelink.agent.internal.nat.PeerConnections;
+import dev.edgelink.dataplane.backend.userspace.UserspaceDevice;
+import dev.edgelink.dataplane.tunnel.TunnelProtocol;
+import dev.edgelink.discovery.RelayRole;
+import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.relay.dcutr.PunchPolicy;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
@@ -59,6 +73,8 @@ public final class Agent implements AgentView, AutoCloseable {
      * ping), so one loop is enough, and each loop costs a thread and a pooled-buffer thread cache.
      */
     static final int EVENT_LOOP_THREADS = 1;
+    /** How often the connection keeper looks at every member's connections. */
+    static final Duration KEEPER_INTERVAL = Duration.ofSeconds(1);
     /** How long a stop waits for the leave announcement to reach peers. */
     static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
 
@@ -68,8 +84,14 @@ public final class Agent implements AgentView, AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Host host;
+    private IdentifyService identify;
+    private PingService ping;
     private NodeDataplane dataplane;
     private PeerSource peers;
+    private CrossNat nat;
+    private PeerConnections keeper;
+    private MembershipPeerSource membership;
+    private String announced = "";
     private boolean closed;
 
     private Agent(AgentConfig config) {
@@ -101,9 +123,16 @@ public final class Agent implements AgentView, AutoCloseable {
         }
         host = startHost(key);
         closeables.add(host);
-        peers = config.staticPeers().isEmpty() ? new MembershipPeerSource(host, config, nodeRecord())
-                : new StaticPeerSource(config.staticPeers());
+        if (config.staticPeers().isEmpty()) {
+            membership = new MembershipPeerSource(host, config, nodeRecord());
+            peers = membership;
+        } else {
+            peers = new StaticPeerSource(config.staticPeers());
+        }
         closeables.add(peers);
+        if (membership != null) {
+            startCrossNat(membership);
+        }
         peers.start(dataplane::setPeers);
         peers.ready().thenRun(() -> {
             LOG.info("peer view ready; data plane loop starts (node={}, peers={})", config.nodeName(),
@@ -118,27 +147,110 @@ public final class Agent implements AgentView, AutoCloseable {
                 host.peerId(), config.podCidr(), config.tunnelMode(), host.listenAddresses());
     }
 
-    /** What this node announces: name, pod CIDR, underlay address, VTEP MAC and the paths its kernel can do. */
+    /**
+     * The cross-NAT wiring: relay client, server and reservations, AutoNAT, reachability and DCUtR on the host;
+     * the connection keeper (a connection to every member, the tunnel stream on the right one); the tunnel
+     * protocol served into the userspace device; the userspace rungs' prober; the kernel rungs' NAT gate.
+     */
+    private void startCrossNat(MembershipPeerSource members) {
+        ScheduledExecutorService natScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "edgelink-nat");
+            t.setDaemon(true);
+            return t;
+        });
+        closeables.add(natScheduler::shutdownNow);
+        nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler);
+        closeables.add(nat);
+        keeper = new PeerConnections(host, config.nodeName(), nat, config::site, config.nat().holePunch(),
+                PunchPolicy.standard(),
+                dataplane::onUnderlaySubnet, dataplane::activePath, dataplane.userspace().orElse(null));
+        TunnelProtocol.serve(host, keeper, members::nodeOf);
+        dataplane.setUserspaceProber(new ConnectionProber(host, ping,
+                () -> dataplane.userspace().flatMap(UserspaceDevice::service), members::peerIdOf,
+                config.timeouts().probeTimeout()));
+        dataplane.setKernelRefusal(peer -> members.member(peer.nodeName())
+                .map(m -> NatPolicy.kernelRefusal(new NatPolicy.End(config.site(), nat.reachability()), m.end(),
+                        dataplane.onUnderlaySubnet(m.underlay())))
+                .orElse(null));
+        nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
+        metrics.bindNatGauges(() -> {
+            int direct = 0;
+            int relayed = 0;
+            for (MemberInfo m : members.memberInfos()) {
+                PeerConnections.Links l = keeper.links(m);
+                direct += l.direct() ? 1 : 0;
+                relayed += l.relayed() ? 1 : 0;
+            }
+            return List.of(new Metrics.Sample(List.of("direct"), direct),
+                    new Metrics.Sample(List.of("relayed"), relayed));
+        }, () -> List.of(new Metrics.Sample(List.of(), nat.circuitAddresses().size())));
+        natScheduler.scheduleWithFixedDelay(() -> {
+            announceIfChanged(members);
+            keeper.tick(members.memberInfos());
+        }, 0, KEEPER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Republishes our record when its circuit addresses or reachability differ from the last announced ones (also
+     * the first time: reservations may be made before membership runs). On the NAT thread only.
+     */
+    private void announceIfChanged(MembershipPeerSource members) {
+        try {
+            String now = nat.circuitAddresses() + " " + nat.reachability();
+            if (!now.equals(announced) && members.republish(nodeRecord())) {
+                announced = now;
+                LOG.info("node record announced: reachability {}, circuits {} (node={})", nat.reachability(),
+                        nat.circuitAddresses(), config.nodeName());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot announce the node record: {} (node={})", e.toString(), config.nodeName());
+        }
+    }
+
+    /**
+     * What this node announces: name, pod CIDR, underlay address, VTEP MAC, the paths it can do, its site, relay
+     * role and reachability, and its listen addresses with the circuit addresses of its relay reservations.
+     */
     private NodeRecord nodeRecord() {
         NodeRecord.Builder b = NodeRecord.builder(config.nodeName(), host.peerId())
                 .podCidr(config.podCidr().toString())
                 .underlayAddress(new UnderlayAddress(dataplane.local().underlayAddress(), 0,
-                        UnderlayAddress.Kind.INTERFACE));
+                        UnderlayAddress.Kind.INTERFACE))
+                .site(config.site())
+                .relayRole(config.nat().relayServer() ? RelayRole.RELAY : RelayRole.NONE);
         dataplane.vtepMac().ifPresent(m -> b.vtepMac(dev.edgelink.discovery.MacAddress.parse(m.toString())));
         for (TunnelBackend t : dataplane.backends()) {
             if (t.available().ok()) {
-                b.tunnel(TunnelCapability.valueOf(t.kind().name()));
+                b.tunnel(t.kind().kernel() ? TunnelCapability.valueOf(t.kind().name()) : TunnelCapability.USERSPACE);
             }
         }
-        return b.build();
+        List<Multiaddr> listen = new ArrayList<>();
+        for (Multiaddr a : host.listenAddresses()) {
+            listen.add(announced(a));
+        }
+        if (nat != null) {
+            listen.addAll(nat.circuitAddresses());
+            b.reachability(nat.reachability());
+        }
+        return b.listenAddresses(listen).build();
+    }
+
+    /** A wildcard listen address is announced as the underlay address with its port. */
+    private Multiaddr announced(Multiaddr a) {
+        if (a.isTcp() && a.toTcpSocketAddress().getAddress() != null
+                && a.toTcpSocketAddress().getAddress().isAnyLocalAddress()) {
+            return Multiaddr.tcp(new InetSocketAddress(dataplane.local().underlayAddress(),
+                    a.toTcpSocketAddress().getPort()));
+        }
+        return a;
     }
 
     private Host startHost(PrivKey key) {
         HostConfig.Builder b = HostConfig.builder(key).listen(config.listen()).eventLoopThreads(EVENT_LOOP_THREADS);
         config.pskFile().ifPresent(f -> b.swarmKey(SwarmKey.fromFile(f)));
         Host h = Host.start(b.build());
-        new IdentifyService(h);
-        new PingService(h);
+        identify = new IdentifyService(h);
+        ping = new PingService(h);
         return h;
     }
 
@@ -168,7 +280,10 @@ public final class Agent implements AgentView, AutoCloseable {
         AgentStatus.Node node = new AgentStatus.Node(config.nodeName(), host.peerId().toString(),
                 config.podCidr().toString(), dataplane.local().tunnelAddress().getHostAddress(),
                 dataplane.local().underlayDevice(), dataplane.local().underlayAddress().getHostAddress(),
-                config.tunnelMode().toString(), dataplane.podMtu(), backends, listen, startedAt);
+                config.tunnelMode().toString(), dataplane.podMtu(), backends, listen, startedAt, config.site(),
+                nat == null ? "UNKNOWN" : nat.reachability().name(),
+                nat == null ? List.of() : nat.circuitAddresses().stream().map(Object::toString).toList(),
+                nat != null && nat.relayServer());
         long nowNanos = dataplane.nanoTime();
         Instant now = Instant.now();
         List<AgentStatus.Peer> out = new ArrayList<>();
@@ -182,14 +297,31 @@ public final class Agent implements AgentView, AutoCloseable {
                 v.podCidrs().forEach(c -> cidrs.add(c.toString()));
                 v.underlayAddresses().forEach(a -> underlay.add(a.getHostAddress()));
             }
+            Optional<MemberInfo> member = membership == null ? Optional.empty() : membership.member(s.peer());
+            AgentStatus.Links links = member.map(m -> keeper.links(m))
+                    .map(l -> new AgentStatus.Links(l.direct(), l.relayed())).orElse(null);
             out.add(new AgentStatus.Peer(s.peer(), peers.peerId(s.peer()).orElse(null), cidrs, underlay,
                     s.state().name(), s.path() == null ? null : s.path().toString(),
-                    s.trial() == null ? null : s.trial().toString(), s.reason(),
+                    s.trial() == null ? null : s.trial().toString(), why(s),
                     s.rttNanos() < 0 ? -1 : s.rttNanos() / 1e6, t == null ? -1 : t.txBytes(),
                     t == null ? -1 : t.rxBytes(),
-                    now.minusNanos(Math.max(0, nowNanos - s.lastChangeNanos()))));
+                    now.minusNanos(Math.max(0, nowNanos - s.lastChangeNanos())),
+                    member.map(MemberInfo::site).orElse(""), links));
         }
         return new AgentStatus(node, out);
+    }
+
+    /** The path machine's reason, or on a userspace path the connection keeper's (hole punch, relay). */
+    private String why(PathStatus s) {
+        if (keeper != null && s.path() != null && !s.path().kernel()) {
+            String k = keeper.why(s.peer());
+            if (k.startsWith(s.path().toString())) {
+                return k;
+            }
+            String reason = s.reason() == null ? "" : s.reason();
+            return reason.startsWith(s.path().toString()) ? reason : s.path() + ": " + reason;
+        }
+        return s.reason();
     }
 
     @Override

@@ -30,14 +30,24 @@ public record AgentStatus(Node node, List<Peer> peers) {
      * @param backends every rung enabled by the tunnel mode, with the kernel's verdict
      * @param listen libp2p listen addresses
      * @param startedAt when the agent started
+     * @param site the site label ("" when none)
+     * @param reachability PUBLIC, NAT_PORT_PRESERVING, NAT_SYMMETRIC or UNKNOWN
+     * @param relayAddrs the circuit addresses of the relay reservations held
+     * @param relayServer whether this node serves circuit relay to members
      */
     public record Node(String name, String peerId, String podCidr, String tunnelAddress, String underlayDevice,
                        String underlayAddress, String tunnelMode, int podMtu, List<Backend> backends,
-                       List<String> listen, Instant startedAt) {
+                       List<String> listen, Instant startedAt, String site, String reachability,
+                       List<String> relayAddrs, boolean relayServer) {
         public Node {
             backends = List.copyOf(backends);
             listen = List.copyOf(listen);
+            relayAddrs = relayAddrs == null ? List.of() : List.copyOf(relayAddrs);
         }
+    }
+
+    /** The libp2p connections to a peer: a direct one (TCP, maybe hole-punched), a relayed one. */
+    public record Links(boolean direct, boolean relayed) {
     }
 
     /** A rung of the ladder on this node: whether the kernel can do it, and why (not). */
@@ -59,10 +69,12 @@ public record AgentStatus(Node node, List<Peer> peers) {
      * @param txBytes bytes sent to the peer's pods, or -1 where not counted
      * @param rxBytes bytes received from the peer's pods, or -1 where not counted
      * @param lastChange when the path or state last changed
+     * @param site the peer's site label ("" when none or not known)
+     * @param connection its libp2p connections now, or null for a static peer
      */
     public record Peer(String node, String peerId, List<String> podCidrs, List<String> underlay, String state,
                        String path, String trial, String why, double rttMillis, long txBytes, long rxBytes,
-                       Instant lastChange) {
+                       Instant lastChange, String site, Links connection) {
         public Peer {
             podCidrs = List.copyOf(podCidrs);
             underlay = List.copyOf(underlay);

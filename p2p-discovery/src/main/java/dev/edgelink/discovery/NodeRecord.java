@@ -30,6 +30,8 @@ import java.util.Set;
  * @param issuedAtMillis when the record was signed (unix ms)
  * @param expiresAtMillis when the record dies (unix ms)
  * @param leaving true when the node announces its departure; such a record is kept as a tombstone until it expires
+ * @param reachability how the node believes others can reach it (decides between a kernel path, a hole punch and
+ *     the relay); {@link NodeReachability#UNKNOWN} in records of nodes that do not say
  */
 public record NodeRecord(
         String nodeName,
@@ -44,7 +46,8 @@ public record NodeRecord(
         long sequence,
         long issuedAtMillis,
         long expiresAtMillis,
-        boolean leaving) {
+        boolean leaving,
+        NodeReachability reachability) {
 
     public NodeRecord {
         Objects.requireNonNull(nodeName, "nodeName");
@@ -59,6 +62,7 @@ public record NodeRecord(
         Objects.requireNonNull(site, "site");
         Objects.requireNonNull(relayRole, "relayRole");
         listenAddresses = List.copyOf(listenAddresses);
+        Objects.requireNonNull(reachability, "reachability");
     }
 
     public static Builder builder(String nodeName, PeerId peerId) {
@@ -78,6 +82,7 @@ public record NodeRecord(
         b.issuedAtMillis = issuedAtMillis;
         b.expiresAtMillis = expiresAtMillis;
         b.leaving = leaving;
+        b.reachability = reachability;
         return b;
     }
 
@@ -101,6 +106,7 @@ public record NodeRecord(
         private long issuedAtMillis;
         private long expiresAtMillis;
         private boolean leaving;
+        private NodeReachability reachability = NodeReachability.UNKNOWN;
 
         private Builder(String nodeName, PeerId peerId) {
             this.nodeName = nodeName;
@@ -192,9 +198,15 @@ public record NodeRecord(
             return this;
         }
 
+        public Builder reachability(NodeReachability value) {
+            this.reachability = value;
+            return this;
+        }
+
         public NodeRecord build() {
             return new NodeRecord(nodeName, peerId, podCidrs, underlayAddresses, Optional.ofNullable(vtepMac),
-                    tunnels, site, relayRole, listenAddresses, sequence, issuedAtMillis, expiresAtMillis, leaving);
+                    tunnels, site, relayRole, listenAddresses, sequence, issuedAtMillis, expiresAtMillis, leaving,
+                    reachability);
         }
     }
 }

@@ -96,6 +96,24 @@ class NodeRecordsTest {
     }
 
     @Test
+    void reachabilityTravelsInFieldFourteenAndAnUnknownValueReadsAsUnknown() {
+        for (NodeReachability r : NodeReachability.values()) {
+            NodeRecord rec = vectorRecord("minimal").toBuilder().reachability(r).build();
+            assertEquals(r, NodeRecords.verify(NodeRecords.sign(KEY, rec).envelope()).record().reachability());
+        }
+        byte[] record = TestRecords.rawRecord(KEY).build().toByteArray();
+        byte[] extended = new byte[record.length + 2];
+        System.arraycopy(record, 0, extended, 0, record.length);
+        extended[record.length] = (byte) 0x70; // field 14, varint
+        extended[record.length + 1] = 0x09; // a value this version does not know
+        SignedRecord verified = NodeRecords.verify(TestRecords.envelope(KEY.publicKey().marshal(), extended, KEY));
+        assertEquals(NodeReachability.UNKNOWN, verified.record().reachability());
+        extended[record.length + 1] = 0x03;
+        assertEquals(NodeReachability.NAT_SYMMETRIC, NodeRecords.verify(
+                TestRecords.envelope(KEY.publicKey().marshal(), extended, KEY)).record().reachability());
+    }
+
+    @Test
     void signingSomeoneElsesRecordIsAConfigurationError() {
         NodeRecord theirs = vectorRecord("minimal");
         assertThrows(ConfigurationException.class, () -> NodeRecords.sign(OTHER, theirs));

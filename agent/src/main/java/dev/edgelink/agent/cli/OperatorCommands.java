@@ -135,6 +135,11 @@ final class OperatorCommands {
         lines.add("node " + n.name() + "  peer " + n.peerId());
         lines.add("  pod CIDR " + n.podCidr() + "  tunnel address " + n.tunnelAddress() + "  pod MTU " + n.podMtu());
         lines.add("  underlay " + n.underlayDevice() + " " + n.underlayAddress() + "  tunnel mode " + n.tunnelMode());
+        if (n.reachability() != null) {
+            lines.add("  site " + (n.site() == null || n.site().isEmpty() ? "-" : n.site()) + "  reachability "
+                    + n.reachability() + "  relay server " + (n.relayServer() ? "yes" : "no") + "  relay addresses "
+                    + (n.relayAddrs().isEmpty() ? "-" : String.join(" ", n.relayAddrs())));
+        }
         for (AgentStatus.Backend b : n.backends()) {
             lines.add("  " + b.path() + ": " + (b.available() ? "available" : "unavailable") + " (" + b.reason()
                     + ")");
@@ -144,17 +149,28 @@ final class OperatorCommands {
             lines.add("no peers");
             return lines;
         }
-        String format = "%-" + width(status) + "s  %-7s  %-9s  %9s  %-21s  %-20s  %s";
+        String format = "%-" + width(status) + "s  %-7s  %-9s  %9s  %-21s  %-20s  %-7s  %s";
         lines.add(String.format(Locale.ROOT, format, "PEER", "PATH", "STATE", "RTT", "BYTES TX/RX",
-                "LAST CHANGE", "WHY").stripTrailing());
+                "LAST CHANGE", "CONN", "WHY").stripTrailing());
         for (AgentStatus.Peer p : status.peers()) {
             String rtt = p.rttMillis() < 0 ? "-" : String.format(Locale.ROOT, "%.2f ms", p.rttMillis());
             String bytes = p.txBytes() < 0 ? "-" : p.txBytes() + "/" + p.rxBytes();
             String path = p.path() == null ? (p.trial() == null ? "-" : "(" + p.trial() + ")") : p.path();
             lines.add(String.format(Locale.ROOT, format, p.node(), path, p.state(), rtt, bytes,
-                    p.lastChange().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), p.why()).stripTrailing());
+                    p.lastChange().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), links(p), p.why())
+                    .stripTrailing());
         }
         return lines;
+    }
+
+    /** "d+r", "d", "r" or "-": the direct and relayed connections; "n/a" for a static peer. */
+    private static String links(AgentStatus.Peer p) {
+        if (p.connection() == null) {
+            return "n/a";
+        }
+        String d = p.connection().direct() ? "d" : "";
+        String r = p.connection().relayed() ? "r" : "";
+        return d.isEmpty() && r.isEmpty() ? "-" : d + (d.isEmpty() || r.isEmpty() ? "" : "+") + r;
     }
 
     private static int width(AgentStatus status) {

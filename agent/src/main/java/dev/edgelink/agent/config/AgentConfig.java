@@ -31,13 +31,14 @@ import java.util.Optional;
  * @param masquerade whether pod egress outside the cluster CIDR is masqueraded
  * @param timeouts record lifetime, gossip and probe timing
  * @param staticPeers peers given by hand (a testing aid: they bypass membership)
+ * @param nat the cross-NAT settings: site label, relay server and client, hole punching, userspace paths
  */
 public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCidr, List<Multiaddr> listen,
                           List<Multiaddr> bootstrapPeers, List<String> mdnsInterfaces, Optional<Path> pskFile,
                           TunnelMode tunnelMode, Optional<String> underlayInterface,
                           Optional<Inet4Address> underlayAddress, Path stateDir, Path cniSocket,
                           InetSocketAddress statusAddress, boolean masquerade, Timeouts timeouts,
-                          List<StaticPeerConfig> staticPeers) {
+                          List<StaticPeerConfig> staticPeers, Nat nat) {
 
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/edgelink");
     public static final Path DEFAULT_CNI_SOCKET = Path.of("/run/edgelink/cni.sock");
@@ -63,6 +64,17 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
         Objects.requireNonNull(statusAddress, "statusAddress");
         Objects.requireNonNull(timeouts, "timeouts");
         staticPeers = List.copyOf(staticPeers);
+        Objects.requireNonNull(nat, "nat");
+    }
+
+    /** This node's site label (empty: none). */
+    public String site() {
+        return nat.site();
+    }
+
+    /** The relays to keep reservations on: {@code relay.peers}, or the bootstrap peers when none are given. */
+    public List<Multiaddr> relayPeers() {
+        return nat.relayPeers().isEmpty() ? bootstrapPeers : nat.relayPeers();
     }
 
     /** The node key file. */
@@ -94,13 +106,35 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
                            int probeFailures) {
         public static final Duration DEFAULT_RECORD_TTL = Duration.ofSeconds(60);
         public static final Duration DEFAULT_GOSSIP_INTERVAL = Duration.ofSeconds(1);
-        public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
-        public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofMillis(500);
+        /** With {@link #DEFAULT_PROBE_FAILURES} this leaves a dead path within 2 s. */
+        public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(500);
+        public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofMillis(400);
         public static final int DEFAULT_PROBE_FAILURES = 3;
 
         public static Timeouts defaults() {
             return new Timeouts(DEFAULT_RECORD_TTL, DEFAULT_GOSSIP_INTERVAL, DEFAULT_PROBE_INTERVAL,
                     DEFAULT_PROBE_TIMEOUT, DEFAULT_PROBE_FAILURES);
+        }
+    }
+
+    /**
+     * How nodes behind NATs are reached.
+     *
+     * @param site a site label announced in the node record (nodes of one site share a network; empty: none)
+     * @param relayServer whether this node serves circuit relay v2 to the mesh's members
+     * @param relayPeers relays to keep reservations on (with /p2p); empty: the bootstrap peers
+     * @param holePunch whether relayed connections are upgraded to direct ones by DCUtR
+     * @param userspace whether this node offers the direct and relayed userspace paths (TUN device)
+     */
+    public record Nat(String site, boolean relayServer, List<Multiaddr> relayPeers, boolean holePunch,
+                      boolean userspace) {
+        public Nat {
+            Objects.requireNonNull(site, "site");
+            relayPeers = List.copyOf(relayPeers);
+        }
+
+        public static Nat defaults() {
+            return new Nat("", false, List.of(), true, true);
         }
     }
 

@@ -43,6 +43,7 @@ public final class ConfigLoader {
     private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
     private static final Pattern INTERFACE = Pattern.compile("[^/\\s:]{1,15}");
     private static final int MAX_UNIX_PATH = 107;
+    private static final Pattern SITE = Pattern.compile("[A-Za-z0-9._-]{0,63}");
 
     private final Supplier<String> hostname;
 
@@ -82,7 +83,7 @@ public final class ConfigLoader {
     private AgentConfig read(Section s) {
         s.only("nodeName", "podCidr", "clusterCidr", "listen", "bootstrapPeers", "mdnsInterfaces", "pskFile",
                 "tunnelMode", "underlay", "stateDir", "cniSocket", "statusAddress", "masquerade", "timeouts",
-                "staticPeers");
+                "staticPeers", "site", "relay", "holePunch", "userspace");
         String nodeName = nodeName(s.key("nodeName"), s.text("nodeName").orElseGet(hostname));
         IpPrefix clusterCidr = cidr(s.key("clusterCidr"),
                 s.text("clusterCidr").orElse(AgentConfig.DEFAULT_CLUSTER_CIDR));
@@ -99,7 +100,29 @@ public final class ConfigLoader {
                 cniSocket(s), statusAddress(s.key("statusAddress"),
                         s.text("statusAddress").orElse(AgentConfig.DEFAULT_STATUS_ADDRESS)),
                 s.bool("masquerade").orElse(true), timeouts(s.section("timeouts")),
-                staticPeers(s, nodeName, podCidr, clusterCidr));
+                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s));
+    }
+
+    private static AgentConfig.Nat nat(Section s) {
+        String site = s.text("site").orElse("");
+        if (!SITE.matcher(site).matches()) {
+            throw new ConfigException(s.key("site"), "'" + site + "' is not a site label (at most 63 letters, "
+                    + "digits, '.', '_' or '-')");
+        }
+        Section relay = s.section("relay").only("server", "peers");
+        List<String> texts = relay.texts("peers");
+        List<Multiaddr> peers = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String key = relay.key("peers") + "[" + i + "]";
+            Multiaddr a = multiaddr(key, texts.get(i));
+            if (!a.isTcp() || a.peerId().isEmpty()) {
+                throw new ConfigException(key, "'" + a + "' must be a relay's TCP address ending in /p2p/<peer id>, "
+                        + "e.g. /ip4/198.18.0.3/tcp/4001/p2p/12D3KooW...");
+            }
+            peers.add(a);
+        }
+        return new AgentConfig.Nat(site, relay.bool("server").orElse(false), peers,
+                s.bool("holePunch").orElse(true), s.bool("userspace").orElse(true));
     }
 
     private static String nodeName(String key, String name) {

@@ -42,12 +42,17 @@ class OperatorCommandsTest {
                     List.of(new AgentStatus.Backend("hostgw", true, "hostgw needs only routes"),
                             new AgentStatus.Backend("ipip", false, "ipip unavailable on this kernel (EOPNOTSUPP)"),
                             new AgentStatus.Backend("vxlan", true, "vxlan available on this kernel")),
-                    List.of("/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWFake"), T);
+                    List.of("/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWFake"), T, "site-a", "NAT_PORT_PRESERVING",
+                    List.of("/ip4/198.18.0.3/tcp/4001/p2p/12D3KooWRelay/p2p-circuit"), false);
             return new AgentStatus(node, List.of(
                     new AgentStatus.Peer("node2", "12D3KooWPeer2", List.of("10.244.2.0/24"), List.of("10.0.0.2"),
-                            "ACTIVE", "hostgw", null, "hostgw: peer 10.0.0.2 shares 10.0.0.0/24", 0.125, -1, -1, T),
+                            "ACTIVE", "hostgw", null, "hostgw: peer 10.0.0.2 shares 10.0.0.0/24", 0.125, -1, -1, T,
+                            "site-a", new AgentStatus.Links(true, false)),
                     new AgentStatus.Peer("node3", null, List.of("10.244.3.0/24"), List.of("10.0.1.3"),
-                            "SEARCHING", null, "vxlan", "trying vxlan", -1, -1, -1, T)));
+                            "SEARCHING", null, "vxlan", "trying vxlan", -1, -1, -1, T, "", null),
+                    new AgentStatus.Peer("node4", "12D3KooWPeer4", List.of("10.244.4.0/24"), List.of("10.1.0.4"),
+                            "ACTIVE", "relayed", null, "relayed: hole punch failed 3/3, site-b NAT is symmetric",
+                            9.5, 10, 20, T, "site-b", new AgentStatus.Links(false, true))));
         }
 
         @Override
@@ -114,6 +119,15 @@ class OperatorCommandsTest {
         assertEquals("2025-01-02T03:04:05Z", peer.path("lastChange").asText());
         assertTrue(json.at("/peers/1/path").isNull());
         assertEquals("vxlan", json.at("/peers/1/trial").asText());
+        assertEquals("site-a", json.at("/node/site").asText());
+        assertEquals("NAT_PORT_PRESERVING", json.at("/node/reachability").asText());
+        assertEquals("/ip4/198.18.0.3/tcp/4001/p2p/12D3KooWRelay/p2p-circuit", json.at("/node/relayAddrs/0").asText());
+        assertTrue(json.at("/node/relayServer").isBoolean());
+        assertEquals("relayed", json.at("/peers/2/path").asText());
+        assertEquals("site-b", json.at("/peers/2/site").asText());
+        assertTrue(json.at("/peers/2/connection/relayed").asBoolean());
+        assertTrue(!json.at("/peers/2/connection/direct").asBoolean() && json.at("/peers/2/connection").isObject());
+        assertTrue(json.at("/peers/0/connection/direct").asBoolean());
         AgentStatus back = OperatorJson.MAPPER.readValue(r.body(), AgentStatus.class);
         assertEquals(new FakeAgent().status(), back);
     }
@@ -147,10 +161,14 @@ class OperatorCommandsTest {
         assertTrue(r.lines().get(0).startsWith("node node1  peer 12D3KooWFake"), r.stdout());
         assertTrue(r.stdout().contains("ipip: unavailable (ipip unavailable on this kernel (EOPNOTSUPP))"));
         String header = r.lines().stream().filter(l -> l.startsWith("PEER")).findFirst().orElseThrow();
-        assertTrue(header.matches("PEER +PATH +STATE +RTT +BYTES TX/RX +LAST CHANGE +WHY"), header);
+        assertTrue(header.matches("PEER +PATH +STATE +RTT +BYTES TX/RX +LAST CHANGE +CONN +WHY"), header);
+        String node4 = r.lines().stream().filter(l -> l.startsWith("node4")).findFirst().orElseThrow();
+        assertTrue(node4.matches("node4 +relayed +ACTIVE +9\\.50 ms +10/20 +2025-01-02T03:04:05Z +r "
+                + "+relayed: hole punch failed 3/3, site-b NAT is symmetric"), node4);
+        assertTrue(r.stdout().contains("site site-a  reachability NAT_PORT_PRESERVING"), r.stdout());
         String node2 = r.lines().stream().filter(l -> l.startsWith("node2")).findFirst().orElseThrow();
         assertTrue(node2.matches("node2 +hostgw +ACTIVE +0\\.13 ms +- +2025-01-02T03:04:05Z "
-                + "+hostgw: peer 10\\.0\\.0\\.2 shares 10\\.0\\.0\\.0/24"), node2);
+                + "+d +hostgw: peer 10\\.0\\.0\\.2 shares 10\\.0\\.0\\.0/24"), node2);
         String node3 = r.lines().stream().filter(l -> l.startsWith("node3")).findFirst().orElseThrow();
         assertTrue(node3.matches("node3 +\\(vxlan\\) +SEARCHING +- .*trying vxlan"), node3);
     }

@@ -47,6 +47,26 @@ class ConfigLoaderTest {
         assertTrue(c.masquerade());
         assertEquals(AgentConfig.Timeouts.defaults(), c.timeouts());
         assertEquals(List.of(), c.staticPeers());
+        assertEquals(AgentConfig.Nat.defaults(), c.nat());
+        assertEquals("", c.site());
+        assertEquals(Duration.ofMillis(500), c.timeouts().probeInterval());
+        assertTrue(c.timeouts().probeInterval().multipliedBy(c.timeouts().probeFailures())
+                .plus(c.timeouts().probeTimeout()).compareTo(Duration.ofSeconds(2)) <= 0,
+                "the default timeouts leave a dead path within 2 s");
+    }
+
+    @Test
+    void theCrossNatKeysAreReadAndTheRelaysDefaultToTheBootstrapPeers() {
+        String boot = "/ip4/198.18.0.3/tcp/4001/p2p/" + PEER;
+        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\nbootstrapPeers: [" + boot + "]\nsite: lab-b\n"
+                + "relay: {server: true}\nholePunch: false\nuserspace: false\n");
+        assertEquals(new AgentConfig.Nat("lab-b", true, List.of(), false, false), c.nat());
+        assertEquals(List.of(boot), c.relayPeers().stream().map(Object::toString).toList());
+        String other = "/ip4/198.18.0.4/tcp/4001/p2p/" + PEER;
+        AgentConfig d = LOADER.parse("podCidr: 10.244.1.0/24\nbootstrapPeers: [" + boot + "]\n"
+                + "relay: {peers: [" + other + "]}\n");
+        assertEquals(List.of(other), d.relayPeers().stream().map(Object::toString).toList());
+        assertTrue(d.nat().holePunch() && d.nat().userspace() && !d.nat().relayServer());
     }
 
     @Test
@@ -163,6 +183,15 @@ class ConfigLoaderTest {
                         + "vtepMac: zz}]\n", "staticPeers[0].vtepMac", "not a MAC address"),
                 Arguments.of("staticPeers: [{nodeName: b, podCidr: 10.244.2.0/24, underlay: 10.0.0.2, x: 1}]\n",
                         "staticPeers[0].x", "unknown key"),
+                Arguments.of("site: 'a b'\n", "site", "not a site label"),
+                Arguments.of("site: [a]\n", "site", "single value"),
+                Arguments.of("relay: true\n", "relay", "must be a mapping"),
+                Arguments.of("relay: {server: maybe}\n", "relay.server", "true or false"),
+                Arguments.of("relay: {peers: [/ip4/198.18.0.3/tcp/4001]}\n", "relay.peers[0]", "/p2p/<peer id>"),
+                Arguments.of("relay: {peers: [nonsense]}\n", "relay.peers[0]", "nonsense"),
+                Arguments.of("relay: {port: 1}\n", "relay.port", "unknown key"),
+                Arguments.of("holePunch: often\n", "holePunch", "true or false"),
+                Arguments.of("userspace: 1\n", "userspace", "true or false"),
                 Arguments.of("podcidr: 10.244.1.0/24\n", "podcidr", "unknown key"),
                 Arguments.of("- a\n- b\n", "", "must be a mapping"),
                 Arguments.of("podCidr: 10.244.1.0/24\npodCidr: 10.244.2.0/24\n", "--config", "Duplicate field"),

@@ -138,7 +138,10 @@ class TwoAgentsLabTest {
             awaitPath(lab, ns[1], "node1", "hostgw", logB);
             assertEquals("node1", statusA.at("/node/name").asText());
             assertEquals("10.244.1.0/24", statusA.at("/node/podCidr").asText());
-            assertEquals(1450, statusA.at("/node/podMtu").asInt(), "vxlan's 50 bytes off a 1500 underlay");
+            assertEquals(1500 - 86, statusA.at("/node/podMtu").asInt(),
+                    "the userspace paths' 86 bytes (the largest overhead offered) off a 1500 underlay");
+            assertEquals("UNKNOWN", statusA.at("/node/reachability").asText(), "no relay asked yet: not known");
+            assertTrue(statusA.at("/peers/0/connection/direct").asBoolean(), statusA.toString());
             JsonNode peer = statusA.at("/peers/0");
             assertTrue(peer.path("why").asText().contains("shares 10.0.0.0/24"), peer.toString());
             assertTrue(peer.path("rttMillis").asDouble() > 0, peer.toString());

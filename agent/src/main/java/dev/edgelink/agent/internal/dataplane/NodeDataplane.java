@@ -12,6 +12,11 @@ import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.backend.hostgw.HostGwBackend;
 import dev.edgelink.dataplane.backend.ipip.IpipBackend;
+import dev.edgelink.dataplane.backend.userspace.UserspaceBackend;
+import dev.edgelink.dataplane.backend.userspace.UserspaceDevice;
+import dev.edgelink.dataplane.path.PathProber;
+import dev.edgelink.dataplane.tunnel.TunnelConfig;
+import java.util.function.Function;
 import dev.edgelink.dataplane.backend.vxlan.VxlanBackend;
 import dev.edgelink.dataplane.mtu.MtuCalculator;
 import dev.edgelink.dataplane.nat.NftException;
@@ -61,8 +66,9 @@ public final class NodeDataplane implements AutoCloseable {
     /** Holds the tunnel address when no tunnel device does (tunnelMode hostgw): probes need it to be local. */
     public static final String ADDRESS_DEVICE = "edgelink.local";
     /** Wait before a better path that failed is tried again, doubling up to {@link #MAX_BACKOFF}. */
-    static final Duration INITIAL_BACKOFF = Duration.ofSeconds(5);
-    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    static final Duration INITIAL_BACKOFF = Duration.ofSeconds(2);
+    /** Short enough that a better path (direct after a fault) is back within 30 s of the fault clearing. */
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(16);
     private static final Logger LOG = LoggerFactory.getLogger(NodeDataplane.class);
     private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
 
@@ -77,6 +83,10 @@ public final class NodeDataplane implements AutoCloseable {
     private int refusedUnderlayMtu = -1;
     private final UdpEchoResponder responder;
     private final UdpPathProber prober;
+    private final RungProber rungProber;
+    private final UserspaceDevice userspace;
+    private volatile Function<PeerView, String> kernelRefusal = p -> null;
+    private volatile List<IpPrefix> underlaySubnets = List.of();
     private final DataplaneLoop loop;
     private final AgentMetrics metrics;
     private final LongSupplier nanoClock = System::nanoTime;
@@ -99,14 +109,20 @@ public final class NodeDataplane implements AutoCloseable {
         this.podMtu = b.podMtu;
         this.responder = b.responder;
         this.prober = b.prober;
+        this.rungProber = new RungProber(b.prober);
+        this.userspace = b.userspace;
         this.metrics = b.metrics;
         PeerPathMachine.Settings settings = new PeerPathMachine.Settings(config.timeouts().probeFailures(),
                 config.timeouts().probeInterval(), INITIAL_BACKOFF, MAX_BACKOFF);
-        Reconciler reconciler = new Reconciler(netlink, local, backends);
+        List<TunnelBackend> ladder = new ArrayList<>();
+        for (TunnelBackend t : backends) {
+            ladder.add(t.kind().kernel() ? new NatAwareBackend(t, p -> kernelRefusal.apply(p)) : t);
+        }
+        Reconciler reconciler = new Reconciler(netlink, local, ladder);
         // A peer not yet relearnt after a restart keeps what we left for it as long as its record could still live.
         reconciler.holdLeftObjects(config.timeouts().recordTtl(), nanoClock);
-        this.loop = new DataplaneLoop(new PathSelector(backends, settings), reconciler,
-                new CountingProber(prober, metrics), backends,
+        this.loop = new DataplaneLoop(new PathSelector(ladder, settings), reconciler,
+                new CountingProber(rungProber, metrics), ladder,
                 () -> netlink.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK), nanoClock);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edgelink-dataplane");
@@ -127,6 +143,7 @@ public final class NodeDataplane implements AutoCloseable {
         UdpEchoResponder responder;
         UdpPathProber prober;
         AgentMetrics metrics;
+        UserspaceDevice userspace;
     }
 
     /**
@@ -143,11 +160,16 @@ public final class NodeDataplane implements AutoCloseable {
             Underlay underlay = Underlay.resolve(config, b.netlink);
             b.local = new LocalNode(config.nodeName(), underlay.link().name(), underlay.address(), config.podCidr(),
                     (Inet4Address) config.podCidr().address(), Optional.of(vtepMac));
-            b.backends = backends(config, b.netlink);
+            b.userspace = config.nat().userspace() ? new UserspaceDevice(b.netlink, null,
+                    TunnelConfig.defaults(underlay.link().mtu() - UserspaceBackend.OVERHEAD_BYTES)) : null;
+            b.backends = backends(config, b.netlink, b.userspace);
             List<PathKind> usable = usable(config, b.backends);
             b.usable = usable;
             b.underlayMtu = underlay.link().mtu();
             new Reconciler(b.netlink, b.local, b.backends).ensureDevices();
+            if (b.userspace != null && usable.contains(PathKind.DIRECT)) {
+                b.userspace.ensure(b.local);
+            }
             if (!usable.contains(PathKind.VXLAN) && !usable.contains(PathKind.IPIP)) {
                 ensureAddressDevice(b.netlink, b.local);
             }
@@ -162,12 +184,13 @@ public final class NodeDataplane implements AutoCloseable {
         } catch (RuntimeException e) {
             closeQuietly(b.prober);
             closeQuietly(b.responder);
+            closeQuietly(b.userspace);
             b.netlink.close();
             throw e;
         }
     }
 
-    private static List<TunnelBackend> backends(AgentConfig config, Netlink netlink) {
+    private static List<TunnelBackend> backends(AgentConfig config, Netlink netlink, UserspaceDevice userspace) {
         List<TunnelBackend> out = new ArrayList<>();
         for (PathKind k : config.tunnelMode().paths()) {
             switch (k) {
@@ -176,6 +199,10 @@ public final class NodeDataplane implements AutoCloseable {
                 case VXLAN -> out.add(new VxlanBackend(netlink));
                 default -> throw new IllegalStateException("no kernel backend for " + k);
             }
+        }
+        if (userspace != null) {
+            out.add(new UserspaceBackend(PathKind.DIRECT, netlink, userspace));
+            out.add(new UserspaceBackend(PathKind.RELAYED, netlink, userspace));
         }
         return out;
     }
@@ -232,6 +259,10 @@ public final class NodeDataplane implements AutoCloseable {
     private void round() {
         try {
             followUnderlayMtu();
+            readUnderlaySubnets();
+            if (userspace != null && usable.contains(PathKind.DIRECT)) {
+                userspace.ensure(local); // the reconciler ensures kernel devices only; this one is made again if gone
+            }
             loop.runOnce();
         } catch (RuntimeException e) {
             LOG.warn("data plane round failed, retrying next period: {} (node={})", e.toString(), local.nodeName());
@@ -342,12 +373,62 @@ public final class NodeDataplane implements AutoCloseable {
     public void setPeers(List<PeerView> views) {
         Map<String, PeerView> byName = new LinkedHashMap<>();
         views.forEach(v -> byName.put(v.nodeName(), v));
+        if (userspace != null) {
+            for (String gone : peers.keySet()) {
+                if (!byName.containsKey(gone)) {
+                    userspace.service().ifPresent(s -> s.removePeer(gone));
+                }
+            }
+        }
         peers = Map.copyOf(byName);
         loop.setPeers(views);
     }
 
     public Map<String, PeerView> peers() {
         return peers;
+    }
+
+    /**
+     * Sets the gate of the kernel rungs: for a peer, null when a kernel path may work, else why not (a NAT between
+     * us). Until set, every peer is eligible (one flat network, as before the cross-NAT paths existed).
+     */
+    public void setKernelRefusal(Function<PeerView, String> refusal) {
+        this.kernelRefusal = refusal;
+    }
+
+    /** Sets the prober of the userspace rungs (the libp2p host starts after the data plane). */
+    public void setUserspaceProber(PathProber prober) {
+        rungProber.setUserspace(prober);
+    }
+
+    /** The shared device of the userspace rungs, if this node offers them. */
+    public Optional<UserspaceDevice> userspace() {
+        return Optional.ofNullable(userspace);
+    }
+
+    /** The peer's active path, or null while it has none. */
+    public PathKind activePath(String nodeName) {
+        return loop.selector().status(nodeName).map(PathStatus::path).orElse(null);
+    }
+
+    /** Whether one of {@code addresses} is on a subnet of the underlay device (as read in the last round). */
+    public boolean onUnderlaySubnet(List<java.net.InetAddress> addresses) {
+        for (IpPrefix p : underlaySubnets) {
+            for (java.net.InetAddress ip : addresses) {
+                if (dev.edgelink.dataplane.backend.Subnets.contains(p, ip)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Re-reads the underlay device's subnets (netlink is used on the loop's thread only). */
+    private void readUnderlaySubnets() {
+        Optional<Link> link = netlink.findLink(local.underlayDevice());
+        if (link.isPresent()) {
+            underlaySubnets = netlink.addresses(link.get().index()).stream().map(LinkAddress::prefix).toList();
+        }
     }
 
     public List<PathStatus> statuses() {
@@ -386,6 +467,7 @@ public final class NodeDataplane implements AutoCloseable {
 
     /** The VTEP MAC of the VXLAN device, if vxlan is enabled and available. */
     public Optional<MacAddress> vtepMac() {
+        // the backends list holds the unwrapped backends; the path selector's ladder holds the NAT-aware wrappers
         return backends.stream().filter(b -> b instanceof VxlanBackend && b.available().ok())
                 .map(b -> ((VxlanBackend) b).vtepMac()).findFirst();
     }
@@ -457,6 +539,7 @@ public final class NodeDataplane implements AutoCloseable {
         }
         closeQuietly(prober);
         closeQuietly(responder);
+        closeQuietly(userspace);
         netlink.close();
     }
 

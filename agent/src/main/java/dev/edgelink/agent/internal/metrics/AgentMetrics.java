@@ -49,6 +49,19 @@ public final class AgentMetrics {
                 List.of(), members);
     }
 
+    /**
+     * Registers the cross-NAT gauges.
+     *
+     * @param connections members with a libp2p connection of each kind (labels: kind = direct or relayed)
+     * @param reservations relay reservations held now
+     */
+    public void bindNatGauges(Supplier<List<Metrics.Sample>> connections, Supplier<List<Metrics.Sample>> reservations) {
+        registry.gauge("edgelink_peer_connections", "Members with an open libp2p connection, by kind (direct: TCP, "
+                + "maybe hole-punched; relayed: through a circuit relay).", List.of("kind"), connections);
+        registry.gauge("edgelink_relay_reservations", "Circuit relay reservations this node holds.", List.of(),
+                reservations);
+    }
+
     public void probeSent(PathKind path) {
         probes.inc(path.toString());
     }

@@ -1,6 +1,9 @@
 package dev.edgelink.agent.internal.peers;
 
 import dev.edgelink.agent.config.AgentConfig;
+import dev.edgelink.agent.internal.nat.MemberInfo;
+import dev.edgelink.libp2p.peer.PeerId;
+import java.util.HashSet;
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.dataplane.backend.StaticPeer;
@@ -62,7 +65,7 @@ public final class MembershipPeerSource implements PeerSource {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final MemberCache cache;
     private final AtomicBoolean savePending = new AtomicBoolean();
-    private MembershipService service;
+    private volatile MembershipService service;
     private MdnsService mdns;
 
     /** @param template this node's record (name, pod CIDR, underlay, VTEP MAC, tunnels) */
@@ -194,6 +197,70 @@ public final class MembershipPeerSource implements PeerSource {
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 cache.save(store.members());
             }
+        }
+    }
+
+    /** Every live member but this node, as the connection keeper sees them. */
+    public List<MemberInfo> memberInfos() {
+        List<MemberInfo> out = new ArrayList<>();
+        for (SignedRecord m : store.members()) {
+            if (!m.peerId().equals(host.peerId()) && !m.record().leaving()) {
+                out.add(toMemberInfo(m.record()));
+            }
+        }
+        return out;
+    }
+
+    /** The member named {@code nodeName}, if it is one. */
+    public Optional<MemberInfo> member(String nodeName) {
+        return store.memberByName(nodeName).filter(m -> !m.peerId().equals(host.peerId()))
+                .map(m -> toMemberInfo(m.record()));
+    }
+
+    static MemberInfo toMemberInfo(NodeRecord r) {
+        List<InetAddress> underlay = new ArrayList<>();
+        r.underlayAddresses().forEach(a -> underlay.add(a.ip()));
+        return new MemberInfo(r.nodeName(), r.peerId(), r.listenAddresses(), underlay, r.site(), r.reachability());
+    }
+
+    /** The peer ids of the live members (this node included): who may use our relay. */
+    public Set<PeerId> memberPeerIds() {
+        Set<PeerId> out = new HashSet<>();
+        store.members().forEach(m -> out.add(m.peerId()));
+        return out;
+    }
+
+    /** The node name of a member's peer id (the tunnel protocol's check of who a stream comes from). */
+    public Optional<String> nodeOf(PeerId peer) {
+        for (SignedRecord m : store.members()) {
+            if (m.peerId().equals(peer) && !peer.equals(host.peerId())) {
+                return Optional.of(m.nodeName());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The peer id of a member by node name. */
+    public Optional<PeerId> peerIdOf(String nodeName) {
+        return store.memberByName(nodeName).map(SignedRecord::peerId);
+    }
+
+    /**
+     * Announces a changed record of this node (circuit addresses, reachability).
+     *
+     * @return false when membership is not running (not yet, or no more): nothing was announced
+     */
+    public boolean republish(NodeRecord record) {
+        MembershipService s = service;
+        if (s == null) {
+            return false;
+        }
+        try {
+            s.update(record);
+            return true;
+        } catch (IllegalStateException notRunning) {
+            LOG.debug("record not republished: {} (node={})", notRunning.getMessage(), config.nodeName());
+            return false;
         }
     }
 

@@ -7,6 +7,7 @@ import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.MacAddress;
 import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.discovery.RejectReason;
+import dev.edgelink.discovery.NodeReachability;
 import dev.edgelink.discovery.RelayRole;
 import dev.edgelink.discovery.TunnelCapability;
 import dev.edgelink.discovery.UnderlayAddress;
@@ -50,7 +51,8 @@ public final class RecordCodec {
                 .setSeq(r.sequence())
                 .setIssuedAtMs(r.issuedAtMillis())
                 .setExpiresAtMs(r.expiresAtMillis())
-                .setLeaving(r.leaving());
+                .setLeaving(r.leaving())
+                .setReachabilityValue(r.reachability().ordinal());
         r.podCidrs().forEach(p -> b.addPodCidrs(p.toString()));
         for (UnderlayAddress a : r.underlayAddresses()) {
             b.addUnderlayAddresses(NodeRecordProto.UnderlayAddress.newBuilder()
@@ -64,6 +66,12 @@ public final class RecordCodec {
         r.tunnels().forEach(t -> b.addTunnelsValue(t.ordinal() + 1));
         r.listenAddresses().forEach(a -> b.addListenAddrs(ByteString.copyFrom(a.toBytes())));
         return b.build().toByteArray();
+    }
+
+    /** A reachability from a newer node that we do not know is taken as unknown, not as an error. */
+    private static NodeReachability reachability(int value) {
+        NodeReachability[] all = NodeReachability.values();
+        return value >= 0 && value < all.length ? all[value] : NodeReachability.UNKNOWN;
     }
 
     /** @throws InvalidRecordException (MALFORMED) naming the first bad field */
@@ -87,7 +95,8 @@ public final class RecordCodec {
                 .sequence(pb.getSeq())
                 .issuedAtMillis(pb.getIssuedAtMs())
                 .expiresAtMillis(pb.getExpiresAtMs())
-                .leaving(pb.getLeaving());
+                .leaving(pb.getLeaving())
+                .reachability(reachability(pb.getReachabilityValue()));
         requireCount("pod CIDRs", pb.getPodCidrsCount(), MAX_POD_CIDRS);
         requireCount("underlay addresses", pb.getUnderlayAddressesCount(), MAX_UNDERLAY_ADDRESSES);
         requireCount("listen addresses", pb.getListenAddrsCount(), MAX_LISTEN_ADDRESSES);

@@ -1,0 +1,66 @@
+package dev.edgelink.agent.internal.nat;
+
+import dev.edgelink.dataplane.backend.PathKind;
+import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.dataplane.path.PathProber;
+import dev.edgelink.dataplane.path.ProbeResult;
+import dev.edgelink.dataplane.tunnel.TunnelService;
+import dev.edgelink.libp2p.host.Connection;
+import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.ping.PingService;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Probes the userspace rungs: {@code direct} works when a direct connection to the peer answers a libp2p ping,
+ * {@code relayed} when a relayed one does, and either only while the peer's tunnel stream is up (without it no
+ * packet crosses). Each rung is judged on its own connection, so a dead direct connection fails {@code direct}
+ * while {@code relayed} stays verified: the fall is make-before-break. Fails at once when there is no such
+ * connection, so a path without one is left after {@code probeFailures} rounds.
+ */
+public final class ConnectionProber implements PathProber {
+    private final Host host;
+    private final PingService ping;
+    private final Supplier<Optional<TunnelService>> service;
+    private final Function<String, Optional<PeerId>> peerOf;
+    private final Duration timeout;
+
+    public ConnectionProber(Host host, PingService ping, Supplier<Optional<TunnelService>> service,
+            Function<String, Optional<PeerId>> peerOf, Duration timeout) {
+        this.host = host;
+        this.ping = ping;
+        this.service = service;
+        this.peerOf = peerOf;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public CompletableFuture<ProbeResult> probe(PeerView peer, PathKind path) {
+        Optional<PeerId> id = peerOf.apply(peer.nodeName());
+        if (id.isEmpty()) {
+            return done(ProbeResult.failure(path + ": no peer id known for " + peer.nodeName()));
+        }
+        Optional<Connection> c = path == PathKind.DIRECT ? host.directConnection(id.get())
+                : host.relayedConnection(id.get());
+        if (c.isEmpty()) {
+            return done(ProbeResult.failure(path + ": no " + path + " connection to " + peer.nodeName()));
+        }
+        if (service.get().map(s -> !s.connected(peer.nodeName())).orElse(true)) {
+            return done(ProbeResult.failure(path + ": no tunnel stream to " + peer.nodeName() + " yet"));
+        }
+        return ping.ping(c.get(), 1).orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .handle((rtts, e) -> e != null || rtts.isEmpty()
+                        ? ProbeResult.failure(path + ": no ping answer from " + peer.nodeName() + " within "
+                                + timeout.toMillis() + " ms")
+                        : ProbeResult.success(rtts.get(0).toNanos()));
+    }
+
+    private static CompletableFuture<ProbeResult> done(ProbeResult r) {
+        return CompletableFuture.completedFuture(r);
+    }
+}
