@@ -89,6 +89,9 @@ public final class Bench {
             n4.defaultRoute("10.1.0.1");
             cluster = EdgelinkCluster.create(lab, List.of(t.n1(), t.n2(), t.n3(), n4),
                     EdgelinkCluster.runningClasspath());
+            // Kernel paths only, as on a network without NATs: the pod MTU is then the VXLAN one (1450), the same as
+            // the hand-made paths', instead of leaving room for the userspace paths' 86 bytes.
+            cluster.config("userspace", "false");
             EdgelinkCluster c = cluster;
             Runtime.getRuntime().addShutdownHook(new Thread(c::close, "bench-teardown"));
 
