@@ -41,6 +41,7 @@ import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.identify.IdentifyService;
+import dev.edgelink.libp2p.ping.ConnectionWatchdog;
 import dev.edgelink.libp2p.ping.PingService;
 import dev.edgelink.libp2p.pnet.SwarmKey;
 import java.io.IOException;
@@ -159,6 +160,8 @@ public final class Agent implements AgentView, AutoCloseable {
             return t;
         });
         closeables.add(natScheduler::shutdownNow);
+        // a connection a NAT forgot is closed within ~20 s, so reservations, circuits and the keeper start again
+        closeables.add(ConnectionWatchdog.start(host, ping, ConnectionWatchdog.Settings.DEFAULT, natScheduler));
         nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler);
         closeables.add(nat);
         keeper = new PeerConnections(host, config.nodeName(), nat, config::site, config.nat().holePunch(),
