@@ -12,11 +12,13 @@ import dev.edgelink.agent.internal.peers.PeerSource;
 import dev.edgelink.agent.internal.peers.StaticPeerSource;
 import dev.edgelink.cni.CniServer;
 import dev.edgelink.cni.DefaultCniService;
+import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.discovery.TunnelCapability;
 import dev.edgelink.discovery.UnderlayAddress;
 import dev.edgelink.dataplane.backend.TunnelBackend;
+import dev.edgelink.dataplane.kernel.VxlanDevice;
 import dev.edgelink.dataplane.nat.Masquerade;
 import dev.edgelink.dataplane.nat.PeerCounters;
 import dev.edgelink.dataplane.netlink.Netlink;
@@ -39,6 +41,7 @@ import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.identify.IdentifyService;
+import dev.edgelink.libp2p.ping.ConnectionWatchdog;
 import dev.edgelink.libp2p.ping.PingService;
 import dev.edgelink.libp2p.pnet.SwarmKey;
 import java.io.IOException;
@@ -49,6 +52,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,7 +117,10 @@ public final class Agent implements AgentView, AutoCloseable {
         dataplane = NodeDataplane.open(config, state.vtepMac(), metrics);
         closeables.add(dataplane);
         if (config.masquerade()) {
-            new Masquerade(List.of("nft"), config.clusterCidr()).ensure();
+            boolean vxlan = dataplane.backends().stream()
+                    .anyMatch(b -> b.kind() == PathKind.VXLAN && b.available().ok());
+            new Masquerade(List.of("nft"), config.clusterCidr(),
+                    vxlan ? OptionalInt.of(VxlanDevice.DEFAULT_PORT) : OptionalInt.empty()).ensure();
         }
         host = startHost(key);
         closeables.add(host);
@@ -153,6 +160,8 @@ public final class Agent implements AgentView, AutoCloseable {
             return t;
         });
         closeables.add(natScheduler::shutdownNow);
+        // a connection a NAT forgot is closed within ~20 s, so reservations, circuits and the keeper start again
+        closeables.add(ConnectionWatchdog.start(host, ping, ConnectionWatchdog.Settings.DEFAULT, natScheduler));
         nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler);
         closeables.add(nat);
         keeper = new PeerConnections(host, config.nodeName(), nat, config::site, config.nat().holePunch(),

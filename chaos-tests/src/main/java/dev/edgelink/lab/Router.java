@@ -57,27 +57,27 @@ public final class Router extends Node {
     }
 
     /**
-     * Gives one LAN host its own mapping mode (e.g. {@link NatMode#FULLY_RANDOM} for one node behind an otherwise
-     * port-preserving NAT), in one atomic ruleset replacement with a conntrack flush; {@code null} puts the host
-     * back on the router's mode. The other hosts keep theirs.
+     * Gives one LAN host its own NAT mode (e.g. a symmetric NAT for one node of a site while the others keep a
+     * port-preserving one), in one atomic ruleset replacement followed by a conntrack flush like
+     * {@link #natMode(NatMode)}. {@code null} removes the override; the router's mode applies again.
      */
-    public synchronized Router natModeFor(String lanHost, NatMode hostMode) {
+    public synchronized Router hostNatMode(String lanAddress, NatMode natMode) {
         if (outside == null) {
             throw new IllegalStateException(this + " has no NAT; call nat(segment, mode) first");
         }
-        Addresses.ipv4(lanHost);
-        if (hostMode == null) {
-            hostModes.remove(lanHost);
+        Addresses.ipv4(lanAddress);
+        if (natMode == null) {
+            hostModes.remove(lanAddress);
         } else {
-            hostModes.put(lanHost, hostMode);
+            hostModes.put(lanAddress, natMode);
         }
         apply();
         return this;
     }
 
-    /** The mode {@code lanHost}'s traffic is mapped with (its own, else the router's). */
-    public synchronized NatMode natModeOf(String lanHost) {
-        return hostModes.getOrDefault(lanHost, mode);
+    /** The NAT mode {@code lanAddress} gets: its own (see {@link #hostNatMode}) or the router's. */
+    public synchronized NatMode natMode(String lanAddress) {
+        return hostModes.getOrDefault(Addresses.ipv4(lanAddress), mode);
     }
 
     /** The current NAT mode, or {@code null} if this router does not NAT. */
@@ -87,16 +87,17 @@ public final class Router extends Node {
 
     private void apply() {
         String wan = link(outside).iface();
-        StringBuilder perHost = new StringBuilder();
-        hostModes.forEach((host, m) -> perHost.append("    oifname \"").append(wan).append("\" ip saddr ")
-                .append(host).append(' ').append(m.statement()).append('\n'));
         String reject = inbound == Inbound.REJECT ? "meta l4proto tcp reject with tcp reset\n    reject\n" : "drop\n";
+        StringBuilder hosts = new StringBuilder();
+        // the first matching rule maps a packet: per-host rules come before the router-wide one
+        hostModes.forEach((host, m) -> hosts.append("    ip saddr ").append(host).append(" oifname \"").append(wan)
+                .append("\" ").append(m.statement()).append('\n'));
         String ruleset = "table ip " + NAT_TABLE + "\n"
                 + "delete table ip " + NAT_TABLE + "\n"
                 + "table ip " + NAT_TABLE + " {\n"
                 + "  chain postrouting {\n"
                 + "    type nat hook postrouting priority srcnat; policy accept;\n"
-                + perHost
+                + hosts
                 + "    oifname \"" + wan + "\" " + mode.statement() + "\n"
                 + "  }\n"
                 + "  chain forward {\n"

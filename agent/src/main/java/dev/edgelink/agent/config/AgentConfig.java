@@ -106,9 +106,14 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
                            int probeFailures) {
         public static final Duration DEFAULT_RECORD_TTL = Duration.ofSeconds(60);
         public static final Duration DEFAULT_GOSSIP_INTERVAL = Duration.ofSeconds(1);
-        /** With {@link #DEFAULT_PROBE_FAILURES} this leaves a dead path within 2 s. */
-        public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(500);
-        public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofMillis(400);
+        /**
+         * With {@link #DEFAULT_PROBE_FAILURES} this leaves a dead path within 2 s: the third failed probe is sent at
+         * most 3 intervals after the last answer and fails a timeout later (1.2 s), and the rung below is probed in
+         * the same round.
+         */
+        public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(300);
+        /** Paths whose round trip exceeds this never verify: raise it for links like geostationary satellite. */
+        public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofMillis(300);
         public static final int DEFAULT_PROBE_FAILURES = 3;
 
         public static Timeouts defaults() {

@@ -49,7 +49,7 @@ class ConfigLoaderTest {
         assertEquals(List.of(), c.staticPeers());
         assertEquals(AgentConfig.Nat.defaults(), c.nat());
         assertEquals("", c.site());
-        assertEquals(Duration.ofMillis(500), c.timeouts().probeInterval());
+        assertEquals(Duration.ofMillis(300), c.timeouts().probeInterval());
         assertTrue(c.timeouts().probeInterval().multipliedBy(c.timeouts().probeFailures())
                 .plus(c.timeouts().probeTimeout()).compareTo(Duration.ofSeconds(2)) <= 0,
                 "the default timeouts leave a dead path within 2 s");

@@ -49,6 +49,7 @@ class UnderlayMtuLabTest {
                 "podCidr: 10.244.1.0/24",
                 "listen: [/ip4/10.0.0.1/tcp/4001]",
                 "tunnelMode: vxlan",
+                "userspace: false", // the pod MTU is then the VXLAN device's: underlay - 50
                 "underlay: {interface: ul}",
                 "stateDir: " + dir.resolve("state1"),
                 "cniSocket: " + dir.resolve("cni1.sock"),

@@ -194,7 +194,7 @@ public final class Demo {
 
         SitesSetup(Lab lab) {
             t = Topologies.sites(lab, NatMode.PRESERVE, NatMode.PRESERVE);
-            t.routerB().natModeFor(t.b2().address(), NatMode.FULLY_RANDOM);
+            t.routerB().hostNatMode(t.b2().address(), NatMode.FULLY_RANDOM);
         }
 
         @Override
@@ -216,6 +216,9 @@ public final class Demo {
             for (Node n : List.of(t.a1(), t.a2(), t.b1(), t.b2())) {
                 cluster.member(n).config("site", n.name().substring(0, 1));
             }
+            // two nodes behind one NAT on one port would contend for one public 4-tuple towards the other site
+            cluster.member(t.a2()).listenPort(4002);
+            cluster.member(t.b2()).listenPort(4002);
         }
 
         @Override

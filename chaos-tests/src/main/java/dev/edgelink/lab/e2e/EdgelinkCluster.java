@@ -46,6 +46,8 @@ public final class EdgelinkCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The record lifetime the agents get: a node that vanishes silently leaves the others within this. */
     public static final Duration RECORD_TTL = Duration.ofSeconds(10);
+    /** The agents' libp2p TCP port unless a member is given another ({@link Member#listenPort(int)}). */
+    public static final int DEFAULT_LISTEN_PORT = 4001;
     private static final Duration CLI_TIMEOUT = Duration.ofSeconds(30);
 
     private final Lab lab;
@@ -68,6 +70,7 @@ public final class EdgelinkCluster implements AutoCloseable {
         private final Map<String, String> ownConfig = new LinkedHashMap<>();
         private int starts;
         private String peerId;
+        private int listenPort = DEFAULT_LISTEN_PORT;
 
         Member(Node node, int index, Path dir) {
             this.node = node;
@@ -127,12 +130,26 @@ public final class EdgelinkCluster implements AutoCloseable {
             return this;
         }
 
-        /** The libp2p address of this member's agent ({@code /ip4/ADDR/tcp/4001/p2p/ID}); needs a start. */
+        /**
+         * The TCP port this member's agent listens on from its next start on (default {@value #DEFAULT_LISTEN_PORT}).
+         * Nodes behind one NAT need ports of their own for every cross-site pair to be punchable: two pairs on the
+         * same two public addresses and the same ports would need the same public 4-tuple.
+         */
+        public Member listenPort(int port) {
+            this.listenPort = port;
+            return this;
+        }
+
+        public int listenPort() {
+            return listenPort;
+        }
+
+        /** The libp2p address of this member's agent ({@code /ip4/ADDR/tcp/PORT/p2p/ID}); needs a start. */
         public String multiaddr() {
             if (peerId == null) {
                 throw new IllegalStateException(node.name() + "'s agent has not reported its peer id yet");
             }
-            return "/ip4/" + node.address() + "/tcp/4001/p2p/" + peerId;
+            return "/ip4/" + node.address() + "/tcp/" + listenPort + "/p2p/" + peerId;
         }
 
         /** JVM options for this member's agent from its next start on (e.g. heap limits). */
@@ -288,10 +305,14 @@ public final class EdgelinkCluster implements AutoCloseable {
         return m.agent;
     }
 
-    /** Waits for the agent's "agent started" log line and reads its peer id from it. */
+    /** Waits (at most 60 s) for the agent's "agent started" log line and reads its peer id from it. */
     public void awaitRunning(Member m) {
-        var match = m.agent.awaitOutput("agent started \\(node=" + m.name() + ", peer=([0-9A-Za-z]+)",
-                Duration.ofSeconds(60));
+        awaitRunning(m, Duration.ofSeconds(60));
+    }
+
+    /** Waits for the agent's "agent started" log line and reads its peer id from it. */
+    public void awaitRunning(Member m, Duration timeout) {
+        var match = m.agent.awaitOutput("agent started \\(node=" + m.name() + ", peer=([0-9A-Za-z]+)", timeout);
         m.peerId = match.group(1);
     }
 
@@ -462,12 +483,12 @@ public final class EdgelinkCluster implements AutoCloseable {
                 "nodeName: " + m.name(),
                 "podCidr: " + m.podCidr(),
                 "clusterCidr: " + CLUSTER_CIDR,
-                "listen: [/ip4/" + m.node.address() + "/tcp/4001]",
+                "listen: [/ip4/" + m.node.address() + "/tcp/" + m.listenPort + "]",
                 "stateDir: " + m.stateDir,
                 "cniSocket: " + m.socket));
         Member first = members().get(0);
         if (bootstrap && m != first && first.peerId != null) {
-            lines.add("bootstrapPeers: [/ip4/" + first.node.address() + "/tcp/4001/p2p/" + first.peerId + "]");
+            lines.add("bootstrapPeers: [" + first.multiaddr() + "]");
         }
         Map<String, String> extra = new LinkedHashMap<>(extraConfig);
         extra.putAll(m.ownConfig);

@@ -125,6 +125,10 @@ class SitesClusterE2eTest {
         for (Node n : siteNodes()) {
             cluster.member(n).config("site", n.name().substring(0, 1)).config("relay", relays);
         }
+        // the second node of each site listens on a port of its own: with both on 4001, a-n1 <-> b-n1 and
+        // a-n2 <-> b-n2 would both need the public pair site-A:4001 <-> site-B:4001 and one punch would lose
+        cluster.member(s.a2()).listenPort(4002);
+        cluster.member(s.b2()).listenPort(4002);
         long t0 = System.nanoTime();
         for (Node n : siteNodes()) {
             cluster.start(cluster.member(n));

@@ -39,23 +39,22 @@ import org.junit.jupiter.api.io.TempDir;
 class CniServerAndClientTest {
     @TempDir
     Path dir;
+    private FakeAgent agent;
     private Path socket;
     private FakeCniService service;
     private CniServer server;
 
     @BeforeEach
     void setUp() throws IOException {
-        socket = dir.resolve("cni.sock");
-        service = new FakeCniService();
-        server = new CniServer(service, socket, new CniServer.Limits(4096, Duration.ofMillis(500), 2)).start();
+        agent = FakeAgent.start(dir, 2);
+        socket = agent.socket;
+        service = agent.service;
+        server = agent.server;
     }
 
     @AfterEach
     void tearDown() {
-        if (service.block != null) {
-            service.block.countDown();
-        }
-        server.close();
+        agent.close();
     }
 
     private String config(String version) {

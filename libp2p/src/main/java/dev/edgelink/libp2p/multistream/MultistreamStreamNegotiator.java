@@ -15,7 +15,10 @@ public final class MultistreamStreamNegotiator implements StreamListener {
 
     /** What became of the negotiation. Exactly one method is called, once. */
     public interface Outcome {
-        /** The protocol was selected; {@code leftover} (owned by the callee, maybe empty) came right after. */
+        /**
+         * The protocol was selected; {@code leftover} (owned by the callee, maybe empty) came right after. The
+         * stream has no listener by now: later bytes wait in the stream until the protocol's reader is set.
+         */
         void selected(MuxedStream stream, String protocol, ByteBuf leftover);
 
         /** The negotiation failed; the stream has been reset. */
@@ -53,7 +56,12 @@ public final class MultistreamStreamNegotiator implements StreamListener {
             data.release();
             return;
         }
-        cumulation = cumulation.isReadable() ? Unpooled.wrappedBuffer(cumulation, data) : data;
+        if (cumulation.isReadable()) {
+            cumulation = Unpooled.wrappedBuffer(cumulation, data);
+        } else {
+            release(); // fully read, but still holds its buffer
+            cumulation = data;
+        }
         try {
             String message;
             while ((message = MultistreamCodec.decode(cumulation, maxMessageLength)) != null) {
@@ -65,6 +73,8 @@ public final class MultistreamStreamNegotiator implements StreamListener {
                     done = true;
                     ByteBuf leftover = cumulation.readRetainedSlice(cumulation.readableBytes());
                     release();
+                    // Bytes behind the selection stay with the stream until the protocol's reader takes over.
+                    stream.setListener(null);
                     outcome.selected(stream, negotiation.selected(), leftover);
                     return;
                 }

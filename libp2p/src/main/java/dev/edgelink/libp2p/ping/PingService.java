@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -56,6 +57,41 @@ public final class PingService {
     /** Pings {@code count} times on one stream; completes with each round-trip time. */
     public CompletableFuture<List<Duration>> ping(Connection connection, int count) {
         return connection.newStream(PROTOCOL).thenCompose(stream -> new Pinger(stream, count).start());
+    }
+
+    /**
+     * Pings {@code count} times on one stream, all within {@code timeout}; fails with {@link PingTimeoutException}
+     * when the answers are not all in by then, and the stream is reset (also one that opens after the timeout), so
+     * unanswered pings leave nothing behind on the connection.
+     */
+    public CompletableFuture<List<Duration>> ping(Connection connection, int count, Duration timeout) {
+        CompletableFuture<List<Duration>> out = new CompletableFuture<>();
+        long deadline = nanoTime.getAsLong() + timeout.toNanos();
+        connection.newStream(PROTOCOL).whenComplete((stream, error) -> {
+            if (error != null) {
+                out.completeExceptionally(error);
+                return;
+            }
+            if (out.isDone()) {
+                stream.reset();
+                return;
+            }
+            Pinger pinger = new Pinger(stream, count);
+            pinger.start().whenComplete((rtts, e) -> {
+                if (e != null) {
+                    out.completeExceptionally(e);
+                } else {
+                    out.complete(rtts);
+                }
+            });
+            long left = Math.max(0, deadline - nanoTime.getAsLong());
+            stream.eventLoop().schedule(() -> pinger.finish(new PingTimeoutException(timeout)), left,
+                    TimeUnit.NANOSECONDS);
+        });
+        // also when the stream never opens (a dead connection does not answer multistream-select either)
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .execute(() -> out.completeExceptionally(new PingTimeoutException(timeout)));
+        return out;
     }
 
     /** One ping stream: send, wait for the same 32 bytes, record, repeat. Runs on the stream's event loop. */

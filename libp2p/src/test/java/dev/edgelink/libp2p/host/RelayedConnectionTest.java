@@ -46,7 +46,7 @@ class RelayedConnectionTest {
     }
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {
-        return f.get(20, TimeUnit.SECONDS);
+        return f.get(60, TimeUnit.SECONDS);
     }
 
     private static Connection.Path circuitPath(Host via, Host remote) {
@@ -86,7 +86,7 @@ class RelayedConnectionTest {
         assertEquals(Connection.Transport.CIRCUIT, relayed.transport());
         assertEquals("/noise", relayed.security());
         assertEquals(b.peerId(), relayed.remotePeer());
-        byte[] payload = new byte[4 << 20];
+        byte[] payload = new byte[1 << 20];
         new Random(7).nextBytes(payload);
         Long echoed = await(relayed.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, payload)));
         assertEquals(Long.valueOf(payload.length), echoed);

@@ -107,6 +107,13 @@ final class Circuit {
             }
             if (pass(data, to) && !to.isWritable()) {
                 from.setAutoRead(false);
+                // 'to' may live on another event loop and drain what we queued before it ever saw itself
+                // unwritable, and then no writability event comes: look again on its loop, after our write
+                to.eventLoop().execute(() -> {
+                    if (to.isWritable()) {
+                        from.setAutoRead(true);
+                    }
+                });
             }
         }
 

@@ -47,30 +47,74 @@ final class PunchDialer {
         };
         host.addListener(watcher);
         long deadline = nanoTime.getAsLong() + window.toNanos();
-        scheduler.schedule(() -> result.completeExceptionally(new TransportException("hole punch: no direct "
-                + "connection to " + peer + " within " + window.toMillis() + " ms")), window.toNanos(),
-                TimeUnit.NANOSECONDS);
+        Round round = new Round(result, window);
+        // the window bounds new connect() attempts; a socket that connected in time may finish its upgrade
+        scheduler.schedule(round::expire, window.toNanos(), TimeUnit.NANOSECONDS);
         result.whenComplete((c, e) -> host.removeListener(watcher));
         for (Multiaddr target : targets) {
-            attempt(peer, target, role, deadline, coordination, result);
+            attempt(peer, target, role, deadline, coordination, round);
         }
         return result;
     }
 
+    /** One round's bookkeeping: it fails once the window is over and no attempt is still in flight. */
+    private static final class Round {
+        private final CompletableFuture<Connection> result;
+        private final Duration window;
+        private int inFlight;
+        private boolean expired;
+
+        Round(CompletableFuture<Connection> result, Duration window) {
+            this.result = result;
+            this.window = window;
+        }
+
+        synchronized void started() {
+            inFlight++;
+        }
+
+        void ended() {
+            synchronized (this) {
+                inFlight--;
+            }
+            failIfOver();
+        }
+
+        void expire() {
+            synchronized (this) {
+                expired = true;
+            }
+            failIfOver();
+        }
+
+        private void failIfOver() {
+            boolean over;
+            synchronized (this) {
+                over = expired && inFlight == 0;
+            }
+            if (over) {
+                result.completeExceptionally(new TransportException("hole punch: no direct connection within "
+                        + window.toMillis() + " ms"));
+            }
+        }
+    }
+
     private void attempt(PeerId peer, Multiaddr target, DialOptions.UpgradeRole role, long deadline,
-            Connection coordination, CompletableFuture<Connection> result) {
+            Connection coordination, Round round) {
         long remaining = deadline - nanoTime.getAsLong();
-        if (result.isDone() || remaining <= 0) {
+        if (round.result.isDone() || remaining <= 0) {
             return;
         }
         DialOptions options = DialOptions.holePunch(role, Duration.ofNanos(Math.max(remaining, 1_000_000)));
+        round.started();
         host.connect(target.withPeerId(peer), options).whenComplete((c, error) -> {
             if (error == null && c != coordination) {
-                result.complete(c);
-                return;
+                round.result.complete(c);
+            } else {
+                scheduler.schedule(() -> attempt(peer, target, role, deadline, coordination, round),
+                        retryInterval.toNanos(), TimeUnit.NANOSECONDS);
             }
-            scheduler.schedule(() -> attempt(peer, target, role, deadline, coordination, result),
-                    retryInterval.toNanos(), TimeUnit.NANOSECONDS);
+            round.ended();
         });
     }
 }

@@ -71,7 +71,7 @@ class DcutrLoopbackTest {
     }
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {
-        return f.get(20, TimeUnit.SECONDS);
+        return f.get(60, TimeUnit.SECONDS);
     }
 
     private static int port(Multiaddr m) {

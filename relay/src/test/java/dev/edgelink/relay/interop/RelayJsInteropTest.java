@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.echo.EchoClient;
 import dev.edgelink.libp2p.echo.EchoService;
+import dev.edgelink.libp2p.interop.JsPeer;
 import dev.edgelink.libp2p.host.Connection;
 import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;

@@ -51,21 +51,24 @@ public final class DcutrLabNode {
         try {
             Multiaddr observed = Multiaddr.tcp(observe(observer, listenPort));
             System.out.println("OBSERVED " + observed);
+            // the protocol handler is in place before any connection exists, as in the agent: b opens its
+            // DCUtR stream as soon as the coordination connection is up, possibly before a's connect returns
+            DcutrConfig config = DcutrConfig.DEFAULT.withAllowPrivateAddresses(true).withDialWindow(window);
+            DcutrService dcutr = new DcutrService(host, config, () -> List.of(observed), scheduler,
+                    System::nanoTime);
+            CompletableFuture<Connection> answered = new CompletableFuture<>();
+            dcutr.addPunchedListener(answered::complete);
             // the side that punches (b) led the coordination connection's upgrade; a leads the punched one
             DialOptions viaSplice = new DialOptions(true, true, role.equals("b") ? DialOptions.UpgradeRole.INITIATOR
                     : DialOptions.UpgradeRole.RESPONDER, Optional.of(Duration.ofSeconds(10)));
             Connection coordination = host.connect(Multiaddr.tcp(splice), viaSplice).get(20, TimeUnit.SECONDS);
             System.out.println("COORDINATION " + coordination.remotePeer());
             start = System.nanoTime();
-            DcutrConfig config = DcutrConfig.DEFAULT.withAllowPrivateAddresses(true).withDialWindow(window);
-            DcutrService dcutr = new DcutrService(host, config, () -> List.of(observed), scheduler,
-                    System::nanoTime);
             CompletableFuture<Connection> punched;
             if (role.equals("b")) {
                 punched = dcutr.punch(coordination);
             } else {
-                punched = new CompletableFuture<>();
-                dcutr.addPunchedListener(punched::complete);
+                punched = answered;
             }
             long wait = 3 * window.toMillis() + 15_000;
             Connection direct = punched.get(wait, TimeUnit.MILLISECONDS);

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 @Tag("lab")
 class DcutrNatLabTest {
 
-    private static final long WINDOW_MS = 1500;
+    private static final long WINDOW_MS = 3000;
     private PunchLab lab;
     private Path dir;
 

@@ -89,9 +89,15 @@ public final class PathSelector {
 
     /** Applies a probe's outcome (ignored if the peer has left meanwhile). */
     public synchronized void onProbeResult(String nodeName, PathKind path, ProbeResult result, long nowNanos) {
+        onProbeResult(nodeName, path, result, nowNanos, nowNanos);
+    }
+
+    /** Applies the outcome of a probe sent at {@code sentNanos} (see {@link PeerPathMachine#onProbe}). */
+    public synchronized void onProbeResult(String nodeName, PathKind path, ProbeResult result, long sentNanos,
+            long nowNanos) {
         PeerPathMachine m = machines.get(nodeName);
         if (m != null) {
-            apply(nodeName, m, () -> m.onProbe(path, result, nowNanos));
+            apply(nodeName, m, () -> m.onProbe(path, result, sentNanos, nowNanos));
         }
     }
 

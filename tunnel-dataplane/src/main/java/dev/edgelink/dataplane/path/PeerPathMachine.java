@@ -179,11 +179,20 @@ public final class PeerPathMachine {
 
     /** Applies a probe's outcome; results for a path that is no longer the probe target are ignored. */
     public void onProbe(PathKind path, ProbeResult result, long nowNanos) {
+        onProbe(path, result, nowNanos, nowNanos);
+    }
+
+    /**
+     * Applies the outcome of a probe sent at {@code sentNanos}. The next probe is due one interval after this one was
+     * sent, not after its answer (or timeout) came: a dead path's probes stay one interval apart instead of one
+     * interval plus the probe timeout, which is what bounds the time to leave it.
+     */
+    public void onProbe(PathKind path, ProbeResult result, long sentNanos, long nowNanos) {
         PathKind target = trial != null ? trial : active;
         if (path != target) {
             return;
         }
-        nextProbeAt = nowNanos + settings.probeInterval().toNanos();
+        nextProbeAt = sentNanos + settings.probeInterval().toNanos();
         if (result.ok()) {
             onSuccess(path, result, nowNanos);
             return;

@@ -7,7 +7,6 @@ import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PathProber;
 import dev.edgelink.dataplane.path.PathSelector;
 import dev.edgelink.dataplane.path.ProbeResult;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -16,13 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The node's data plane loop: wires the {@link PathSelector} (decides), the {@link Reconciler} (makes the kernel
@@ -32,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *   <li>time-driven transitions ({@code tick}),</li>
  *   <li>reconcile, so every trial route exists before its probe is sent,</li>
  *   <li>send all due probes at once and wait for them (each has its own timeout),</li>
- *   <li>apply the results and reconcile again (a verified trial becomes the pod route now, not a period later).</li>
+ *   <li>apply the results; where a path fell and the next rung became the trial, reconcile and probe that trial
+ *   at once (up to {@link #EXTRA_PHASES} times),</li>
+ *   <li>reconcile again (a verified trial becomes the pod route now, not a period later).</li>
  * </ol>
  *
  * The agent calls {@link #setPeers} when the membership changes and runs the loop with {@link #start}. A loop made
@@ -40,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * {@link #DataplaneLoop(PathSelector, Reconciler, PathProber, List, Supplier, LongSupplier)}).
  */
 public final class DataplaneLoop {
-    private static final Logger LOG = LoggerFactory.getLogger(DataplaneLoop.class);
+    /** Probe phases after the first in one round: enough to try the rung below a path that fell, and the next. */
+    private static final int EXTRA_PHASES = 2;
 
     private final PathSelector selector;
     private final Reconciler reconciler;
@@ -103,30 +100,41 @@ public final class DataplaneLoop {
     /** One round (see the class comment). */
     public synchronized Reconciler.Report runOnce() {
         selector.tick(nanoClock.getAsLong());
-        Reconciler.Report first = reconciler.reconcile(leftRoutes.plans(selector));
-        List<PathSelector.ProbeRequest> due = selector.dueProbes(nanoClock.getAsLong());
+        Reconciler.Report report = reconciler.reconcile(leftRoutes.plans(selector));
+        Set<String> probed = new HashSet<>();
+        boolean any = probeDue(probed);
+        // a path that fell in this round has its next rung as the trial now: probe it in this round too (its route
+        // first), so failing over costs the failed probes and one answer, not another round
+        for (int phase = 0; any && phase < EXTRA_PHASES; phase++) {
+            Reconciler.Report trials = reconciler.reconcile(leftRoutes.plans(selector));
+            report = sum(report, trials);
+            any = probeDue(probed);
+        }
+        return sum(report, reconciler.reconcile(leftRoutes.plans(selector)));
+    }
+
+    /**
+     * Sends every due probe of a peer and path not yet probed in this round ({@code probed}, "node/path", updated)
+     * at once, waits for all (each has its own timeout) and applies them; false if none was due.
+     */
+    private boolean probeDue(Set<String> probed) {
+        long sent = nanoClock.getAsLong();
+        List<PathSelector.ProbeRequest> due = selector.dueProbes(sent).stream()
+                .filter(r -> probed.add(r.peer().nodeName() + "/" + r.path())).toList();
         List<CompletableFuture<ProbeResult>> results = new ArrayList<>();
         for (PathSelector.ProbeRequest r : due) {
             results.add(prober.probe(r.peer(), r.path()));
         }
         for (int i = 0; i < due.size(); i++) {
             ProbeResult result = results.get(i).join();
-            selector.onProbeResult(due.get(i).peer().nodeName(), due.get(i).path(), result, nanoClock.getAsLong());
+            selector.onProbeResult(due.get(i).peer().nodeName(), due.get(i).path(), result, sent,
+                    nanoClock.getAsLong());
         }
-        Reconciler.Report second = reconciler.reconcile(leftRoutes.plans(selector));
-        return new Reconciler.Report(first.added() + second.added(), first.repaired() + second.repaired(),
-                first.removed() + second.removed());
+        return !due.isEmpty();
     }
 
-    /** Runs {@link #runOnce()} every {@code period}; a failing round is logged and the next one tries again. */
-    public ScheduledFuture<?> start(ScheduledExecutorService executor, Duration period) {
-        return executor.scheduleWithFixedDelay(() -> {
-            try {
-                runOnce();
-            } catch (RuntimeException e) {
-                LOG.warn("data plane round failed, retrying next period: {}", e.toString());
-            }
-        }, 0, period.toNanos(), TimeUnit.NANOSECONDS);
+    private static Reconciler.Report sum(Reconciler.Report a, Reconciler.Report b) {
+        return new Reconciler.Report(a.added() + b.added(), a.repaired() + b.repaired(), a.removed() + b.removed());
     }
 
     public PathSelector selector() {

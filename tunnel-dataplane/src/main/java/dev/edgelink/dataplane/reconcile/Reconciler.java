@@ -15,6 +15,7 @@ import dev.edgelink.dataplane.netlink.NetlinkException;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PeerPlan;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,11 +57,29 @@ public final class Reconciler {
     private final LocalNode local;
     private final Map<PathKind, TunnelBackend> backends = new EnumMap<>(PathKind.class);
     private Set<Object> lastApplied = Set.of();
+    private LongSupplier holdClock;
+    private Duration holdFor;
+    private long holdUntil;
+    /** What the kernel held at the first pass, while the hold lasts; null before the first pass or without a hold. */
+    private Set<Object> held;
 
     public Reconciler(Netlink netlink, LocalNode local, List<? extends TunnelBackend> backends) {
         this.netlink = Objects.requireNonNull(netlink, "netlink");
         this.local = Objects.requireNonNull(local, "local");
         backends.forEach(b -> this.backends.put(b.kind(), b));
+    }
+
+    /**
+     * Keeps what a previous run left (our routes, neighbours and FDB entries found at the first pass) for up to
+     * {@code grace} after that pass even when no plan wants it, unless a plan wants the same destination. A
+     * restarted agent relearns its peers within a gossip round or two; without the hold, a slow relearn would
+     * remove routes that running pods use and cut them off until the peer is known again. A peer that really left
+     * while the agent was down loses its objects when the hold ends (the agent passes its record TTL: the same bound
+     * as for a peer that goes silent).
+     */
+    public synchronized void holdLeftObjects(Duration grace, LongSupplier nanoClock) {
+        this.holdFor = Objects.requireNonNull(grace, "grace");
+        this.holdClock = Objects.requireNonNull(nanoClock, "nanoClock");
     }
 
     /** Brings every available backend's device into shape. */
@@ -78,6 +98,7 @@ public final class Reconciler {
         Snapshot have = Snapshot.read(netlink, ownedLinks());
         // The CNI plugin's routes to this node's pods carry our protocol number too: they are the CNI's, not ours.
         have.routes.removeIf(r -> within(r.destination(), local.podCidr()));
+        startHold(have);
         int[] added = {0};
         int[] repaired = {0};
         for (FdbEntry e : want.fdb()) {
@@ -135,25 +156,53 @@ public final class Reconciler {
         return want;
     }
 
+    private void startHold(Snapshot have) {
+        if (holdFor == null || held != null) {
+            return;
+        }
+        held = new HashSet<>(have.routes);
+        held.addAll(have.neighbors);
+        held.addAll(have.fdb);
+        holdUntil = holdClock.getAsLong() + holdFor.toNanos();
+        if (!held.isEmpty()) {
+            LOG.info("{} objects a previous run left are kept for up to {} s while their peers are relearnt (node={})",
+                    held.size(), holdFor.toSeconds(), local.nodeName());
+        }
+    }
+
+    /** True while {@code o} is something a previous run left and the hold has not ended. */
+    private boolean isHeld(Object o) {
+        if (held == null || held.isEmpty()) {
+            return false;
+        }
+        if (holdClock.getAsLong() - holdUntil >= 0) {
+            LOG.info("hold on objects a previous run left is over; those still unwanted go now (node={})",
+                    local.nodeName());
+            held = Set.of();
+            return false;
+        }
+        return held.contains(o);
+    }
+
     private int removeUnwanted(KernelObjects want, Snapshot have) {
         int removed = 0;
         Set<IpPrefix> wantedDestinations = new HashSet<>();
         want.routes().forEach(r -> wantedDestinations.add(r.destination()));
         for (Route r : have.routes) {
-            if (!wantedDestinations.contains(r.destination())) {
+            if (!wantedDestinations.contains(r.destination()) && !isHeld(r)) {
                 removed += quietly(() -> netlink.deleteRoute(r), "route to " + r.destination());
             }
         }
         Set<NeighborKey> wantedNeighbors = new HashSet<>();
         want.neighbors().forEach(n -> wantedNeighbors.add(key(n)));
         for (NeighborKey n : have.neighbors) {
-            if (!wantedNeighbors.contains(n)) {
+            if (!wantedNeighbors.contains(n) && !isHeld(n)) {
                 removed += quietly(() -> netlink.deleteNeighbor(Neighbor.permanent(n.link(), n.address(), n.mac())),
                         "neighbour " + n.address().getHostAddress());
             }
         }
         for (FdbEntry e : have.fdb) {
-            if (!want.fdb().contains(e)) {
+            if (!want.fdb().contains(e) && !isHeld(e)) {
                 removed += quietly(() -> netlink.deleteFdb(e), "fdb entry " + e.mac());
             }
         }

@@ -1,12 +1,14 @@
 package dev.edgelink.dataplane.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.nat.Masquerade;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import java.util.List;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +64,31 @@ class MasqueradeLabTest {
             masq.remove();
             assertEquals("", lab.run("ip", "netns", "exec", node, "nft", "list", "ruleset").trim());
             assertNotEquals(0, ping(lab, pod, "192.0.2.2"), "masquerade is gone with our table");
+        } finally {
+            lab.close();
+        }
+        assertEquals(List.of(), lab.existing());
+    }
+
+    @Test
+    void outerVxlanPacketsAreNotTrackedWhileOtherUdpIs() {
+        Lab lab = Lab.open("elb");
+        try {
+            String node = lab.namespace("node");
+            String peer = lab.namespace("peer");
+            connect(lab, node, "ul", "10.0.0.1/24", peer, "10.0.0.2/24", null);
+            new Masquerade(List.of("ip", "netns", "exec", node, "nft"), IpPrefix.parse("10.244.0.0/16"),
+                    OptionalInt.of(8472)).ensure();
+
+            assertEquals(0, lab.execIn(node, "bash", "-c",
+                    "echo x > /dev/udp/10.0.0.2/8472; echo x > /dev/udp/10.0.0.2/8473"));
+            assertEquals(0, lab.execIn(peer, "bash", "-c",
+                    "echo x > /dev/udp/10.0.0.1/8472; echo x > /dev/udp/10.0.0.1/8474"));
+            String tracked = lab.run("ip", "netns", "exec", node, "conntrack", "-L", "-p", "udp");
+
+            assertFalse(tracked.contains("dport=8472"), "outer VXLAN packets are not tracked:\n" + tracked);
+            assertTrue(tracked.contains("dport=8473"), "other UDP sent is tracked:\n" + tracked);
+            assertTrue(tracked.contains("dport=8474"), "other UDP received is tracked:\n" + tracked);
         } finally {
             lab.close();
         }

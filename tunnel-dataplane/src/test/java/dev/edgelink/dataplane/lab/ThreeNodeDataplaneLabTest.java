@@ -17,6 +17,7 @@ import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.path.PathSelector;
 import dev.edgelink.dataplane.path.PathStatus;
+import dev.edgelink.dataplane.path.PeerPlan;
 import dev.edgelink.dataplane.path.PeerPathMachine;
 import dev.edgelink.dataplane.path.probe.UdpEchoResponder;
 import dev.edgelink.dataplane.path.probe.UdpPathProber;
@@ -60,6 +61,7 @@ class ThreeNodeDataplaneLabTest {
         final DataplaneLoop loop;
         final UdpEchoResponder responder;
         final UdpPathProber prober;
+        final List<TunnelBackend> backends;
 
         Node(Lab lab, String ns, String pod, int n, String underlay) {
             this.ns = ns;
@@ -70,7 +72,7 @@ class ThreeNodeDataplaneLabTest {
                     (Inet4Address) cidr.address(), Optional.of(mac));
             this.asPeer = StaticPeer.of("node" + n, cidr, IpPrefix.literal(underlay), mac);
             this.netlink = Netlink.openInNamespace(Lab.path(ns));
-            List<TunnelBackend> backends = List.of(new HostGwBackend(netlink), new IpipBackend(netlink),
+            this.backends = List.of(new HostGwBackend(netlink), new IpipBackend(netlink),
                     new VxlanBackend(netlink));
             Reconciler reconciler = new Reconciler(netlink, local, backends);
             reconciler.ensureDevices();
@@ -201,6 +203,7 @@ class ThreeNodeDataplaneLabTest {
         assertDriftIsRepaired(lab, n1, n3);
         assertBlockedVxlanIsNoticed(lab, n1, n2, n3);
         assertBrokenHostgwFallsToVxlan(lab, n1, n2);
+        assertLeftObjectsAreHeldAfterARestart(lab, n1, n2);
         assertDepartedPeerIsForgotten(lab, n1, n2, n3);
     }
 
@@ -273,8 +276,9 @@ class ThreeNodeDataplaneLabTest {
         lab.execIn(n2.ns, "nft", "add table ip elblock; add chain ip elblock in { type filter hook input"
                 + " priority 0; policy accept; }; add rule ip elblock in iifname \"ul\" ip daddr 10.244.2.0 udp"
                 + " dport " + PROBE_PORT + " drop");
-        // Three failed rounds, then one round for the vxlan trial's probe.
-        for (int i = 0; i < 4; i++) {
+        // Three failed rounds; the third also probes the vxlan trial (the rung below is tried in the round the
+        // path fell in), so three rounds are the whole failover.
+        for (int i = 0; i < 3; i++) {
             n1.loop.runOnce();
         }
         PathStatus s = n1.status(n2);
@@ -285,6 +289,34 @@ class ThreeNodeDataplaneLabTest {
         assertEquals(0, routeTo(lab, n1, "10.244.2.0/32").size(), "the trial route is gone");
         assertEquals(0, ping(lab, n1.pod, "10.244.2.2"), "pod1 -> pod2 now over vxlan");
         lab.execIn(n2.ns, "nft", "delete table ip elblock");
+    }
+
+    /**
+     * A reconciler made afresh (as by a restarted agent) that knows node2 only: node3's route, neighbour and FDB
+     * entry, left by the previous "run", stay while the hold lasts and go when it ends.
+     */
+    private static void assertLeftObjectsAreHeldAfterARestart(Lab lab, Node n1, Node n2) {
+        long[] now = {0};
+        Reconciler fresh = new Reconciler(n1.netlink, n1.local, n1.backends);
+        fresh.holdLeftObjects(Duration.ofSeconds(10), () -> now[0]);
+        List<PeerPlan> onlyNode2 = List.of(new PeerPlan(n2.asPeer, n1.status(n2).path(), null));
+        MacAddress mac3 = MacAddress.parse("02:00:00:00:00:03");
+
+        fresh.reconcile(onlyNode2);
+        now[0] = Duration.ofSeconds(9).toNanos();
+        fresh.reconcile(onlyNode2);
+        assertEquals(1, routeTo(lab, n1, "10.244.3.0/24").size(), "node3's route is held");
+        assertTrue(hasFdb(lab, n1, mac3), "node3's fdb entry is held");
+        assertEquals(0, ping(lab, n1.pod, "10.244.3.2"), "node3's pod still answers during the hold");
+
+        now[0] = Duration.ofSeconds(10).toNanos();
+        fresh.reconcile(onlyNode2);
+        assertEquals(0, routeTo(lab, n1, "10.244.3.0/24").size(), "the hold is over");
+        assertTrue(!hasFdb(lab, n1, mac3), "node3's fdb entry went with it");
+        assertEquals(1, routeTo(lab, n1, "10.244.2.0/24").size(), "node2's route stays");
+
+        n1.loop.runOnce();
+        assertEquals(1, routeTo(lab, n1, "10.244.3.0/24").size(), "the running loop puts node3 back");
     }
 
     private static void assertDepartedPeerIsForgotten(Lab lab, Node n1, Node n2, Node n3) {

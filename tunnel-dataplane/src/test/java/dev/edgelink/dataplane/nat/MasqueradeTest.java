@@ -1,6 +1,8 @@
 package dev.edgelink.dataplane.nat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import java.util.List;
@@ -21,5 +23,22 @@ class MasqueradeTest {
                 + "        ip saddr 10.244.0.0/16 masquerade\n"
                 + "    }\n"
                 + "}\n", m.ruleset());
+    }
+
+    @Test
+    void withAVxlanPortTheOuterPacketsAreNotTracked() {
+        Masquerade m = new Masquerade(List.of("nft"), IpPrefix.parse("10.244.0.0/16"), java.util.OptionalInt.of(8472));
+        String r = m.ruleset();
+        assertTrue(r.contains("    chain vxlan_in {\n"
+                + "        type filter hook prerouting priority raw; policy accept;\n"
+                + "        udp dport 8472 notrack\n"
+                + "    }\n"), r);
+        assertTrue(r.contains("    chain vxlan_out {\n"
+                + "        type filter hook output priority raw; policy accept;\n"
+                + "        udp dport 8472 notrack\n"
+                + "    }\n"), r);
+        assertTrue(r.endsWith("    }\n}\n"), r);
+        assertThrows(IllegalArgumentException.class,
+                () -> new Masquerade(List.of("nft"), IpPrefix.parse("10.244.0.0/16"), java.util.OptionalInt.of(0)));
     }
 }

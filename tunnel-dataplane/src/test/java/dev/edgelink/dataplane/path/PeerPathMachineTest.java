@@ -83,6 +83,25 @@ class PeerPathMachineTest {
     }
 
     @Test
+    void aTimedOutProbeDoesNotPushTheNextOneBack() {
+        PeerPathMachine m = activeOnHostgw(0);
+
+        // sent at 1000, its timeout reported at 1300: the next probe is due at 2000, not 2300
+        m.onProbe(PathKind.HOSTGW, LOST, INTERVAL, INTERVAL + 300);
+        assertEquals(Optional.empty(), m.probeDue(2 * INTERVAL - 1));
+        assertEquals(Optional.of(PathKind.HOSTGW), m.probeDue(2 * INTERVAL));
+    }
+
+    @Test
+    void theRungBelowAFallenPathIsDueAtOnce() {
+        PeerPathMachine m = activeOnHostgw(0);
+
+        fail(m, PathKind.HOSTGW, 3, 5_000);
+        assertEquals(PathKind.VXLAN, m.trial());
+        assertEquals(Optional.of(PathKind.VXLAN), m.probeDue(5_000), "the data plane loop probes it in the same round");
+    }
+
+    @Test
     void afterNFailuresTheNextUsableRungIsTriedWhileTheOldRouteStays() {
         PeerPathMachine m = activeOnHostgw(0);
 

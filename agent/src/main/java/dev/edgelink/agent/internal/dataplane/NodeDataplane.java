@@ -71,6 +71,8 @@ public final class NodeDataplane implements AutoCloseable {
     static final Duration MAX_BACKOFF = Duration.ofSeconds(16);
     private static final Logger LOG = LoggerFactory.getLogger(NodeDataplane.class);
     private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
+    /** The least time between the end of one data plane round and the start of the next. */
+    private static final Duration MIN_ROUND_GAP = Duration.ofMillis(20);
 
     private final AgentConfig config;
     private final Netlink netlink;
@@ -118,7 +120,10 @@ public final class NodeDataplane implements AutoCloseable {
         for (TunnelBackend t : backends) {
             ladder.add(t.kind().kernel() ? new NatAwareBackend(t, p -> kernelRefusal.apply(p)) : t);
         }
-        this.loop = new DataplaneLoop(new PathSelector(ladder, settings), new Reconciler(netlink, local, ladder),
+        Reconciler reconciler = new Reconciler(netlink, local, ladder);
+        // A peer not yet relearnt after a restart keeps what we left for it as long as its record could still live.
+        reconciler.holdLeftObjects(config.timeouts().recordTtl(), nanoClock);
+        this.loop = new DataplaneLoop(new PathSelector(ladder, settings), reconciler,
                 new CountingProber(rungProber, metrics), ladder,
                 () -> netlink.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK), nanoClock);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -247,10 +252,24 @@ public final class NodeDataplane implements AutoCloseable {
         }
     }
 
-    /** Runs the data plane loop every probe interval (first round now). */
+    /**
+     * Runs the data plane loop, a round starting every probe interval (first round now). A round that waited for
+     * probe timeouts is followed by the next one at its due time, not an interval after it ended, and a round that
+     * overran is followed by the next one {@link #MIN_ROUND_GAP} later, never by a burst of rounds to catch up.
+     */
     public void startLoop() {
-        scheduler.scheduleWithFixedDelay(this::round, 0, config.timeouts().probeInterval().toNanos(),
-                TimeUnit.NANOSECONDS);
+        scheduler.execute(this::timedRound);
+    }
+
+    private void timedRound() {
+        long start = System.nanoTime();
+        round();
+        long left = config.timeouts().probeInterval().toNanos() - (System.nanoTime() - start);
+        try {
+            scheduler.schedule(this::timedRound, Math.max(left, MIN_ROUND_GAP.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+            // closed: the loop ends
+        }
     }
 
     private void round() {

@@ -12,7 +12,6 @@ import dev.edgelink.libp2p.ping.PingService;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -53,7 +52,7 @@ public final class ConnectionProber implements PathProber {
         if (service.get().map(s -> !s.connected(peer.nodeName())).orElse(true)) {
             return done(ProbeResult.failure(path + ": no tunnel stream to " + peer.nodeName() + " yet"));
         }
-        return ping.ping(c.get(), 1).orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        return ping.ping(c.get(), 1, timeout)
                 .handle((rtts, e) -> e != null || rtts.isEmpty()
                         ? ProbeResult.failure(path + ": no ping answer from " + peer.nodeName() + " within "
                                 + timeout.toMillis() + " ms")

@@ -1,0 +1,40 @@
+package dev.edgelink.cni.server;
+
+import dev.edgelink.cni.CniServer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What the server tests talk to: a {@link CniServer} on {@code cni.sock} in a test directory, with a
+ * {@link FakeCniService} behind it (4 KiB requests, 500 ms read timeout). Closing releases a service the test left
+ * blocked, then stops the server.
+ */
+final class FakeAgent implements AutoCloseable {
+    final Path socket;
+    final FakeCniService service;
+    final CniServer server;
+
+    private FakeAgent(Path socket, FakeCniService service, CniServer server) {
+        this.socket = socket;
+        this.service = service;
+        this.server = server;
+    }
+
+    /** @param concurrent how many requests the server serves at once */
+    static FakeAgent start(Path dir, int concurrent) throws IOException {
+        Path socket = dir.resolve("cni.sock");
+        FakeCniService service = new FakeCniService();
+        CniServer server = new CniServer(service, socket, new CniServer.Limits(4096, Duration.ofMillis(500),
+                concurrent)).start();
+        return new FakeAgent(socket, service, server);
+    }
+
+    @Override
+    public void close() {
+        if (service.block != null) {
+            service.block.countDown();
+        }
+        server.close();
+    }
+}
