@@ -181,6 +181,24 @@ public final class Connection {
         muxer.close();
     }
 
+    /**
+     * Closes at once for a connection found dead: a TCP socket is reset (SO_LINGER 0) rather than closed with a FIN
+     * that nobody will acknowledge, so its 4-tuple is free for a new dial from the same port right away (a graceful
+     * close would hold it for minutes of FIN retransmissions). A relayed connection is closed as by {@link #close}.
+     */
+    public void abort() {
+        if (channel instanceof io.netty.channel.socket.SocketChannel socket && socket.isActive()) {
+            try {
+                socket.config().setSoLinger(0);
+            } catch (io.netty.channel.ChannelException ignored) {
+                // not settable on this transport: the close below is then a graceful one
+            }
+            channel.close();
+            return;
+        }
+        close();
+    }
+
     @Override
     public String toString() {
         return "Connection{" + direction + " " + remotePeer + " " + path.remoteAddress() + "}";

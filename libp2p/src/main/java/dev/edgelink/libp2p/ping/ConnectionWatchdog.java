@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Closes connections that stopped carrying anything. Every {@code interval} each open connection of the host is
- * pinged once; a connection whose pings time out {@code misses} times in a row is closed, so whatever depends on it
+ * pinged once; a connection whose pings time out {@code misses} times in a row is aborted (reset, see
+ * {@link Connection#abort}), so whatever depends on it
  * (relay reservations, circuits through it, the tunnel stream on it) sees it go and makes a new one.
  *
  * <p>TCP on its own notices such a connection only after many minutes of retransmissions, or never when we have
@@ -93,7 +94,7 @@ public final class ConnectionWatchdog implements AutoCloseable {
         missed.remove(c);
         LOG.info("connection closed: {} pings in a row unanswered within {} ms (peer={}, remote={}, relayed={})", n,
                 settings.timeout().toMillis(), c.remotePeer(), c.remoteAddress(), c.isRelayed());
-        c.close();
+        c.abort();
     }
 
     /** Connections with at least one missed ping now, and how many in a row (for tests and diagnostics). */

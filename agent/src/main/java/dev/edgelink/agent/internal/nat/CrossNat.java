@@ -3,7 +3,9 @@ package dev.edgelink.agent.internal.nat;
 import dev.edgelink.agent.config.AgentConfig;
 import dev.edgelink.discovery.NodeReachability;
 import dev.edgelink.libp2p.host.Connection;
+import dev.edgelink.libp2p.host.DialOptions;
 import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.host.HostListener;
 import dev.edgelink.libp2p.identify.IdentifyService;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
@@ -24,13 +26,12 @@ import dev.edgelink.relay.reachability.Reachability;
 import dev.edgelink.relay.reachability.ReachabilityClassifier;
 import dev.edgelink.relay.reachability.ReachabilityObserver;
 import java.net.InetSocketAddress;
-import dev.edgelink.libp2p.host.DialOptions;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,13 +50,12 @@ import org.slf4j.LoggerFactory;
 public final class CrossNat implements AutoCloseable {
     /** How often the AutoNAT client asks the relays to dial us back. */
     static final Duration AUTONAT_EVERY = Duration.ofSeconds(30);
-    /** How often the relays are dialed again from the listen port to see whether our NAT's mapping changed. */
-    static final Duration NAT_RECHECK = Duration.ofSeconds(20);
     /** At most this many peers are asked per round. */
     static final int AUTONAT_PEERS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(CrossNat.class);
 
     private final Host host;
+    private volatile boolean closed;
     private final AgentConfig config;
     private final ScheduledExecutorService scheduler;
     private final RelayClient relayClient;
@@ -97,10 +97,9 @@ public final class CrossNat implements AutoCloseable {
         this.relayServer = config.nat().relayServer() ? startRelayServer(members) : null;
         this.others = others;
         dialRelaysFromListenPort();
+        host.addListener(relayRedial);
         this.reservations = startReservations();
         scheduler.scheduleWithFixedDelay(this::askAutonat, 5, AUTONAT_EVERY.toSeconds(), TimeUnit.SECONDS);
-        scheduler.scheduleWithFixedDelay(this::recheckMapping, NAT_RECHECK.toSeconds(), NAT_RECHECK.toSeconds(),
-                TimeUnit.SECONDS);
     }
 
     private static DialBack dialBackThrough(Host h) {
@@ -170,25 +169,39 @@ public final class CrossNat implements AutoCloseable {
     }
 
     /**
-     * A NAT can change (a router reconfigured, a failover): now and then each relay is dialed again from the listen
-     * port, past the connection we have, so that fresh observations of that one socket show the mapping as it is
-     * now. The extra connection is closed a little later unless the host kept it instead of the older one.
+     * When the direct connection to a relay closes (the relay restarted, or the connection watchdog found it dead
+     * because our NAT forgot its mapping), the relay is dialed again from the listen port at once, before the
+     * reservations retry (1 s later) and the connection keeper would dial it from any port: the relays' fresh
+     * observations of that one socket are what show whether the NAT's mapping changed, e.g. to a symmetric one.
      */
-    private void recheckMapping() {
-        DialOptions forced = new DialOptions(true, true, DialOptions.UpgradeRole.INITIATOR,
+    private final HostListener relayRedial = new HostListener() {
+        @Override
+        public void connectionClosed(Connection c) {
+            if (c.isRelayed() || !isRelayPeer(c.remotePeer())) {
+                return;
+            }
+            scheduler.execute(() -> redialFromListenPort(c.remotePeer()));
+        }
+    };
+
+    private boolean isRelayPeer(PeerId peer) {
+        return config.relayPeers().stream().anyMatch(r -> r.peerId().map(peer::equals).orElse(false));
+    }
+
+    private void redialFromListenPort(PeerId relay) {
+        if (closed || host.directConnection(relay).isPresent()) {
+            return;
+        }
+        DialOptions fromListenPort = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
                 Optional.of(Duration.ofSeconds(5)));
         for (Multiaddr r : config.relayPeers()) {
-            if (r.peerId().map(host.peerId()::equals).orElse(true)) {
-                continue;
+            if (r.peerId().map(relay::equals).orElse(false)) {
+                host.connect(r, fromListenPort).exceptionally(e -> {
+                    LOG.info("redial of the relay from the listen port failed, the reservations retry: {} (node={}, "
+                            + "relay={})", e.getMessage(), config.nodeName(), r);
+                    return null;
+                });
             }
-            host.connect(r, forced).thenAccept(c -> scheduler.schedule(() -> {
-                if (host.directConnection(c.remotePeer()).map(kept -> kept != c).orElse(false)) {
-                    c.close();
-                }
-            }, 5, TimeUnit.SECONDS)).exceptionally(e -> {
-                LOG.debug("mapping re-check dial failed: {} (relay={})", e.getMessage(), r);
-                return null;
-            });
         }
     }
 
@@ -304,6 +317,8 @@ public final class CrossNat implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        host.removeListener(relayRedial);
         if (reservations != null) {
             reservations.close();
         }

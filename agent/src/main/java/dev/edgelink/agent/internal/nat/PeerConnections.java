@@ -3,6 +3,7 @@ package dev.edgelink.agent.internal.nat;
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.tunnel.TunnelProtocol;
 import dev.edgelink.dataplane.tunnel.TunnelStreamSink;
+import dev.edgelink.discovery.NodeReachability;
 import dev.edgelink.libp2p.host.Connection;
 import dev.edgelink.libp2p.host.DialOptions;
 import dev.edgelink.libp2p.host.Host;
@@ -106,7 +107,7 @@ public final class PeerConnections implements TunnelStreamSink {
         Optional<Connection> direct = host.directConnection(m.peerId());
         Optional<Connection> relayed = host.relayedConnection(m.peerId());
         if (direct.isEmpty() && dialDirect && !s.dialing) {
-            dialDirect(m, s, directAddresses(m));
+            dialDirect(m, s, directAddresses(m), fromListenPort(local, m));
         }
         if (relayed.isEmpty() && (!dialDirect || direct.isEmpty()) && !s.relaying) {
             dialRelayed(m, s);
@@ -133,16 +134,26 @@ public final class PeerConnections implements TunnelStreamSink {
         return out;
     }
 
-    private void dialDirect(MemberInfo m, PeerState s, List<Multiaddr> addresses) {
+    /**
+     * A public member is dialed from our listen port while we are not known to be public ourselves: then every
+     * public node sees that one socket, and their observations show our NAT's mapping of it (what hole punching
+     * announces, and what tells a port-preserving NAT from a symmetric one). It cannot collide with the member's
+     * own dial of us, which a NAT in between stops; two public nodes dial each other from any port.
+     */
+    private static boolean fromListenPort(NatPolicy.End local, MemberInfo m) {
+        return local.reachability() != NodeReachability.PUBLIC && m.reachability() == NodeReachability.PUBLIC;
+    }
+
+    private void dialDirect(MemberInfo m, PeerState s, List<Multiaddr> addresses, boolean fromListenPort) {
         if (addresses.isEmpty()) {
             return;
         }
         s.dialing = true;
-        DialOptions opts = new DialOptions(false, false, DialOptions.UpgradeRole.INITIATOR,
+        DialOptions opts = new DialOptions(fromListenPort, false, DialOptions.UpgradeRole.INITIATOR,
                 Optional.of(DIAL_TIMEOUT));
         host.connect(addresses.get(0), opts).whenComplete((c, e) -> {
             if (e != null && addresses.size() > 1) {
-                dialDirect(m, s, addresses.subList(1, addresses.size()));
+                dialDirect(m, s, addresses.subList(1, addresses.size()), fromListenPort);
                 return;
             }
             s.dialing = false;
