@@ -8,8 +8,9 @@
 # kept). Everything it builds (namespaces, daemons, agents, pods) is removed at the end, also on failure or Ctrl-C.
 # Needs root. Installs Debian's nebula, wireguard-go and wireguard-tools when missing (only this benchmark uses
 # them). Takes about 3-5 minutes.
-# Env: EDGELINK_CLOUD_CONFIG / EDGELINK_SITE_CONFIG: extra agent config lines ("key: value", one per line) for the
-# cloud node / the four site nodes, e.g. the cloud's relay role.
+# The agents: the cloud node is the bootstrap peer and relay server, the site nodes carry their site label.
+# Env: EDGELINK_CLOUD_CONFIG / EDGELINK_SITE_CONFIG: agent config lines ("key: value", one per line) added to (or
+# replacing the same key in) the cloud node's / the four site nodes' configs.
 # Usage: bash scripts/bench-sites.sh [--no-setup]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

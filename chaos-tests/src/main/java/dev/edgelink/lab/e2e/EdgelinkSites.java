@@ -21,8 +21,8 @@ import java.util.Optional;
 
 /**
  * Our rows of the across-NAT benchmark ({@link SitesBench}): real agents on issue 4's topology, the cloud node first
- * (every other agent's bootstrap peer, and the relay once the agent has a relay role: {@link #cloudConfig()}), and a
- * podman pod on each site node. Two pairs:
+ * (every other agent's bootstrap peer and the relay server), the site nodes labelled with their site, and a podman pod
+ * on each site node ({@link #cloudConfig()} and {@link #siteConfig()} add or replace config lines). Two pairs:
  *
  * <ul>
  *   <li>direct: a-n1 to b-n1, both behind port-preserving NATs, so a punched connection is possible;</li>
@@ -114,12 +114,18 @@ final class EdgelinkSites {
         EdgelinkCluster c = EdgelinkCluster.create(lab, List.of(t.cloud(), t.a1(), t.a2(), t.b1(), t.b2()),
                 classpath);
         EdgelinkSites s = new EdgelinkSites(lab, t, c);
-        // the cloud node sits on the "internet" segment with no default route: name its underlay device
-        c.member(t.cloud()).config("underlay", "{interface: " + t.cloud().link(t.inet()).iface() + "}");
+        // the cloud node sits on the "internet" segment with no default route: name its underlay device; it is
+        // the relay (the site nodes reserve on their bootstrap peers by default)
+        c.member(t.cloud()).config("underlay", "{interface: " + t.cloud().link(t.inet()).iface() + "}")
+                .config("relay", "{server: true}");
         cloudConfig().forEach((k, v) -> c.member(t.cloud()).config(k, v));
         for (Node n : s.siteNodes()) {
+            c.member(n).config("site", n.name().substring(0, 1));
             siteConfig().forEach((k, v) -> c.member(n).config(k, v));
         }
+        // two nodes behind one NAT on one port would contend for one public 4-tuple towards the other site
+        c.member(t.a2()).listenPort(4002);
+        c.member(t.b2()).listenPort(4002);
         return s;
     }
 
