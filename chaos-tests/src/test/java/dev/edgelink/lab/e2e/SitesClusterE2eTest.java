@@ -60,6 +60,9 @@ class SitesClusterE2eTest {
     private static final double FAILOVER_BOUND_S = 2.0 + 1.0;
     /** Direct again within 30 s after the fault is gone; the margin as above. */
     private static final double UPGRADE_BOUND_S = 30.0 + 3.0;
+    /** Pod pings every 0.1 s across the upgrade back to direct: no stretch without answers longer than this. */
+    private static final double UPGRADE_GAP_BOUND_S = 1.0;
+    private static final double PING_INTERVAL_S = 0.1;
     /** Hole punch attempts one agent may make towards one peer in {@link #SYMMETRIC_WINDOW} (backoff 30 s..). */
     private static final int PUNCHES_PER_PEER_BOUND = 2;
     private static final Duration SYMMETRIC_WINDOW = Duration.ofSeconds(60);
@@ -321,13 +324,24 @@ class SitesClusterE2eTest {
             assertTrue(failover <= FAILOVER_BOUND_S, "relayed within 2 s (+margin) of the cut: " + failover + " s");
             assertEquals("relayed", pathOf(s.a1(), s.b1()), "still relayed while the cut lasts");
 
+            // pods keep talking while the path goes back up: the tunnel stream moves to the punched connection
+            // before the relayed one is left, so the pings see no gap beyond a packet or two
+            PingLoop pings = PingLoop.start(lab, pod(s.a1()), pod(s.b1()).ip(), PING_INTERVAL_S, 1000);
+            Wait.until("the ping loop runs", Duration.ofSeconds(10), () -> pings.sent() >= 5);
             cut.remove();
             long t1 = System.nanoTime();
             JsonNode back = awaitStatus(a1, "b-n1", "direct again", on("direct"), Duration.ofSeconds(60));
             double upgrade = (System.nanoTime() - t1) / 1e9;
-            System.out.printf("cut removed: a-n1 -> b-n1 direct again after %.1f s (why: %s)%n", upgrade,
-                    back.path("why").asText());
+            long answered = pings.sent();
+            Wait.until("pings answered after the upgrade", Duration.ofSeconds(10), () -> pings.sent() >= answered + 10);
+            double gap = pings.longestGap(PING_INTERVAL_S);
+            pings.stop();
+            System.out.printf("cut removed: a-n1 -> b-n1 direct again after %.1f s (why: %s); pod pings across the "
+                    + "upgrade: %d answered, longest gap %.1f s%n", upgrade, back.path("why").asText(), pings.sent(),
+                    gap);
             assertTrue(upgrade <= UPGRADE_BOUND_S, "direct within 30 s (+margin) of the heal: " + upgrade + " s");
+            assertTrue(gap <= UPGRADE_GAP_BOUND_S, "pod pings across the upgrade to direct: longest gap " + gap
+                    + " s");
         } finally {
             pool.shutdownNow();
             slow.remove();
