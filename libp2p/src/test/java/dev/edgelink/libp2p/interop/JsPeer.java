@@ -139,6 +139,10 @@ public final class JsPeer implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(logDir.resolve("stdout").toFile())
                 .redirectError(logDir.resolve("stderr").toFile());
+            String debug = System.getProperty("edgelink.jsDebug");
+            if (debug != null && !debug.isBlank()) {
+                pb.environment().put("DEBUG", debug); // js debug logs on stderr, e.g. libp2p:dcutr*
+            }
             process = pb.start();
         } catch (IOException e) {
             throw new AssertionError("cannot start " + cmd + " in " + dir + ": " + e.getMessage()
