@@ -105,9 +105,28 @@ public final class JsPeer implements AutoCloseable {
      * that start no node (e.g. {@code --gen-psk}) or tests of start-up failures.
      */
     public static JsPeer launch(List<String> args) {
+        return launch(List.of(), args);
+    }
+
+    /**
+     * {@link #start(List)} inside network namespace {@code netns} ({@code ip netns exec}, which execs node, so
+     * the process id stays node's and {@link #close()} signals node itself). Needs root.
+     */
+    public static JsPeer startIn(String netns, List<String> args) {
+        JsPeer peer = launch(List.of("ip", "netns", "exec", netns), args);
+        try {
+            peer.listening();
+            return peer;
+        } catch (RuntimeException | Error e) {
+            peer.close();
+            throw e;
+        }
+    }
+
+    private static JsPeer launch(List<String> prefix, List<String> args) {
         Path dir = peerDir();
         String node = nodeExecutable();
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(node);
         cmd.add("peer.mjs");
         cmd.add("--print-json");
@@ -120,6 +139,10 @@ public final class JsPeer implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(logDir.resolve("stdout").toFile())
                 .redirectError(logDir.resolve("stderr").toFile());
+            String debug = System.getProperty("edgelink.jsDebug");
+            if (debug != null && !debug.isBlank()) {
+                pb.environment().put("DEBUG", debug); // js debug logs on stderr, e.g. libp2p:dcutr*
+            }
             process = pb.start();
         } catch (IOException e) {
             throw new AssertionError("cannot start " + cmd + " in " + dir + ": " + e.getMessage()

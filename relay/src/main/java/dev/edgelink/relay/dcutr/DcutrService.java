@@ -13,14 +13,14 @@ import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.relay.autonat.DialBackPolicy;
 import dev.edgelink.relay.reachability.Reachability;
 import dev.edgelink.relay.wire.MessageStream;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -31,12 +31,16 @@ import org.slf4j.LoggerFactory;
 /**
  * DCUtR ({@code /libp2p/dcutr}): upgrades a (relayed) connection to a direct one by a TCP simultaneous open.
  *
- * <p>{@link #punch(Connection)} is B's side (the spec's inbound peer, who starts): it opens the stream, sends
+ * <p>{@link #punch(Connection)} is B's side (the spec's inbound peer, who starts): it opens a stream, sends
  * CONNECT with our candidate addresses, measures the round trip to the peer's CONNECT, sends SYNC, waits half the
  * round trip and dials. The handler is A's side: it answers CONNECT and dials as soon as SYNC arrives. Both dial
  * from the listen port, retrying fast within the window; B takes the responder role in the upgrade of the
- * resulting socket and A the initiator role (as js-libp2p and rust-libp2p). Up to {@code maxRounds} rounds on one
- * stream. The relayed connection is left to the caller (migrate, then close it after a grace period).
+ * resulting socket and A the initiator role (as js-libp2p and rust-libp2p). Up to {@code maxRounds} rounds, each
+ * on a new stream (the spec's "go back to step 1"; js-libp2p and go-libp2p serve one round per stream and close
+ * it). A serves one round per stream; while a round of a peer is still exchanging messages, another stream from
+ * that peer is refused, and at most two of its rounds dial at once (a retry may start while the previous round's
+ * dials run out their window). The relayed connection is left to the caller (migrate, then close it after a grace
+ * period).
  */
 public final class DcutrService {
 
@@ -53,7 +57,13 @@ public final class DcutrService {
     private final LongSupplier nanoTime;
     private final PunchDialer dialer;
     private final List<Consumer<Connection>> punchedListeners = new CopyOnWriteArrayList<>();
-    private final Set<PeerId> answering = ConcurrentHashMap.newKeySet();
+    private final Map<PeerId, PeerRounds> answering = new HashMap<>();
+
+    /** A's rounds for one peer: whether one is exchanging messages, and how many are not over. */
+    private static final class PeerRounds {
+        private boolean negotiating;
+        private int live;
+    }
 
     /**
      * @param candidates our addresses to offer in CONNECT (observed external addresses with the listen port)
@@ -97,18 +107,26 @@ public final class DcutrService {
     /** B's side of DCUtR over {@code relayed}. Completes with the direct connection or fails after the rounds. */
     public CompletableFuture<Connection> punch(Connection relayed) {
         CompletableFuture<Connection> result = new CompletableFuture<>();
-        relayed.newStream(PROTOCOL).whenComplete((stream, error) -> {
-            if (error != null) {
-                result.completeExceptionally(error);
-                return;
-            }
-            MessageStream messages = MessageStream.attach(stream, HolePunchCodec.MAX_MESSAGE, scheduler);
-            initiatorRound(relayed, messages, new HolePunchSession(true, config.maxRounds()), result);
-        });
+        initiatorRound(relayed, new HolePunchSession(true, config.maxRounds()), result);
         return result;
     }
 
-    private void initiatorRound(Connection relayed, MessageStream messages, HolePunchSession session,
+    /** One round of B's: a new stream, CONNECT, the peer's CONNECT, SYNC, half the round trip, the dials. */
+    private void initiatorRound(Connection relayed, HolePunchSession session, CompletableFuture<Connection> result) {
+        relayed.newStream(PROTOCOL).whenComplete((stream, error) -> {
+            if (error != null) {
+                Libp2pException cause = cause(error);
+                LOG.info("hole punch aborted: no stream in round {}: {} peer={}", session.round(),
+                        cause.getMessage(), relayed.remotePeer());
+                result.completeExceptionally(cause);
+                return;
+            }
+            MessageStream messages = MessageStream.attach(stream, HolePunchCodec.MAX_MESSAGE, scheduler);
+            exchange(relayed, messages, session, result);
+        });
+    }
+
+    private void exchange(Connection relayed, MessageStream messages, HolePunchSession session,
             CompletableFuture<Connection> result) {
         session.connectSent(nanoTime.getAsLong());
         messages.write(HolePunchCodec.encode(HolePunchMessage.Type.CONNECT, candidates.get()));
@@ -119,14 +137,15 @@ public final class DcutrService {
             if (targets.isEmpty()) {
                 throw new ProtocolViolationException("dcutr: CONNECT without a dialable address");
             }
-            messages.write(HolePunchCodec.encode(HolePunchMessage.Type.SYNC, List.of()));
             LOG.debug("hole punch round {} rtt={} us peer={} targets={}", session.round(),
                     session.rttNanos() / 1000, relayed.remotePeer(), targets);
-            scheduler.schedule(() -> dialer.dial(relayed.remotePeer(), targets, DialOptions.UpgradeRole.RESPONDER,
-                            config.dialWindow(), relayed)
+            messages.write(HolePunchCodec.encode(HolePunchMessage.Type.SYNC, List.of()));
+            // the watch for A's connection starts now, the dials after half the round trip: A dials the moment
+            // SYNC arrives, and its connection can be up before ours start
+            dialer.dial(relayed.remotePeer(), targets, DialOptions.UpgradeRole.RESPONDER,
+                            Duration.ofNanos(session.dialDelayNanos()), config.dialWindow(), relayed)
                     .whenComplete((direct, failure) -> afterInitiatorDial(relayed, messages, session, result,
-                            direct, failure)),
-                    session.dialDelayNanos(), TimeUnit.NANOSECONDS);
+                            direct, failure));
         }).exceptionally(e -> {
             abort(messages, cause(e), result, relayed);
             return null;
@@ -150,20 +169,55 @@ public final class DcutrService {
                 result.completeExceptionally(new TransportException("hole punch to " + relayed.remotePeer()
                         + " failed after " + session.round() + " rounds: " + cause(failure).getMessage()));
             }
-            default -> initiatorRound(relayed, messages, session, result);
+            default -> {
+                messages.closeWrite();
+                initiatorRound(relayed, session, result);
+            }
         }
     }
 
-    /** A's side: answer CONNECT, dial on SYNC, again for each round B starts. */
+    /** A's side: one round per stream: answer CONNECT, dial on SYNC. */
     private void serve(Stream stream) {
         PeerId peer = stream.connection().remotePeer();
-        if (!answering.add(peer)) {
-            LOG.info("hole punch refused: one is already running peer={}", peer);
+        String refused = startRound(peer);
+        if (refused != null) {
+            LOG.info("hole punch refused: {} peer={}", refused, peer);
             stream.reset();
             return;
         }
         MessageStream messages = MessageStream.attach(stream, HolePunchCodec.MAX_MESSAGE, scheduler);
-        responderRound(stream.connection(), messages, new HolePunchSession(false, config.maxRounds()));
+        responderRound(stream.connection(), messages, new HolePunchSession(false, 1));
+    }
+
+    private String startRound(PeerId peer) {
+        synchronized (answering) {
+            PeerRounds rounds = answering.computeIfAbsent(peer, p -> new PeerRounds());
+            if (rounds.negotiating) {
+                return "a round is already running";
+            }
+            if (rounds.live >= 2) {
+                return "two rounds are still dialing";
+            }
+            rounds.negotiating = true;
+            rounds.live++;
+            return null;
+        }
+    }
+
+    private void roundDialing(PeerId peer) {
+        synchronized (answering) {
+            answering.get(peer).negotiating = false;
+        }
+    }
+
+    private void roundOver(PeerId peer) {
+        synchronized (answering) {
+            PeerRounds rounds = answering.get(peer);
+            rounds.negotiating = false;
+            if (--rounds.live == 0) {
+                answering.remove(peer);
+            }
+        }
     }
 
     private void responderRound(Connection relayed, MessageStream messages, HolePunchSession session) {
@@ -179,29 +233,23 @@ public final class DcutrService {
             return messages.read(config.messageTimeout());
         }).thenCompose(bytes -> {
             session.received(HolePunchCodec.decode(bytes).type(), nanoTime.getAsLong());
+            roundDialing(relayed.remotePeer());
             return dialer.dial(relayed.remotePeer(), targets.get(), DialOptions.UpgradeRole.INITIATOR,
-                    config.dialWindow(), relayed);
+                    Duration.ZERO, config.dialWindow(), relayed);
         }).whenComplete((direct, failure) -> {
+            roundOver(relayed.remotePeer());
             if (failure != null && session.state() != HolePunchSession.State.DIALING) {
-                answering.remove(relayed.remotePeer());
                 abort(messages, cause(failure), null, relayed);
                 return;
             }
-            HolePunchSession.State next = session.dialed(failure == null);
-            if (next != HolePunchSession.State.AWAIT_CONNECT) {
-                answering.remove(relayed.remotePeer());
-            }
-            if (next == HolePunchSession.State.SUCCEEDED) {
-                LOG.info("hole punch succeeded peer={} remote={} round={} (peer-initiated)", relayed.remotePeer(),
-                        direct.remoteAddress(), session.round());
-                messages.closeWrite();
+            messages.closeWrite();
+            if (session.dialed(failure == null) == HolePunchSession.State.SUCCEEDED) {
+                LOG.info("hole punch succeeded peer={} remote={} (peer-initiated)", relayed.remotePeer(),
+                        direct.remoteAddress());
                 punchedListeners.forEach(l -> l.accept(direct));
-            } else if (next == HolePunchSession.State.FAILED) {
-                LOG.info("hole punch failed peer={} rounds={} (peer-initiated)", relayed.remotePeer(),
-                        session.round());
-                messages.closeWrite();
             } else {
-                responderRound(relayed, messages, session);
+                LOG.info("hole punch round failed peer={} (peer-initiated): {}", relayed.remotePeer(),
+                        cause(failure).getMessage());
             }
         });
     }

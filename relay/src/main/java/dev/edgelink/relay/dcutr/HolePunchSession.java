@@ -3,10 +3,10 @@ package dev.edgelink.relay.dcutr;
 import dev.edgelink.libp2p.ProtocolViolationException;
 
 /**
- * The message order of one DCUtR stream, as a pure state machine. The initiator (B, who opened the stream) sends
+ * The message order of a DCUtR punch, as a pure state machine. The initiator (B, who opens the streams) sends
  * CONNECT, receives CONNECT, sends SYNC and dials after half the measured round trip; the responder (A) receives
- * CONNECT, answers CONNECT, receives SYNC and dials at once. A failed dial starts the next round on the same
- * stream, up to {@code maxRounds}. Any other message order is a protocol violation.
+ * CONNECT, answers CONNECT, receives SYNC and dials at once. A failed dial starts the next round, on a new stream,
+ * up to {@code maxRounds}. Any other message order is a protocol violation.
  */
 public final class HolePunchSession {
 

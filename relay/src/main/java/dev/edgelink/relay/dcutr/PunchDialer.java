@@ -18,7 +18,10 @@ import java.util.function.LongSupplier;
  * One round's dialing: connect() to every target from our listen port, and again every {@code retryInterval}
  * after a fast failure (RST), until the window closes. The round succeeds with the first direct connection to
  * the peer, ours or one the peer's SYN opened on our listener (without NAT in between, or when its SYN came
- * first, the kernel hands it to the listening socket).
+ * first, the kernel hands it to the listening socket). That watch starts when the round does (a direct
+ * connection already open counts too), before any delay of our own dials: B dials half a relay round trip after
+ * its SYNC, but A dials as soon as the SYNC arrives, and over a direct path shorter than the relayed one A's
+ * connection can be up before B's first connect().
  */
 final class PunchDialer {
 
@@ -34,8 +37,12 @@ final class PunchDialer {
         this.retryInterval = retryInterval;
     }
 
+    /**
+     * Watches for a direct connection to {@code peer} from now on (one already open counts), and dials the
+     * targets after {@code delay}, for {@code window}.
+     */
     CompletableFuture<Connection> dial(PeerId peer, List<Multiaddr> targets, DialOptions.UpgradeRole role,
-            Duration window, Connection coordination) {
+            Duration delay, Duration window, Connection coordination) {
         CompletableFuture<Connection> result = new CompletableFuture<>();
         HostListener watcher = new HostListener() {
             @Override
@@ -46,15 +53,26 @@ final class PunchDialer {
             }
         };
         host.addListener(watcher);
+        result.whenComplete((c, e) -> host.removeListener(watcher));
+        host.directConnection(peer).filter(c -> c != coordination).ifPresent(result::complete);
+        if (delay.isZero()) {
+            start(peer, targets, role, window, coordination, result); // A: at once, not after a scheduler hop
+        } else {
+            scheduler.schedule(() -> start(peer, targets, role, window, coordination, result), delay.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+        return result;
+    }
+
+    private void start(PeerId peer, List<Multiaddr> targets, DialOptions.UpgradeRole role, Duration window,
+            Connection coordination, CompletableFuture<Connection> result) {
         long deadline = nanoTime.getAsLong() + window.toNanos();
         Round round = new Round(result, window);
         // the window bounds new connect() attempts; a socket that connected in time may finish its upgrade
         scheduler.schedule(round::expire, window.toNanos(), TimeUnit.NANOSECONDS);
-        result.whenComplete((c, e) -> host.removeListener(watcher));
         for (Multiaddr target : targets) {
             attempt(peer, target, role, deadline, coordination, round);
         }
-        return result;
     }
 
     /** One round's bookkeeping: it fails once the window is over and no attempt is still in flight. */

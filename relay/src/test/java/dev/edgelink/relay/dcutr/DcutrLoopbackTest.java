@@ -11,11 +11,15 @@ import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.TransportException;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.host.Connection;
+import dev.edgelink.libp2p.host.DialOptions;
 import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
+import dev.edgelink.libp2p.host.HostListener;
+import dev.edgelink.libp2p.host.Stream;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.relay.reachability.Reachability;
 import dev.edgelink.relay.wire.FrameDecoder;
+import dev.edgelink.relay.wire.MessageStream;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,11 +107,21 @@ class DcutrLoopbackTest {
         assertTrue(direct.isOpen());
     }
 
+    /** Each round runs on a stream of its own (A, as js-libp2p's and go-libp2p's, serves one round per stream). */
     @Test
     void whenNoDialWorksThePunchFailsAfterThreeRoundsWithinItsWindows() throws Exception {
         Multiaddr deadA = closedPort();
         Multiaddr deadB = closedPort();
         dcutr(a, () -> List.of(deadA));
+        AtomicInteger streams = new AtomicInteger();
+        a.addListener(new HostListener() {
+            @Override
+            public void streamOpened(Stream stream) {
+                if (stream.protocol().equals(DcutrService.PROTOCOL)) {
+                    streams.incrementAndGet();
+                }
+            }
+        });
         DcutrService atB = dcutr(b, () -> List.of(deadB));
         Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
         long start = System.nanoTime();
@@ -116,6 +131,7 @@ class DcutrLoopbackTest {
         assertTrue(e.getCause().getMessage().contains("after 3 rounds"), e.getCause().getMessage());
         assertTrue(tookMs >= 3 * 600 && tookMs < 3 * 600 + 3000, "took " + tookMs + " ms");
         assertTrue(coordination.isOpen(), "a failed punch leaves the coordination connection alone");
+        assertEquals(3, streams.get(), "one stream per round");
     }
 
     @Test
@@ -126,6 +142,41 @@ class DcutrLoopbackTest {
         Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
         ExecutionException e = assertThrows(ExecutionException.class, () -> await(atB.punch(coordination)));
         assertInstanceOf(ProtocolViolationException.class, e.getCause());
+    }
+
+    /**
+     * A slow relay path and a fast direct one, as js-libp2p's A shows when it dials the moment SYNC arrives: A
+     * answers CONNECT late (B measures a long round trip and holds its dials for half of it) and dials B at once on
+     * SYNC. Its connection is up before B dials and is the round's result (a dial of B's into A's listener could
+     * not be upgraded: both sides would wait as responders).
+     */
+    @Test
+    void aConnectionFromAThatComesBeforeOurDialsIsThePunchedOne() throws Exception {
+        Duration slowRelay = Duration.ofMillis(1500);
+        a.setHandler(DcutrService.PROTOCOL, stream -> {
+            MessageStream messages = MessageStream.attach(stream, HolePunchCodec.MAX_MESSAGE, scheduler);
+            messages.read(Duration.ofSeconds(5))
+                    .thenCompose(connect -> later(slowRelay).thenApply(v -> connect))
+                    .thenCompose(connect -> {
+                        messages.write(HolePunchCodec.encode(HolePunchMessage.Type.CONNECT, a.listenAddresses()));
+                        return messages.read(Duration.ofSeconds(5));
+                    })
+                    .thenCompose(sync -> a.connect(b.listenAddresses().get(0).withPeerId(b.peerId()),
+                            DialOptions.holePunch(DialOptions.UpgradeRole.INITIATOR, Duration.ofSeconds(5))))
+                    .whenComplete((c, e) -> messages.closeWrite());
+        });
+        DcutrService atB = dcutr(b, b::listenAddresses);
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        Connection direct = await(atB.punch(coordination));
+        assertFalse(direct.isInitiator(), "A led the upgrade of the connection it dialed");
+        assertEquals(Connection.Direction.INBOUND, direct.direction());
+        assertEquals(port(b.listenAddresses().get(0)), port(direct.localAddress()));
+    }
+
+    private CompletableFuture<Void> later(Duration delay) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        scheduler.schedule(() -> f.complete(null), delay.toMillis(), TimeUnit.MILLISECONDS);
+        return f;
     }
 
     @Test
@@ -144,7 +195,7 @@ class DcutrLoopbackTest {
     void aSecondConcurrentPunchFromOnePeerIsRefused() throws Exception {
         dcutr(a, a::listenAddresses);
         Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
-        dev.edgelink.libp2p.host.Stream first = await(coordination.newStream(DcutrService.PROTOCOL));
+        Stream first = await(coordination.newStream(DcutrService.PROTOCOL));
         CompletableFuture<byte[]> reply = coordination.newStream(DcutrService.PROTOCOL).thenCompose(second ->
                 dev.edgelink.relay.wire.MessageStream.attach(second, HolePunchCodec.MAX_MESSAGE, scheduler)
                         .read(Duration.ofSeconds(5)));

@@ -29,7 +29,7 @@ class HolePunchSessionTest {
     }
 
     @Test
-    void failedRoundsStartOverOnTheSameStreamAndStopAfterTheLast() {
+    void failedRoundsStartOverAndStopAfterTheLast() {
         HolePunchSession s = new HolePunchSession(false, 3);
         for (int round = 1; round <= 3; round++) {
             assertEquals(round, s.round());
