@@ -54,7 +54,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param result completed with the connection (outbound dials, and relayed connections in both directions);
      *     null for inbound TCP
-     * @param initiator whether we lead the upgrade (the dialer does, except in a hole punch's simultaneous open)
+     * @param initiator whether we lead the upgrade (the dialer does, except in a hole punch: after a simultaneous
+     *     open, and on an accepted socket from an address registered with {@link Host#leadInboundFrom})
      * @param path where the connection runs; null for TCP (taken from the channel once it is upgraded)
      */
     ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result,

@@ -14,7 +14,9 @@ import dev.edgelink.libp2p.transport.TcpTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +45,12 @@ public final class Host implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Host.class);
 
+    /** Something registered with the host for a while; closing it ends it (idempotent). */
+    public interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     private final HostConfig config;
     private final PeerId peerId;
     private final TcpTransport transport;
@@ -53,6 +61,7 @@ public final class Host implements AutoCloseable {
     private final List<Channel> serverChannels = new CopyOnWriteArrayList<>();
     private final List<Multiaddr> boundAddresses = new CopyOnWriteArrayList<>();
     private final AtomicInteger channels = new AtomicInteger();
+    private final InboundRoles inboundRoles = new InboundRoles(System::nanoTime);
     private volatile CircuitDialer circuitDialer;
     private volatile boolean closed;
 
@@ -67,7 +76,7 @@ public final class Host implements AutoCloseable {
         Host host = new Host(config);
         try {
             for (Multiaddr address : config.listenAddresses()) {
-                Channel server = host.transport.listen(address, ch -> host.initChannel(ch, null, null, false)).join();
+                Channel server = host.transport.listen(address, host::initInboundChannel).join();
                 host.serverChannels.add(server);
                 host.boundAddresses.add(Multiaddr.tcp((InetSocketAddress) server.localAddress()));
             }
@@ -219,9 +228,35 @@ public final class Host implements AutoCloseable {
                 + " of its family (listening on " + boundAddresses + ")");
     }
 
+    /**
+     * Makes us lead the upgrade (multistream dialer, noise initiator, yamux client) of inbound TCP connections
+     * from exactly these remote socket addresses, accepted within {@code window} or until the returned handle is
+     * closed. A hole punch needs it when the peer's punch dial (in the {@link DialOptions.UpgradeRole#RESPONDER}
+     * role, from its listen port) reaches our listening socket before our own dial meets it: accepted as an
+     * ordinary inbound connection, both sides would wait for the other to speak until the upgrade timeout. The
+     * peer dials from an address it offered, so DCUtR's A registers the addresses of the peer's CONNECT for the
+     * round. Noise authenticates the remote as on any connection; an ordinary dial from one of these ip:ports
+     * within the window (both sides leading) fails its upgrade.
+     *
+     * @param remotes resolved socket addresses with a port
+     * @param window how long the registration lasts at most (positive)
+     */
+    public Registration leadInboundFrom(Collection<InetSocketAddress> remotes, Duration window) {
+        return inboundRoles.lead(remotes, window);
+    }
+
     /** Connects (or reuses a connection) and opens a stream speaking the first protocol the remote supports. */
     public CompletableFuture<Stream> newStream(Multiaddr address, String... protocols) {
         return connect(address).thenCompose(c -> c.newStream(protocols));
+    }
+
+    private void initInboundChannel(Channel ch) {
+        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+        boolean lead = inboundRoles.leads(remote);
+        if (lead) {
+            LOG.debug("inbound connection from a hole punch's peer address, we lead its upgrade remote={}", remote);
+        }
+        initChannel(ch, null, null, lead);
     }
 
     private void initChannel(Channel ch, PeerId expected, CompletableFuture<Connection> result, boolean initiator) {

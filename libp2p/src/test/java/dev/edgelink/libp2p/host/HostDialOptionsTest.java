@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.libp2p.ConfigurationException;
+import dev.edgelink.libp2p.TransportException;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.echo.EchoClient;
 import dev.edgelink.libp2p.echo.EchoService;
@@ -41,7 +42,12 @@ class HostDialOptionsTest {
     }
 
     private Host host() {
-        Host h = Host.start(HostConfig.builder(Keys.generateEd25519()).listen(List.of(ANY)).build());
+        return host(HostConfig.DEFAULT_UPGRADE_TIMEOUT);
+    }
+
+    private Host host(Duration upgradeTimeout) {
+        Host h = Host.start(HostConfig.builder(Keys.generateEd25519()).listen(List.of(ANY))
+                .upgradeTimeout(upgradeTimeout).build());
         closeables.add(h);
         EchoService.register(h);
         return h;
@@ -121,6 +127,52 @@ class HostDialOptionsTest {
                 await(cb.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, payload))));
         assertEquals(Long.valueOf(payload.length),
                 await(ca.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, payload))));
+    }
+
+    /**
+     * A hole punch's dial in the responder role that reaches the peer's listener (no NAT in between, the peer's
+     * own SYN not sent yet): the peer registered our listen address for the round, so it leads on the accepted
+     * socket, and the connection is upgraded with the roles DCUtR assigns.
+     */
+    @Test
+    void aResponderDialAcceptedFromARegisteredAddressIsLedByTheAcceptingSide() throws Exception {
+        Host a = host();
+        Host b = host();
+        try (Host.Registration ignored = a.leadInboundFrom(List.of(b.listenAddresses().get(0).toTcpSocketAddress()),
+                Duration.ofSeconds(30))) {
+            DialOptions follow = DialOptions.holePunch(DialOptions.UpgradeRole.RESPONDER, Duration.ofSeconds(5));
+            Connection fromB = await(b.connect(addressOf(a), follow));
+            assertEquals(Connection.Direction.OUTBOUND, fromB.direction());
+            assertFalse(fromB.isInitiator());
+            assertEquals(port(b.listenAddresses().get(0)), port(fromB.localAddress()));
+            Connection atA = a.directConnection(b.peerId()).orElseThrow();
+            assertEquals(Connection.Direction.INBOUND, atA.direction());
+            assertTrue(atA.isInitiator(), "the accepting side leads");
+            byte[] payload = new byte[4096];
+            new Random(11).nextBytes(payload);
+            assertEquals(Long.valueOf(payload.length),
+                    await(fromB.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, payload))));
+            assertEquals(Long.valueOf(payload.length),
+                    await(atA.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, payload))));
+        }
+    }
+
+    /**
+     * Without a registration (here: one closed before the dial) the accepted socket waits as responder like the
+     * dialer, nothing is said, and the upgrade times out on both sides: the stall the registration prevents.
+     */
+    @Test
+    void aResponderDialAcceptedWithoutARegistrationStallsUntilTheUpgradeTimeout() throws Exception {
+        Host a = host(Duration.ofMillis(800));
+        Host b = host(Duration.ofMillis(800));
+        Host.Registration closed = a.leadInboundFrom(List.of(b.listenAddresses().get(0).toTcpSocketAddress()),
+                Duration.ofSeconds(30));
+        closed.close();
+        DialOptions follow = DialOptions.holePunch(DialOptions.UpgradeRole.RESPONDER, Duration.ofSeconds(5));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(b.connect(addressOf(a), follow)));
+        assertInstanceOf(TransportException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("upgrade timed out"), e.getCause().getMessage());
+        assertTrue(a.directConnection(b.peerId()).isEmpty());
     }
 
     /** Accepts one socket on each of two ports and copies bytes between them both ways. */
