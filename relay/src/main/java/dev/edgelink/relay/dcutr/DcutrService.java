@@ -13,6 +13,7 @@ import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.relay.autonat.DialBackPolicy;
 import dev.edgelink.relay.reachability.Reachability;
 import dev.edgelink.relay.wire.MessageStream;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,12 +36,15 @@ import org.slf4j.LoggerFactory;
  * CONNECT with our candidate addresses, measures the round trip to the peer's CONNECT, sends SYNC, waits half the
  * round trip and dials. The handler is A's side: it answers CONNECT and dials as soon as SYNC arrives. Both dial
  * from the listen port, retrying fast within the window; B takes the responder role in the upgrade of the
- * resulting socket and A the initiator role (as js-libp2p and rust-libp2p). Up to {@code maxRounds} rounds, each
- * on a new stream (the spec's "go back to step 1"; js-libp2p and go-libp2p serve one round per stream and close
- * it). A serves one round per stream; while a round of a peer is still exchanging messages, another stream from
- * that peer is refused, and at most two of its rounds dial at once (a retry may start while the previous round's
- * dials run out their window). The relayed connection is left to the caller (migrate, then close it after a grace
- * period).
+ * resulting socket and A the initiator role (as js-libp2p and rust-libp2p), whichever way the socket came about:
+ * a simultaneous open, A's SYN accepted by B's listener (B responds, as on any accepted socket), or B's SYN
+ * accepted by A's listener (A leads there too: for the round, A has the host lead the upgrade of inbound
+ * connections from the addresses of B's CONNECT, see {@link Host#leadInboundFrom}). Up to {@code maxRounds}
+ * rounds, each on a new stream (the spec's "go back to step 1"; js-libp2p and go-libp2p serve one round per stream
+ * and close it). A serves one round per stream; while a round of a peer is still exchanging messages, another
+ * stream from that peer is refused, and at most two of its rounds dial at once (a retry may start while the
+ * previous round's dials run out their window). The relayed connection is left to the caller (migrate, then close
+ * it after a grace period).
  */
 public final class DcutrService {
 
@@ -222,6 +226,7 @@ public final class DcutrService {
 
     private void responderRound(Connection relayed, MessageStream messages, HolePunchSession session) {
         AtomicReference<List<Multiaddr>> targets = new AtomicReference<>();
+        AtomicReference<Host.Registration> leading = new AtomicReference<>();
         messages.read(config.messageTimeout()).thenCompose(bytes -> {
             HolePunchMessage connect = HolePunchCodec.decode(bytes);
             session.received(connect.type(), nanoTime.getAsLong());
@@ -229,6 +234,11 @@ public final class DcutrService {
             if (targets.get().isEmpty()) {
                 throw new ProtocolViolationException("dcutr: CONNECT without a dialable address");
             }
+            // B dials in the responder role from its listen port, an address of its CONNECT: should its SYN reach
+            // our listener (no NAT in between, ours not sent yet) we must lead on the accepted socket, and B's
+            // dial may start as soon as our CONNECT arrives there
+            leading.set(host.leadInboundFrom(sockets(connect.addresses()),
+                    config.messageTimeout().plus(config.dialWindow())));
             messages.write(HolePunchCodec.encode(HolePunchMessage.Type.CONNECT, candidates.get()));
             return messages.read(config.messageTimeout());
         }).thenCompose(bytes -> {
@@ -237,6 +247,9 @@ public final class DcutrService {
             return dialer.dial(relayed.remotePeer(), targets.get(), DialOptions.UpgradeRole.INITIATOR,
                     Duration.ZERO, config.dialWindow(), relayed);
         }).whenComplete((direct, failure) -> {
+            if (leading.get() != null) {
+                leading.get().close();
+            }
             roundOver(relayed.remotePeer());
             if (failure != null && session.state() != HolePunchSession.State.DIALING) {
                 abort(messages, cause(failure), null, relayed);
@@ -258,16 +271,8 @@ public final class DcutrService {
     List<Multiaddr> dialable(List<Multiaddr> offered) {
         List<Multiaddr> out = new ArrayList<>();
         for (Multiaddr a : offered) {
-            if (!a.isTcp() || a.isCircuit()) {
-                continue;
-            }
-            Protocol p = a.components().get(0).protocol();
-            if (p != Protocol.IP4 && p != Protocol.IP6) {
-                continue;
-            }
-            var socket = a.toTcpSocketAddress();
-            if (socket.getPort() == 0 || socket.getAddress().isAnyLocalAddress()
-                    || socket.getAddress().isMulticastAddress()) {
+            InetSocketAddress socket = tcpSocket(a);
+            if (socket == null) {
                 continue;
             }
             if (!config.allowPrivateAddresses() && !DialBackPolicy.isPublic(socket.getAddress())) {
@@ -279,6 +284,38 @@ public final class DcutrService {
             }
         }
         return out;
+    }
+
+    /**
+     * The socket addresses of the peer's CONNECT (at most {@link #MAX_TARGETS}), private ones too: the addresses
+     * its punch dial may come from, whether or not we may dial them.
+     */
+    static List<InetSocketAddress> sockets(List<Multiaddr> offered) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Multiaddr a : offered) {
+            InetSocketAddress socket = tcpSocket(a);
+            if (socket != null && !out.contains(socket) && out.size() < MAX_TARGETS) {
+                out.add(socket);
+            }
+        }
+        return out;
+    }
+
+    /** A plain TCP over IP address with a real port and a unicast host, as a socket address; else null. */
+    private static InetSocketAddress tcpSocket(Multiaddr a) {
+        if (!a.isTcp() || a.isCircuit()) {
+            return null;
+        }
+        Protocol p = a.components().get(0).protocol();
+        if (p != Protocol.IP4 && p != Protocol.IP6) {
+            return null;
+        }
+        InetSocketAddress socket = a.toTcpSocketAddress();
+        if (socket.getPort() == 0 || socket.getAddress().isAnyLocalAddress()
+                || socket.getAddress().isMulticastAddress()) {
+            return null;
+        }
+        return socket;
     }
 
     private static Libp2pException cause(Throwable e) {

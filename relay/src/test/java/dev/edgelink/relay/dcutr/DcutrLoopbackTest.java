@@ -37,8 +37,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * DCUtR's mechanics between two hosts on loopback, over a direct coordination connection (standing in for a
- * relayed one). Without a NAT, A's SYN reaches B's listening socket, so the punch ends as an accepted connection
- * at B: the roles still hold (A leads the upgrade). The NAT case is the lab test's.
+ * relayed one). Without a NAT, whichever SYN comes first reaches the other's listening socket, so the punch ends
+ * as an accepted connection at B (A's SYN) or at A (B's SYN): the roles hold either way (A leads the upgrade).
+ * The NAT case is the lab test's.
  */
 class DcutrLoopbackTest {
 
@@ -171,6 +172,44 @@ class DcutrLoopbackTest {
         assertFalse(direct.isInitiator(), "A led the upgrade of the connection it dialed");
         assertEquals(Connection.Direction.INBOUND, direct.direction());
         assertEquals(port(b.listenAddresses().get(0)), port(direct.localAddress()));
+    }
+
+    /**
+     * The third way a punch's socket comes about: B's SYN reaches A's listener (no NAT in between, A's own SYN not
+     * sent yet). B here dials right after A's CONNECT, before sending SYNC, so A cannot have dialed and B's dial can
+     * only be accepted by A's listener. B dials as responder, as always; A has registered the addresses of B's
+     * CONNECT for the round, so it leads on the accepted socket. (Before that, both sides waited as responders
+     * until the upgrade timed out, and the round was lost.)
+     */
+    @Test
+    void aDialOfBsAcceptedByAsListenerIsUpgradedWithALeading() throws Exception {
+        dcutr(a, a::listenAddresses);
+        CompletableFuture<Connection> atA = new CompletableFuture<>();
+        a.addListener(new HostListener() {
+            @Override
+            public void connectionOpened(Connection c) {
+                if (c.direction() == Connection.Direction.INBOUND
+                        && port(c.remoteAddress()) == port(b.listenAddresses().get(0))) {
+                    atA.complete(c);
+                }
+            }
+        });
+        Connection coordination = await(b.connect(a.listenAddresses().get(0).withPeerId(a.peerId())));
+        MessageStream messages = MessageStream.attach(await(coordination.newStream(DcutrService.PROTOCOL)),
+                HolePunchCodec.MAX_MESSAGE, scheduler);
+        messages.write(HolePunchCodec.encode(HolePunchMessage.Type.CONNECT, b.listenAddresses()));
+        HolePunchMessage connect = HolePunchCodec.decode(await(messages.read(Duration.ofSeconds(5))));
+        assertEquals(HolePunchMessage.Type.CONNECT, connect.type());
+        Connection direct = await(b.connect(connect.addresses().get(0).withPeerId(a.peerId()),
+                DialOptions.holePunch(DialOptions.UpgradeRole.RESPONDER, Duration.ofSeconds(5))));
+        assertEquals(Connection.Direction.OUTBOUND, direct.direction());
+        assertFalse(direct.isInitiator(), "B responds");
+        assertEquals(port(b.listenAddresses().get(0)), port(direct.localAddress()));
+        assertEquals(port(a.listenAddresses().get(0)), port(direct.remoteAddress()));
+        Connection fromA = await(atA);
+        assertTrue(fromA.isInitiator(), "A leads on the socket its listener accepted");
+        assertEquals(direct.localAddress(), fromA.remoteAddress());
+        assertTrue(direct.isOpen());
     }
 
     private CompletableFuture<Void> later(Duration delay) {
