@@ -8,7 +8,8 @@
 # kept). Everything it builds (namespaces, daemons, agents, pods) is removed at the end, also on failure or Ctrl-C.
 # Needs root. Installs Debian's nebula, wireguard-go and wireguard-tools when missing (only this benchmark uses
 # them). Takes about 3-5 minutes.
-# The agents: the cloud node is the bootstrap peer and relay server, the site nodes carry their site label.
+# The agents: the cloud node is the bootstrap peer and relay server, the site nodes carry their site label; all run
+# with the JVM options bin/edgelink ships (bin/agent.jvm-options).
 # Env: EDGELINK_CLOUD_CONFIG / EDGELINK_SITE_CONFIG: agent config lines ("key: value", one per line) added to (or
 # replacing the same key in) the cloud node's / the four site nodes' configs.
 # Usage: bash scripts/bench-sites.sh [--no-setup]
@@ -32,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
 
-exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dedgelink.root="$ROOT" \
   -Dedgelink.bench.cloudConfig="${EDGELINK_CLOUD_CONFIG:-}" -Dedgelink.bench.siteConfig="${EDGELINK_SITE_CONFIG:-}" \
   -cp "$ROOT/chaos-tests/target/edgelink-chaos-tests.jar:$ROOT/chaos-tests/target/lib/*" \
   dev.edgelink.lab.e2e.SitesBench "$ROOT/docs/benchmarks.md"

@@ -10,6 +10,7 @@ import dev.edgelink.lab.Pod;
 import dev.edgelink.lab.Podman;
 import dev.edgelink.lab.Topologies;
 import dev.edgelink.lab.Wait;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -22,7 +23,8 @@ import java.util.Optional;
 /**
  * Our rows of the across-NAT benchmark ({@link SitesBench}): real agents on issue 4's topology, the cloud node first
  * (every other agent's bootstrap peer and the relay server), the site nodes labelled with their site, and a podman pod
- * on each site node ({@link #cloudConfig()} and {@link #siteConfig()} add or replace config lines). Two pairs:
+ * on each site node ({@link #cloudConfig()} and {@link #siteConfig()} add or replace config lines); the agents run
+ * with the JVM options {@code bin/edgelink agent} ships. Two pairs:
  *
  * <ul>
  *   <li>direct: a-n1 to b-n1, both behind port-preserving NATs, so a punched connection is possible;</li>
@@ -107,7 +109,7 @@ final class EdgelinkSites {
      * {@link #siteConfig()}); starts nothing yet ({@link #run()}). {@code t}'s b-rtr must already give b-n2 a
      * symmetric mapping (see {@link #symmetricB2}). The caller closes {@link #cluster()} (which tears the lab down).
      */
-    static EdgelinkSites create(Lab lab, Topologies.Sites t, String classpath) {
+    static EdgelinkSites create(Lab lab, Topologies.Sites t, String classpath) throws IOException {
         if (t.routerB().natMode(t.b2().address()) == NatMode.PRESERVE) {
             throw new IllegalStateException("b-n2 must be behind a symmetric mapping: call symmetricB2 first");
         }
@@ -126,6 +128,11 @@ final class EdgelinkSites {
         // two nodes behind one NAT on one port would contend for one public 4-tuple towards the other site
         c.member(t.a2()).listenPort(4002);
         c.member(t.b2()).listenPort(4002);
+        // measured as deployed: the JVM options bin/edgelink agent ships
+        List<String> shipped = Bench.shippedAgentOptions();
+        for (EdgelinkCluster.Member m : c.members()) {
+            m.jvmOptions(shipped);
+        }
         return s;
     }
 

@@ -230,7 +230,9 @@ public final class SitesBench {
                 + "issue 4's topology (`Topologies.sites`): two sites of two nodes behind NAT routers with plain "
                 + "masquerade (port-restricted cone: punching works), b-n2 alone behind a fully-random (symmetric) "
                 + "mapping of its own on b-rtr so that a-n2 and b-n2 cannot punch, and the cloud node with a public "
-                + "address. Baselines: %s (Debian's packages).%n%n", LocalDate.now(),
+                + "address; the cloud node is our bootstrap peer and relay, our agents run with the JVM options "
+                + "`bin/edgelink agent` ships, the second node of each site listens on port 4002. Baselines: %s "
+                + "(Debian's packages).%n%n", LocalDate.now(),
                 Runtime.getRuntime().availableProcessors(), load[0], load[1], load[2], load[3], versions));
         b.append(String.format(Locale.ROOT, "iperf3 TCP, 1 stream, %d s, median of %d interleaved runs. Goals: "
                 + "edgelink direct >= %.1fx nebula, edgelink relayed >= %.1fx the wireguard-go hub.%n%n",
