@@ -176,6 +176,8 @@ public final class Agent implements AgentView, AutoCloseable {
                         dataplane.onUnderlaySubnet(m.underlay())))
                 .orElse(null));
         nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
+        // the tunnel stream follows a path change at once, not at the keeper's next tick (up to a second later)
+        dataplane.setPathListener(peer -> natScheduler.execute(() -> keeper.tick(members.memberInfos())));
         metrics.bindNatGauges(() -> {
             int direct = 0;
             int relayed = 0;

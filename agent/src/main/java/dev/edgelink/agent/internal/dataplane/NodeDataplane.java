@@ -16,6 +16,7 @@ import dev.edgelink.dataplane.backend.userspace.UserspaceBackend;
 import dev.edgelink.dataplane.backend.userspace.UserspaceDevice;
 import dev.edgelink.dataplane.path.PathProber;
 import dev.edgelink.dataplane.tunnel.TunnelConfig;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import dev.edgelink.dataplane.backend.vxlan.VxlanBackend;
 import dev.edgelink.dataplane.mtu.MtuCalculator;
@@ -94,6 +95,7 @@ public final class NodeDataplane implements AutoCloseable {
     private final LongSupplier nanoClock = System::nanoTime;
     private final ScheduledExecutorService scheduler;
     private final Map<String, PathKind> lastPaths = new HashMap<>();
+    private volatile Consumer<String> pathListener = peer -> { };
     private volatile Map<String, PeerView> peers = Map.of();
     private final PeerCounters counters = new PeerCounters(List.of("nft"));
     private volatile PeerCounters.Snapshot counted = new PeerCounters.Snapshot(Map.of(), 0, 0);
@@ -253,6 +255,14 @@ public final class NodeDataplane implements AutoCloseable {
     }
 
     /**
+     * Told the node name of a peer whose path changed, on the data plane thread right after the round that changed
+     * it (e.g. so that the tunnel stream follows a fall to {@code relayed} at once). Must not block.
+     */
+    public void setPathListener(Consumer<String> listener) {
+        this.pathListener = listener;
+    }
+
+    /**
      * Runs the data plane loop, a round starting every probe interval (first round now). A round that waited for
      * probe timeouts is followed by the next one at its due time, not an interval after it ended, and a round that
      * overran is followed by the next one {@link #MIN_ROUND_GAP} later, never by a burst of rounds to catch up.
@@ -289,6 +299,7 @@ public final class NodeDataplane implements AutoCloseable {
                 PathKind before = lastPaths.get(s.peer());
                 if (s.path() != before && (s.path() != null || lastPaths.containsKey(s.peer()))) {
                     metrics.pathChanged(s.path());
+                    pathListener.accept(s.peer());
                 }
                 lastPaths.put(s.peer(), s.path());
             }
