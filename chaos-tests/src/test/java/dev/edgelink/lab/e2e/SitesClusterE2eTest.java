@@ -382,6 +382,8 @@ class SitesClusterE2eTest {
         Wait.until("site B's agents report NAT_SYMMETRIC", CONVERGE, () -> List.of(s.b1(), s.b2()).stream()
                 .allMatch(n -> "NAT_SYMMETRIC".equals(cluster.statusHttp(cluster.member(n)).at("/node/reachability")
                         .asText())));
+        System.out.printf("site B's agents report NAT_SYMMETRIC %.1f s after the switch%n",
+                (System.nanoTime() - t0) / 1e9);
 
         Map<String, Integer> before = punchCounts();
         long end = System.nanoTime() + SYMMETRIC_WINDOW.toNanos();

@@ -5,6 +5,7 @@ import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.host.CircuitDialer;
 import dev.edgelink.libp2p.host.Connection;
+import dev.edgelink.libp2p.host.DialOptions;
 import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.Stream;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,7 @@ public final class RelayClient implements CircuitDialer {
     private static final Multiaddr CIRCUIT = Multiaddr.fromString("/p2p-circuit");
 
     private final Host host;
+    private volatile Supplier<DialOptions> relayDial = () -> DialOptions.DEFAULT;
     private final Duration timeout;
 
     private RelayClient(Host host, Duration timeout) {
@@ -147,8 +150,16 @@ public final class RelayClient implements CircuitDialer {
                 CircuitCodec.addresses(r.getAddrsList()), limit, voucher, c);
     }
 
+    /**
+     * How connections to relays are dialed (when none is open): e.g. from the listen port, so that the relays'
+     * observations of that one socket show our NAT's mapping of it. Default {@link DialOptions#DEFAULT}.
+     */
+    public void setRelayDialOptions(Supplier<DialOptions> options) {
+        this.relayDial = options;
+    }
+
     private CompletableFuture<Stream> hop(Multiaddr relayAddress) {
-        return host.connect(relayAddress).thenCompose(c -> c.newStream(Protocols.HOP))
+        return host.connect(relayAddress, relayDial.get()).thenCompose(c -> c.newStream(Protocols.HOP))
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(MessageReader::onItsLoop);
     }

@@ -31,8 +31,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +81,12 @@ public final class CrossNat implements AutoCloseable {
         this.config = config;
         this.scheduler = scheduler;
         this.relayClient = RelayClient.install(host);
+        // while we are not known to be public, every connection to a relay leaves from the listen port (also the
+        // reservations' retries after a loss): the relays' observations of that one socket show our NAT's mapping
+        DialOptions fromListenPort = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
+                Optional.of(Duration.ofSeconds(5)));
+        relayClient.setRelayDialOptions(() -> reachability() == NodeReachability.PUBLIC ? DialOptions.DEFAULT
+                : fromListenPort);
         this.observer = new ReachabilityObserver(new ReachabilityClassifier(2), System::nanoTime,
                 TimeUnit.MINUTES.toNanos(10), 64);
         observer.attach(identify);
@@ -184,6 +192,10 @@ public final class CrossNat implements AutoCloseable {
         }
     };
 
+    /** The least time between two redials of one relay from {@link #relayRedial}. */
+    private static final Duration REDIAL_GAP = Duration.ofSeconds(2);
+    private final Map<PeerId, Long> lastRedial = new ConcurrentHashMap<>();
+
     private boolean isRelayPeer(PeerId peer) {
         return config.relayPeers().stream().anyMatch(r -> r.peerId().map(peer::equals).orElse(false));
     }
@@ -192,6 +204,14 @@ public final class CrossNat implements AutoCloseable {
         if (closed || host.directConnection(relay).isPresent()) {
             return;
         }
+        // at most one redial per relay per REDIAL_GAP: a relay that still holds our dead connection closes each new
+        // one as a duplicate until its own watchdog drops the old one, and each close would call us again
+        long now = System.nanoTime();
+        Long last = lastRedial.get(relay);
+        if (last != null && now - last < REDIAL_GAP.toNanos()) {
+            return;
+        }
+        lastRedial.put(relay, now);
         DialOptions fromListenPort = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
                 Optional.of(Duration.ofSeconds(5)));
         for (Multiaddr r : config.relayPeers()) {
