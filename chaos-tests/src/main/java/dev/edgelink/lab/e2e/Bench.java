@@ -516,7 +516,8 @@ public final class Bench {
         Files.writeString(doc, out);
     }
 
-    private static void sleep(long ms) {
+    /** Sleeps {@code ms}; an interrupt ends the run with a {@link LabException}. */
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -248,7 +248,7 @@ final class EdgelinkSites {
         }
         StampedPings pings = StampedPings.start(lab, pods.get(sites.a1()), pods.get(sites.b1()).ip());
         try {
-            sleep(2000);
+            Bench.sleep(2000);
             if (pings.replies().isEmpty()) {
                 Timing no = Timing.missing("pod pings a-n1 -> b-n1 on the direct path were not answered before "
                         + "the cut");
@@ -341,15 +341,6 @@ final class EdgelinkSites {
 
     private static double seconds(Instant from, Instant to) {
         return Duration.between(from, to).toNanos() / 1e9;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LabException("interrupted", e);
-        }
     }
 
     private static void progress(String format, Object... args) {

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.edgelink.labsupport.NetnsLab;
 import dev.edgelink.libp2p.interop.JsPeer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +33,6 @@ class AutonatJsInteropTest {
     private static final String JS_IP = "11.0.1.1";
     private static final String JAVA_IP = "11.0.1.2";
 
-    private final List<AutoCloseable> started = new ArrayList<>();
     private InteropLab lab;
     private String jsNs;
     private String javaNs;
@@ -49,28 +47,22 @@ class AutonatJsInteropTest {
     }
 
     @AfterEach
-    void close() throws Exception {
-        try {
-            for (int i = started.size() - 1; i >= 0; i--) {
-                started.get(i).close();
-            }
-        } finally {
-            if (lab != null) {
-                lab.close();
-            }
+    void close() {
+        if (lab != null) {
+            lab.close();
         }
         assertTrue(lab == null || lab.existing().isEmpty(), "namespaces left");
     }
 
     private JsPeer js(String netns, String... args) {
         JsPeer peer = JsPeer.startIn(netns, List.of(args));
-        started.add(peer);
+        lab.own(peer);
         return peer;
     }
 
     private JavaLabPeerProcess java(String... args) {
         JavaLabPeerProcess peer = JavaLabPeerProcess.start(javaNs, List.of(args));
-        started.add(peer);
+        lab.own(peer);
         return peer;
     }
 

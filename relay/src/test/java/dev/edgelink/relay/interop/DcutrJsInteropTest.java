@@ -9,7 +9,6 @@ import dev.edgelink.labsupport.NetnsLab;
 import dev.edgelink.libp2p.interop.JsPeer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,7 +44,6 @@ class DcutrJsInteropTest {
     private static final String JS_IP = "11.0.2.2";
     private static final int ECHO_BYTES = 65536;
 
-    private final List<AutoCloseable> started = new ArrayList<>();
     private InteropLab lab;
     private String relayNs;
     private String jsNs;
@@ -60,15 +58,9 @@ class DcutrJsInteropTest {
     }
 
     @AfterEach
-    void close() throws Exception {
-        try {
-            for (int i = started.size() - 1; i >= 0; i--) {
-                started.get(i).close();
-            }
-        } finally {
-            if (lab != null) {
-                lab.close();
-            }
+    void close() {
+        if (lab != null) {
+            lab.close();
         }
         assertTrue(lab == null || lab.existing().isEmpty(), "namespaces left");
     }
@@ -100,13 +92,13 @@ class DcutrJsInteropTest {
 
     private JsPeer js(String netns, String... args) {
         JsPeer peer = JsPeer.startIn(netns, List.of(args));
-        started.add(peer);
+        lab.own(peer);
         return peer;
     }
 
     private JavaLabPeerProcess java(String netns, String... args) {
         JavaLabPeerProcess peer = JavaLabPeerProcess.start(netns, List.of(args));
-        started.add(peer);
+        lab.own(peer);
         return peer;
     }
 

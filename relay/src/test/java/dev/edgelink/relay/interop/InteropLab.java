@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.edgelink.labsupport.NetnsLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,8 +16,33 @@ import java.util.List;
  */
 final class InteropLab extends NetnsLab {
 
+    private final List<AutoCloseable> owned = new ArrayList<>();
+
     InteropLab() {
         super("eljn", DEFAULT_COMMAND_TIMEOUT);
+    }
+
+    /** Closes {@code process} (a peer run in one of the namespaces) when the lab closes, before its namespaces. */
+    <T extends AutoCloseable> T own(T process) {
+        owned.add(process);
+        return process;
+    }
+
+    /** Closes what it owns, the last started first, then removes the namespaces (also when a close failed). */
+    @Override
+    public void close() {
+        try {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                try {
+                    owned.get(i).close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + owned.get(i) + " failed", e);
+                }
+            }
+        } finally {
+            owned.clear();
+            super.close();
+        }
     }
 
     /** A veth pair: {@code ifA} in {@code a} with {@code addrA} (CIDR), {@code ifB} in {@code b} with {@code addrB}. */

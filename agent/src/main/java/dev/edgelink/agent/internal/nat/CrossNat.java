@@ -83,10 +83,8 @@ public final class CrossNat implements AutoCloseable {
         this.relayClient = RelayClient.install(host);
         // while we are not known to be public, every connection to a relay leaves from the listen port (also the
         // reservations' retries after a loss): the relays' observations of that one socket show our NAT's mapping
-        DialOptions fromListenPort = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
-                Optional.of(Duration.ofSeconds(5)));
         relayClient.setRelayDialOptions(() -> reachability() == NodeReachability.PUBLIC ? DialOptions.DEFAULT
-                : fromListenPort);
+                : FROM_LISTEN_PORT);
         this.observer = new ReachabilityObserver(new ReachabilityClassifier(2), System::nanoTime,
                 TimeUnit.MINUTES.toNanos(10), 64);
         observer.attach(identify);
@@ -161,14 +159,12 @@ public final class CrossNat implements AutoCloseable {
      * reuse these connections).
      */
     private void dialRelaysFromListenPort() {
-        DialOptions fromListenPort = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
-                Optional.of(Duration.ofSeconds(5)));
         for (Multiaddr r : config.relayPeers()) {
             if (r.peerId().map(host.peerId()::equals).orElse(true)) {
                 continue;
             }
             try {
-                host.connect(r, fromListenPort).get(6, TimeUnit.SECONDS);
+                host.connect(r, FROM_LISTEN_PORT).get(6, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.info("first dial to the relay failed, the reservations retry: {} (node={}, relay={})",
                         e.getMessage(), config.nodeName(), r);
@@ -192,6 +188,9 @@ public final class CrossNat implements AutoCloseable {
         }
     };
 
+    /** Dials to the relays from our listen port (the relays' observations of that socket show our NAT's mapping). */
+    private static final DialOptions FROM_LISTEN_PORT = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
+            Optional.of(Duration.ofSeconds(5)));
     /** The least time between two redials of one relay from {@link #relayRedial}. */
     private static final Duration REDIAL_GAP = Duration.ofSeconds(2);
     private final Map<PeerId, Long> lastRedial = new ConcurrentHashMap<>();
@@ -212,11 +211,9 @@ public final class CrossNat implements AutoCloseable {
             return;
         }
         lastRedial.put(relay, now);
-        DialOptions fromListenPort = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
-                Optional.of(Duration.ofSeconds(5)));
         for (Multiaddr r : config.relayPeers()) {
             if (r.peerId().map(relay::equals).orElse(false)) {
-                host.connect(r, fromListenPort).exceptionally(e -> {
+                host.connect(r, FROM_LISTEN_PORT).exceptionally(e -> {
                     LOG.info("redial of the relay from the listen port failed, the reservations retry: {} (node={}, "
                             + "relay={})", e.getMessage(), config.nodeName(), r);
                     return null;
