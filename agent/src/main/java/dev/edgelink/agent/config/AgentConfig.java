@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The agent's settings, validated: every value here is usable as it is. Read with {@link ConfigLoader}; the keys,
@@ -30,6 +31,7 @@ import java.util.Optional;
  * @param statusAddress the loopback address of the operator HTTP server (/status, /metrics, /ping)
  * @param masquerade whether pod egress outside the cluster CIDR is masqueraded
  * @param timeouts record lifetime, gossip and probe timing
+ * @param memory limits on memory the network can make the agent hold (empty: derived from direct memory)
  * @param staticPeers peers given by hand (a testing aid: they bypass membership)
  * @param nat the cross-NAT settings: site label, relay server and client, hole punching, userspace paths
  */
@@ -38,7 +40,7 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
                           TunnelMode tunnelMode, Optional<String> underlayInterface,
                           Optional<Inet4Address> underlayAddress, Path stateDir, Path cniSocket,
                           InetSocketAddress statusAddress, boolean masquerade, Timeouts timeouts,
-                          List<StaticPeerConfig> staticPeers, Nat nat) {
+                          List<StaticPeerConfig> staticPeers, Nat nat, Memory memory) {
 
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/edgelink");
     public static final Path DEFAULT_CNI_SOCKET = Path.of("/run/edgelink/cni.sock");
@@ -153,5 +155,19 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
      */
     public record StaticPeerConfig(String nodeName, IpPrefix podCidr, Inet4Address underlay,
                                    Optional<MacAddress> vtepMac) {
+    }
+
+    /**
+     * Limits on the memory that the network can fill, in bytes; each empty one is derived from the JVM's direct
+     * memory limit (docs/agent-config.md, "Memory").
+     *
+     * @param tunnelPeerBytes what one peer's outbound packets may hold on the userspace paths
+     * @param tunnelTotalBytes what all peers' outbound packets may hold together
+     * @param relayBytes what the relay server may hold for all circuits together
+     */
+    public record Memory(OptionalLong tunnelPeerBytes, OptionalLong tunnelTotalBytes, OptionalLong relayBytes) {
+        public static Memory derived() {
+            return new Memory(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
+        }
     }
 }

@@ -9,6 +9,7 @@ import dev.edgelink.agent.config.AgentConfig.StaticPeerConfig;
 import dev.edgelink.agent.config.AgentConfig.Timeouts;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.dataplane.tunnel.TunnelConfig;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.pnet.SwarmKey;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -83,7 +85,7 @@ public final class ConfigLoader {
     private AgentConfig read(Section s) {
         s.only("nodeName", "podCidr", "clusterCidr", "listen", "bootstrapPeers", "mdnsInterfaces", "pskFile",
                 "tunnelMode", "underlay", "stateDir", "cniSocket", "statusAddress", "masquerade", "timeouts",
-                "staticPeers", "site", "relay", "holePunch", "userspace");
+                "staticPeers", "site", "relay", "holePunch", "userspace", "memory");
         String nodeName = nodeName(s.key("nodeName"), s.text("nodeName").orElseGet(hostname));
         IpPrefix clusterCidr = cidr(s.key("clusterCidr"),
                 s.text("clusterCidr").orElse(AgentConfig.DEFAULT_CLUSTER_CIDR));
@@ -100,7 +102,7 @@ public final class ConfigLoader {
                 cniSocket(s), statusAddress(s.key("statusAddress"),
                         s.text("statusAddress").orElse(AgentConfig.DEFAULT_STATUS_ADDRESS)),
                 s.bool("masquerade").orElse(true), timeouts(s.section("timeouts")),
-                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s));
+                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s), memory(s.section("memory")));
     }
 
     private static AgentConfig.Nat nat(Section s) {
@@ -305,6 +307,25 @@ public final class ConfigLoader {
             throw new ConfigException(key, "port '" + text.substring(colon + 1) + "' must be a number in 1..65535");
         }
         return new InetSocketAddress(address, port);
+    }
+
+    private static AgentConfig.Memory memory(Section m) {
+        m.only("tunnelPeerBytes", "tunnelTotalBytes", "relayBytes");
+        AgentConfig.Memory out = new AgentConfig.Memory(size(m, "tunnelPeerBytes", TunnelConfig.MIN_PEER_BYTES),
+                size(m, "tunnelTotalBytes", TunnelConfig.MIN_PEER_BYTES), size(m, "relayBytes", 1 << 20));
+        if (out.tunnelPeerBytes().isPresent() && out.tunnelPeerBytes().getAsLong() > Integer.MAX_VALUE) {
+            throw new ConfigException(m.key("tunnelPeerBytes"), "must be below 2 GiB");
+        }
+        if (out.tunnelPeerBytes().isPresent() && out.tunnelTotalBytes().isPresent()
+                && out.tunnelTotalBytes().getAsLong() < out.tunnelPeerBytes().getAsLong()) {
+            throw new ConfigException(m.key("tunnelTotalBytes"), "must not be below memory.tunnelPeerBytes");
+        }
+        return out;
+    }
+
+    private static OptionalLong size(Section m, String key, long min) {
+        Optional<String> text = m.text(key);
+        return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Sizes.parse(m.key(key), text.get(), min));
     }
 
     private static Timeouts timeouts(Section t) {

@@ -77,6 +77,11 @@ public final class Stream implements MuxedStream {
         public void onWritabilityChanged(MuxedStream stream) {
             target.onWritabilityChanged(Stream.this);
         }
+
+        @Override
+        public void onSent(MuxedStream stream, int bytes) {
+            target.onSent(Stream.this, bytes);
+        }
     }
 
     @Override
@@ -107,6 +112,11 @@ public final class Stream implements MuxedStream {
     @Override
     public boolean isWritable() {
         return raw.isWritable();
+    }
+
+    @Override
+    public void limitReceiveWindow(long maxBytes) {
+        raw.limitReceiveWindow(maxBytes);
     }
 
     @Override

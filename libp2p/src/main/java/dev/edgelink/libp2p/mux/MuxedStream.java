@@ -46,6 +46,15 @@ public interface MuxedStream {
     /** False while queued outbound bytes are above the high-water mark. */
     boolean isWritable();
 
+    /**
+     * Caps the receive window this stream grants the remote at {@code maxBytes} (never below the muxer's
+     * initial window): with reading paused the stream holds at most this many received bytes. For streams
+     * whose reader forwards elsewhere (a relay's circuits), so that what one slow side makes us hold is bounded.
+     * Muxers without per-stream windows ignore it.
+     */
+    default void limitReceiveWindow(long maxBytes) {
+    }
+
     /** Pauses (false) or resumes (true) delivery of inbound data. Default: on. */
     void setAutoRead(boolean autoRead);
 

@@ -20,4 +20,12 @@ public interface StreamListener {
     /** {@link MuxedStream#isWritable()} changed. */
     default void onWritabilityChanged(MuxedStream stream) {
     }
+
+    /**
+     * {@code bytes} of what was {@link MuxedStream#write written} left the stream's queue for the connection (they
+     * are in a frame now, no longer held by the stream). Lets a writer account, in bytes, memory it handed over.
+     * Bytes dropped by a reset are not reported: a reset ends the stream's queue.
+     */
+    default void onSent(MuxedStream stream, int bytes) {
+    }
 }

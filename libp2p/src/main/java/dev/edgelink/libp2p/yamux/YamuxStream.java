@@ -138,6 +138,8 @@ public final class YamuxStream implements MuxedStream {
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
     private long inboundBytes;
     private long recvWindow;
+    /** The largest window this stream grows to: the config's, or less after {@link #limitReceiveWindow}. */
+    private volatile long windowCap;
     private long recvCredit;
     private long pendingCredit;
     private boolean remoteFinPending;
@@ -162,6 +164,7 @@ public final class YamuxStream implements MuxedStream {
         this.outbound = outbound;
         this.state = initial;
         this.recvWindow = config.initialReceiveWindow();
+        this.windowCap = config.maxReceiveWindow();
         this.recvCredit = config.initialReceiveWindow();
         this.acked = !outbound;
     }
@@ -221,6 +224,11 @@ public final class YamuxStream implements MuxedStream {
     @Override
     public boolean isWritable() {
         return writable && queuedBytes.get() <= config.streamHighWaterMark();
+    }
+
+    @Override
+    public void limitReceiveWindow(long maxBytes) {
+        windowCap = Math.max(config.initialReceiveWindow(), Math.min(maxBytes, config.maxReceiveWindow()));
     }
 
     @Override
@@ -441,8 +449,13 @@ public final class YamuxStream implements MuxedStream {
         if (!state.canReceive() || pendingCredit < recvWindow / 2) {
             return;
         }
-        long grown = Math.min(recvWindow * 2, config.maxReceiveWindow());
+        long grown = Math.min(recvWindow * 2, windowCap);
         long delta = pendingCredit + (grown - recvWindow);
+        if (delta <= 0) { // capped below what was granted: keep the credit until the window is down to the cap
+            recvWindow -= pendingCredit;
+            pendingCredit = 0;
+            return;
+        }
         recvWindow = grown;
         recvCredit += delta;
         pendingCredit = 0;
@@ -508,6 +521,14 @@ public final class YamuxStream implements MuxedStream {
         // FIN always travels in a frame of its own (the next turn, as a window update), never on the last DATA
         // frame: js-libp2p-yamux 8 acts on a frame's FIN before its payload and would drop those bytes.
         session.writeData(YamuxHeader.data(0, id, n), payload);
+        StreamListener l = listener;
+        if (l != null) {
+            try {
+                l.onSent(this, n);
+            } catch (RuntimeException e) {
+                LOG.atWarn().addKeyValue("stream", id).setCause(e).log("yamux stream listener failed in onSent");
+            }
+        }
         updateWritability();
         return hasSendable();
     }

@@ -14,6 +14,7 @@ final class PeerSlot {
     final LongAdder rxPackets = new LongAdder();
     final LongAdder rxBytes = new LongAdder();
     final LongAdder queueDrops = new LongAdder();
+    final LongAdder budgetDrops = new LongAdder();
     final LongAdder spoofDrops = new LongAdder();
     final LongAdder otherDrops = new LongAdder();
     final LongAdder resets = new LongAdder();
@@ -24,6 +25,6 @@ final class PeerSlot {
 
     PeerStats stats() {
         return new PeerStats(txPackets.sum(), txBytes.sum(), rxPackets.sum(), rxBytes.sum(), queueDrops.sum(),
-                spoofDrops.sum(), otherDrops.sum(), resets.sum());
+                budgetDrops.sum(), spoofDrops.sum(), otherDrops.sum(), resets.sum());
     }
 }

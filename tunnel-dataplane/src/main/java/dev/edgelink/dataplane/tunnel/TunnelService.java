@@ -4,6 +4,7 @@ import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.path.ProbeResult;
 import dev.edgelink.dataplane.tun.TunDevice;
 import dev.edgelink.dataplane.tun.TunUnavailableException;
+import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.mux.MuxedStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -34,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * memory) and queues the packet on that peer's {@link TunnelSession}; received frames are written back to the TUN
  * device on the stream's event loop. The reader never waits for a peer: a full queue drops the packet and counts
  * it, so a slow or stalled peer costs other peers nothing.
+ *
+ * <p>Memory: the reader reads into one buffer of its own and copies each packet into a buffer of the packet's size,
+ * but only after the peer's queue and the service's {@link ByteBudget} ({@code totalQueueBytes}) took it; what
+ * the budget refuses is dropped before anything is allocated. So what the network can make us hold is bounded in
+ * bytes per peer and in total, whatever the packet sizes, and a packet's memory is exactly its bytes.
  *
  * <p>With offloads the device carries a virtio header per packet and the kernel hands over TCP segments of up to
  * 64 KiB; they cross the stream whole (it is TCP: no wire MTU applies) and the receiving kernel segments them when
@@ -69,6 +75,13 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
     private final AtomicLong tokens = new AtomicLong();
     private final LongAdder noPeerDrops = new LongAdder();
     private final LongAdder readErrors = new LongAdder();
+    private final LongAdder allocFailures = new LongAdder();
+    private final ByteBudget budget;
+    /** When the reader last came round its loop (it wakes at least every {@link #READER_WAKEUP_MS}). */
+    private volatile long readerTurnNanos;
+    /** A reader that has not come round for this long is not moving packets: probes fail. */
+    static final long READER_STALL_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final int READER_WAKEUP_MS = 500;
     /** Event-loop threads inside {@link #deliver} now: the device is closed only when none is (fd reuse). */
     private final AtomicInteger writers = new AtomicInteger();
     private final ScheduledExecutorService timer;
@@ -82,6 +95,8 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         this.config = config;
         this.device = device;
         this.nanoClock = nanoClock;
+        this.budget = new ByteBudget("tunnel.totalQueueBytes", config.totalQueueBytes());
+        this.readerTurnNanos = nanoClock.getAsLong();
         this.offloads = device.vnetHeader() && device.enableOffloads();
         this.localHello = new TunnelFrames.Hello(TunnelFrames.VERSION, config.mtu(),
                 device.vnetHeader() ? TunnelFrames.FEATURE_GSO : 0, localNode);
@@ -181,6 +196,20 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         return slot != null && slot.session != null;
     }
 
+    /** The stream that carries {@code nodeName}'s packets now, if any. */
+    public Optional<MuxedStream> activeStream(String nodeName) {
+        PeerSlot slot = slots.get(nodeName);
+        TunnelSession s = slot == null ? null : slot.session;
+        return s == null ? Optional.empty() : Optional.of(s.stream);
+    }
+
+    /** Bytes {@code nodeName}'s outbound packets hold now (its queue and its stream's), 0 without a stream. */
+    public long heldBytes(String nodeName) {
+        PeerSlot slot = slots.get(nodeName);
+        TunnelSession s = slot == null ? null : slot.session;
+        return s == null ? 0 : s.heldBytes();
+    }
+
     public Optional<PeerStats> stats(String nodeName) {
         return Optional.ofNullable(slots.get(nodeName)).map(PeerSlot::stats);
     }
@@ -190,20 +219,47 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         return noPeerDrops.sum();
     }
 
+    /** The memory budget of all peers' outbound packets. */
+    public ByteBudget memory() {
+        return budget;
+    }
+
+    ByteBudget budget() {
+        return budget;
+    }
+
+    /** Packets dropped because no direct memory could be had for them although the budget allowed them. */
+    public long allocFailures() {
+        return allocFailures.sum();
+    }
+
+    /**
+     * Whether the TUN reader is running and came round its loop lately. A reader that does not is not moving any
+     * peer's packets: {@link #probe} then fails, so the userspace paths fail their probes.
+     */
+    public boolean readerHealthy() {
+        return reader.isAlive() && nanos() - readerTurnNanos < READER_STALL_NANOS;
+    }
+
     /** Packets the kernel failed to hand over (a read error other than "nothing waiting"); the reader goes on. */
     public long readErrors() {
         return readErrors.sum();
     }
 
     /**
-     * Measures the round trip to {@code nodeName} over its tunnel stream: a PING outside the packet queue, answered
-     * by a PONG. Fails at once if the node has no stream.
+     * Measures the round trip to {@code nodeName} over its tunnel stream: a PING queued behind the peer's packets,
+     * answered by a PONG queued behind the peer's. Fails at once if the node has no stream or the TUN reader is
+     * not moving packets; fails after {@code timeout} if the queues do not move.
      */
     public CompletableFuture<ProbeResult> probe(String nodeName, Duration timeout) {
         PeerSlot slot = slots.get(nodeName);
         TunnelSession s = slot == null ? null : slot.session;
         if (s == null || closed) {
             return CompletableFuture.completedFuture(ProbeResult.failure("no tunnel stream to " + nodeName));
+        }
+        if (!readerHealthy()) {
+            return CompletableFuture.completedFuture(ProbeResult.failure("the TUN reader is not running (last turn "
+                    + TimeUnit.NANOSECONDS.toMillis(nanos() - readerTurnNanos) + " ms ago)"));
         }
         long token = tokens.incrementAndGet();
         CompletableFuture<ProbeResult> f = new CompletableFuture<>();
@@ -293,23 +349,26 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
 
     // ---- the data path
 
+    /**
+     * The reader thread. Expected failures (a read error, a packet nobody takes) are counted and the loop goes
+     * on; the device going away ends it with one log line. Anything else is a bug and escapes the thread, whose
+     * uncaught-exception handler (the agent's) ends the process for its supervisor to restart it.
+     */
     private void readLoop() {
         // Always room for the largest IP packet: someone may raise the device's MTU, and a packet that does not
-        // fit would be lost by the kernel. Small packets are copied out into right-sized buffers (dispatch).
+        // fit would be lost by the kernel. Each packet is copied out into a buffer of its own size (dispatch).
         int capacity = (device.vnetHeader() ? VNET : 0) + 65535;
-        ByteBuf buf = null;
+        ByteBuf buf = Unpooled.directBuffer(HEAD + capacity);
         try {
             while (!device.isClosed()) {
-                if (buf == null) {
-                    buf = alloc.directBuffer(HEAD + capacity);
-                }
+                readerTurnNanos = nanos();
                 int n = device.read(buf.memoryAddress() + HEAD, capacity);
                 if (n < 0) {
                     readErrors.increment();
                 } else if (n == 0) {
-                    device.awaitReadable(1000);
-                } else if (dispatch(buf, n)) {
-                    buf = null;
+                    device.awaitReadable(READER_WAKEUP_MS);
+                } else {
+                    dispatch(buf, n);
                 }
             }
         } catch (TunUnavailableException e) {
@@ -317,55 +376,64 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
                 LOG.error("TUN reader stopped: {} device={}", e.getMessage(), device.name());
             }
         } finally {
-            if (buf != null) {
-                buf.release();
-            }
+            buf.release();
         }
     }
 
-    /**
-     * Frames the packet of {@code n} bytes at {@code HEAD} and queues it for its peer.
-     *
-     * @return true if {@code buf} was handed over (the reader needs a new one)
-     */
-    private boolean dispatch(ByteBuf buf, int n) {
+    /** Frames the packet of {@code n} bytes at {@code HEAD} and queues a copy of it for its peer. */
+    private void dispatch(ByteBuf buf, int n) {
         boolean vnet = device.vnetHeader();
         int ip = HEAD + (vnet ? VNET : 0);
         int ipLength = n - (vnet ? VNET : 0);
         TunnelSession s = ipLength < 20 ? null : sessionFor(buf, ip, ipLength);
         if (s == null) {
             noPeerDrops.increment();
-            return false;
+            return;
         }
         if (!(vnet && s.remote().gso()) && ipLength > s.remote().mtu()) {
             s.slot.otherDrops.increment();
-            return false;
+            return;
         }
+        int from;
         if (!vnet) {
             TunnelFrames.setHeader(buf, 0, TunnelFrames.PACKET, n);
-            buf.setIndex(0, HEAD + n);
+            from = 0;
         } else if (s.remote().gso()) {
             TunnelFrames.setHeader(buf, 0, TunnelFrames.PACKET_GSO, n);
-            buf.setIndex(0, HEAD + n);
+            from = 0;
         } else if (buf.getByte(HEAD + 1) == 0) {
             if ((buf.getByte(HEAD) & 1) != 0) {
                 completeChecksum(buf, HEAD + VNET, ipLength, buf.getUnsignedShortLE(HEAD + 6),
                         buf.getUnsignedShortLE(HEAD + 8));
             }
             TunnelFrames.setHeader(buf, VNET, TunnelFrames.PACKET, ipLength);
-            buf.setIndex(VNET, HEAD + n);
+            from = VNET;
         } else {
             s.slot.otherDrops.increment();
-            return false;
+            return;
         }
-        if (buf.capacity() > 4 * SMALL && buf.readableBytes() < SMALL) {
-            ByteBuf copy = alloc.directBuffer(buf.readableBytes()).writeBytes(buf);
-            if (!s.offer(copy)) {
-                copy.release();
-            }
-            return false;
+        int length = HEAD + n - from;
+        ByteBuf copy = s.reserve(length) ? allocate(s, length) : null;
+        if (copy == null) {
+            return;
         }
-        return s.offer(buf);
+        copy.writeBytes(buf, from, length);
+        s.enqueue(copy);
+    }
+
+    /**
+     * A buffer for a packet the budget already took. Direct memory can still run out (the budget bounds our
+     * share, not the JVM's): then the packet is dropped and counted, as any packet we cannot hold, and the reader
+     * goes on.
+     */
+    private ByteBuf allocate(TunnelSession s, int length) {
+        try {
+            return alloc.directBuffer(length, length);
+        } catch (OutOfMemoryError e) {
+            s.unreserve(length);
+            allocFailures.increment();
+            return null;
+        }
     }
 
     /**

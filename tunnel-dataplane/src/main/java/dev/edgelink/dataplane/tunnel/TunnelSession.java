@@ -1,6 +1,7 @@
 package dev.edgelink.dataplane.tunnel;
 
 import dev.edgelink.libp2p.Libp2pException;
+import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.mux.MuxedStream;
 import dev.edgelink.libp2p.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
@@ -15,10 +16,19 @@ import org.slf4j.LoggerFactory;
 /**
  * One peer's tunnel stream: the per-stream handler of {@code /edgelink/tunnel/1.0.0}.
  *
- * <p>Outbound: the TUN reader {@link #offer}s framed packets into a bounded queue and never waits; when the queue
- * is full the packet is dropped and counted. The stream's event loop drains the queue while the stream is
- * writable, gathering up to {@code batchBytes} of frames into one write (one muxer frame, one Noise message, one
- * flush). A peer whose stream is not writable fills only its own queue.
+ * <p>Outbound: the TUN reader {@link #offer}s framed packets into a bounded queue and never waits; a packet that
+ * does not fit (this peer's bytes, all peers' bytes, or the queue's slots) is dropped at the tail and counted. The
+ * stream's event loop drains the queue while the stream is writable, gathering up to {@code batchBytes} of frames
+ * into one write (one muxer frame, one Noise message, one flush). A peer whose stream is not writable fills only
+ * its own queue.
+ *
+ * <p>Memory: a packet is charged to this peer and to the service's {@link ByteBudget} when it is queued, and
+ * stays charged after it was handed to the stream until the stream reports it sent ({@link #onSent}): what the
+ * muxer still holds for a slow connection counts as this peer's queue. A reset or close gives back everything.
+ *
+ * <p>Probes (PING, and the PONG answering one) travel in the same queue as packets, so a queue that does not move
+ * fails them, but they are exempt from the byte limits (at most {@link #MAX_QUEUED_PROBES} at once): a full but
+ * moving queue delays a probe by its depth and does not drop it.
  *
  * <p>Inbound: frames are decoded on the event loop and their packets written to the TUN device. The first frame
  * must be the peer's HELLO naming the node we expect on this connection; until then no packet is sent or
@@ -26,13 +36,21 @@ import org.slf4j.LoggerFactory;
  */
 final class TunnelSession implements StreamListener, TunnelFrames.Sink {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelSession.class);
+    /** Probe frames queued at once beyond the byte limits; more are dropped (a peer flooding PINGs). */
+    static final int MAX_QUEUED_PROBES = 16;
+    private static final int OVERHEAD = TunnelConfig.PACKET_OVERHEAD;
 
     final MuxedStream stream;
     final PeerSlot slot;
     private final TunnelService service;
     private final Queue<ByteBuf> queue;
+    private final ByteBudget budget;
     private final AtomicInteger queuedPackets = new AtomicInteger();
+    private final AtomicInteger queuedProbes = new AtomicInteger();
+    /** Frame bytes waiting in {@link #queue}. */
     private final AtomicLong queuedBytes = new AtomicLong();
+    /** Frame bytes handed to the stream and not reported sent yet. */
+    private final AtomicLong inStream = new AtomicLong();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     private volatile TunnelFrames.Hello remote;
@@ -44,7 +62,8 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         this.service = service;
         this.slot = slot;
         this.stream = stream;
-        this.queue = PlatformDependent.newFixedMpscQueue(service.config().queuePackets());
+        this.budget = service.budget();
+        this.queue = PlatformDependent.newFixedMpscQueue(service.config().queuePackets() + MAX_QUEUED_PROBES);
         this.lastReceiveNanos = service.nanos();
     }
 
@@ -53,6 +72,8 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         stream.setListener(this);
         ByteBuf hello = service.alloc().directBuffer(TunnelFrames.MAX_HELLO + TunnelFrames.HEADER);
         TunnelFrames.writeHello(hello, service.localHello());
+        budget.acquireAnyway(hello.readableBytes());
+        inStream.addAndGet(hello.readableBytes());
         stream.write(hello);
     }
 
@@ -65,35 +86,104 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         return dead;
     }
 
+    /** Bytes this peer holds now: its queue (with the per-packet overhead) and what its stream has not sent. */
+    long heldBytes() {
+        return queuedBytes.get() + (long) queuedPackets.get() * OVERHEAD + inStream.get();
+    }
+
     /**
-     * Queues one framed packet ({@code readable} bytes from header to end). Never blocks.
+     * Charges a packet of {@code length} frame bytes to this peer and to the budget, before any memory is taken
+     * for it. Never blocks.
      *
-     * @return false if the queue was full: the caller keeps the buffer, the drop is counted
+     * @return false if it does not fit (the drop is counted): the packet is to be dropped
      */
-    boolean offer(ByteBuf frame) {
-        int size = frame.readableBytes();
-        if (queuedPackets.get() >= service.config().queuePackets()
-                || queuedBytes.get() + size > service.config().queueBytes() || !queue.offer(frame)) {
+    boolean reserve(int length) {
+        int charge = length + OVERHEAD;
+        if (dead || queuedPackets.get() >= service.config().queuePackets()
+                || heldBytes() + charge > service.config().peerQueueBytes()) {
             slot.queueDrops.increment();
             return false;
         }
-        queuedPackets.incrementAndGet();
-        queuedBytes.addAndGet(size);
-        if (scheduled.compareAndSet(false, true)) {
-            stream.eventLoop().execute(drainTask);
+        if (!budget.tryAcquire(charge)) {
+            slot.budgetDrops.increment();
+            return false;
         }
         return true;
     }
 
+    /** Gives back what {@link #reserve} took for a packet that will not be queued after all. */
+    void unreserve(int length) {
+        budget.release(length + OVERHEAD);
+    }
+
+    /** Queues a framed packet {@link #reserve reserved} before (the session owns it now). Never blocks. */
+    void enqueue(ByteBuf frame) {
+        if (!queue.offer(frame)) {
+            unreserve(frame.readableBytes());
+            frame.release();
+            slot.queueDrops.increment();
+            return;
+        }
+        queuedPackets.incrementAndGet();
+        queuedBytes.addAndGet(frame.readableBytes());
+        scheduleDrain(); // also when we died meanwhile: the drain then discards the queue and its charges
+    }
+
+    /** Queues a PING or PONG behind the packets, outside the byte limits (a bounded number of them). */
+    private void offerProbe(ByteBuf frame) {
+        if (dead || queuedProbes.incrementAndGet() > MAX_QUEUED_PROBES) {
+            queuedProbes.decrementAndGet();
+            slot.queueDrops.increment();
+            frame.release();
+            return;
+        }
+        budget.acquireAnyway(frame.readableBytes() + OVERHEAD);
+        if (!queue.offer(frame)) {
+            queuedProbes.decrementAndGet();
+            budget.release(frame.readableBytes() + OVERHEAD);
+            frame.release();
+            return;
+        }
+        queuedPackets.incrementAndGet();
+        queuedBytes.addAndGet(frame.readableBytes());
+        scheduleDrain();
+    }
+
+    private void scheduleDrain() {
+        if (scheduled.compareAndSet(false, true)) {
+            stream.eventLoop().execute(drainTask);
+        }
+    }
+
+    /** Takes the next frame off the queue: its overhead is given back, its bytes stay charged until sent. */
     private ByteBuf poll() {
         ByteBuf b = queue.poll();
         if (b != null) {
+            int n = b.readableBytes();
             queuedPackets.decrementAndGet();
-            queuedBytes.addAndGet(-b.readableBytes());
-            slot.txPackets.increment();
-            slot.txBytes.add(b.readableBytes() - TunnelFrames.HEADER);
+            queuedBytes.addAndGet(-n);
+            inStream.addAndGet(n);
+            budget.release(OVERHEAD);
+            if (isProbe(b)) {
+                queuedProbes.decrementAndGet();
+            } else {
+                slot.txPackets.increment();
+                slot.txBytes.add(n - TunnelFrames.HEADER);
+            }
         }
         return b;
+    }
+
+    private static boolean isProbe(ByteBuf frame) {
+        int type = frame.getUnsignedByte(frame.readerIndex());
+        return type == TunnelFrames.PING || type == TunnelFrames.PONG;
+    }
+
+    /** The stream framed {@code bytes} of what we wrote: they are no longer held on this peer's account. */
+    @Override
+    public void onSent(MuxedStream s, int bytes) {
+        long taken = inStream.getAndUpdate(held -> Math.max(0, held - bytes));
+        budget.release(Math.min(taken, bytes));
     }
 
     /** On the event loop: writes queued frames in batches while the stream takes them. */
@@ -109,7 +199,8 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
                     stream.write(first);
                     continue;
                 }
-                ByteBuf batch = service.alloc().directBuffer(limit);
+                ByteBuf batch = service.alloc().directBuffer(
+                        (int) Math.min(limit, first.readableBytes() + queuedBytes.get()));
                 batch.writeBytes(first);
                 first.release();
                 ByteBuf next;
@@ -202,7 +293,7 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
 
     @Override
     public void ping(long token) {
-        stream.write(TunnelFrames.writeToken(service.alloc().directBuffer(12), TunnelFrames.PONG, token));
+        offerProbe(TunnelFrames.writeToken(service.alloc().directBuffer(12), TunnelFrames.PONG, token));
     }
 
     @Override
@@ -210,9 +301,9 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         service.pong(token);
     }
 
-    /** Sends a PING now, outside the packet queue (so a full queue never delays a probe). */
+    /** Queues a PING behind the packets already queued (a queue that does not move fails the probe). */
     void sendPing(long token) {
-        stream.write(TunnelFrames.writeToken(service.alloc().directBuffer(12), TunnelFrames.PING, token));
+        offerProbe(TunnelFrames.writeToken(service.alloc().directBuffer(12), TunnelFrames.PING, token));
     }
 
     /** Resets the stream with one log line; nothing else is affected. */
@@ -233,13 +324,19 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         stream.eventLoop().execute(this::discardQueue);
     }
 
+    /** Drops what is queued and gives back every byte still charged (the stream's queue dies with it). */
     private void discardQueue() {
         ByteBuf b;
         while ((b = queue.poll()) != null) {
             queuedPackets.decrementAndGet();
             queuedBytes.addAndGet(-b.readableBytes());
+            if (isProbe(b)) {
+                queuedProbes.decrementAndGet();
+            }
+            budget.release(b.readableBytes() + OVERHEAD);
             b.release();
         }
+        budget.release(inStream.getAndSet(0));
         if (cumulation != null) {
             cumulation.release();
             cumulation = null;

@@ -165,7 +165,7 @@ public final class NodeDataplane implements AutoCloseable {
             b.local = new LocalNode(config.nodeName(), underlay.link().name(), underlay.address(), config.podCidr(),
                     (Inet4Address) config.podCidr().address(), Optional.of(vtepMac));
             b.userspace = config.nat().userspace() ? new UserspaceDevice(b.netlink, null,
-                    TunnelConfig.defaults(underlay.link().mtu() - UserspaceBackend.OVERHEAD_BYTES)) : null;
+                    tunnelConfig(config.memory(), underlay.link().mtu() - UserspaceBackend.OVERHEAD_BYTES)) : null;
             b.backends = backends(config, b.netlink, b.userspace);
             List<PathKind> usable = usable(config, b.backends);
             b.usable = usable;
@@ -192,6 +192,15 @@ public final class NodeDataplane implements AutoCloseable {
             b.netlink.close();
             throw e;
         }
+    }
+
+    /** The userspace path's limits: derived from direct memory, with what the config sets instead. */
+    static TunnelConfig tunnelConfig(AgentConfig.Memory memory, int mtu) {
+        TunnelConfig d = TunnelConfig.defaults(mtu);
+        long total = memory.tunnelTotalBytes().orElse(Math.max(d.totalQueueBytes(),
+                memory.tunnelPeerBytes().orElse(0)));
+        int peer = (int) memory.tunnelPeerBytes().orElse(Math.min(d.peerQueueBytes(), total));
+        return d.withMemory(peer, total);
     }
 
     private static List<TunnelBackend> backends(AgentConfig config, Netlink netlink, UserspaceDevice userspace) {

@@ -7,6 +7,7 @@ import dev.edgelink.dataplane.path.ProbeResult;
 import dev.edgelink.dataplane.tunnel.TunnelService;
 import dev.edgelink.libp2p.host.Connection;
 import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.host.Stream;
 import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.libp2p.ping.PingService;
 import java.time.Duration;
@@ -20,7 +21,9 @@ import java.util.function.Supplier;
  * {@code relayed} when a relayed one does, and either only while the peer's tunnel stream is up (without it no
  * packet crosses). Each rung is judged on its own connection, so a dead direct connection fails {@code direct}
  * while {@code relayed} stays verified: the fall is make-before-break. Fails at once when there is no such
- * connection, so a path without one is left after {@code probeFailures} rounds.
+ * connection, so a path without one is left after {@code probeFailures} rounds. The rung whose connection carries
+ * the tunnel stream is probed through the tunnel itself (a PING queued behind the peer's packets), so a queue, a
+ * stream or a TUN reader that does not move packets fails it although the connection still answers pings.
  */
 public final class ConnectionProber implements PathProber {
     private final Host host;
@@ -51,6 +54,14 @@ public final class ConnectionProber implements PathProber {
         }
         if (service.get().map(s -> !s.connected(peer.nodeName())).orElse(true)) {
             return done(ProbeResult.failure(path + ": no tunnel stream to " + peer.nodeName() + " yet"));
+        }
+        TunnelService tunnel = service.get().orElseThrow();
+        if (tunnel.activeStream(peer.nodeName()).filter(st -> st instanceof Stream hs && hs.connection() == c.get())
+                .isPresent()) {
+            // the connection carries the tunnel: probe through the peer's packet queues, as pod packets go, so a
+            // stream or a TUN reader that does not move packets fails its probes
+            return tunnel.probe(peer.nodeName(), timeout)
+                    .thenApply(r -> r.ok() ? r : ProbeResult.failure(path + ": " + r.detail()));
         }
         return ping.ping(c.get(), 1, timeout)
                 .handle((rtts, e) -> e != null || rtts.isEmpty()
