@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * into one write (one muxer frame, one Noise message, one flush). A peer whose stream is not writable fills only
  * its own queue.
  *
- * <p>Memory: a packet is charged to this peer and to the service's {@link ByteBudget} when it is queued, and
- * stays charged after it was handed to the stream until the stream reports it sent ({@link #onSent}): what the
- * muxer still holds for a slow connection counts as this peer's queue. A reset or close gives back everything.
+ * <p>Memory: a packet is charged to this peer and to the service's {@link ByteBudget} when it is queued, and is
+ * admitted only while this peer holds no more than the budget has free (so stalled peers cannot take all of it
+ * from moving ones). It stays charged after it was handed to the stream, until the stream reports it sent
+ * ({@link #onSent}): what the muxer still holds for a slow connection counts as this peer's queue. A reset or
+ * close gives back everything.
  *
  * <p>Probes (PING, and the PONG answering one) travel in the same queue as packets, so a queue that does not move
  * fails them, but they are exempt from the byte limits (at most {@link #MAX_QUEUED_PROBES} at once): a full but
@@ -104,7 +106,9 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
             slot.queueDrops.increment();
             return false;
         }
-        if (!budget.tryAcquire(charge)) {
+        // dynamic threshold (a shared switch buffer's rule): no peer holds more than is still free, so peers
+        // that stall can together take at most n/(n+1) of the budget and a moving peer always finds room
+        if (heldBytes() + charge > budget.limit() - budget.used() || !budget.tryAcquire(charge)) {
             slot.budgetDrops.increment();
             return false;
         }

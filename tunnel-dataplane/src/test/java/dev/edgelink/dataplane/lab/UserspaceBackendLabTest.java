@@ -27,6 +27,7 @@ import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.host.Stream;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.mux.MuxedStream;
 import dev.edgelink.libp2p.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
@@ -157,6 +158,54 @@ class UserspaceBackendLabTest {
             assertTrue(cs.queueDrops() > 1000, "most of the flood to c was dropped and counted: " + cs);
             assertTrue(bs.txBytes() >= 8L << 20, "b's transfer went through its own stream: " + bs);
             assertTrue(w.a.service().connected("c"), "c is slow, not broken: its stream stays");
+        }
+    }
+
+    @Test
+    void stalledPeersTogetherStayWithinTheMemoryBudgetAndLeaveRoomForOthers() throws Exception {
+        int peerBytes = 256 << 10;
+        long totalBytes = 1 << 20;
+        TunnelConfig small = TunnelConfig.defaults(MTU).withMemory(peerBytes, totalBytes);
+        try (UserspaceWorld w = UserspaceWorld.start(small)) {
+            List<String> stalled = List.of("c", "d", "e", "f", "g", "h");
+            List<CompletableFuture<Void>> floods = new java.util.ArrayList<>();
+            for (int i = 0; i < stalled.size(); i++) {
+                String name = stalled.get(i);
+                Rogue r = rogue(w, name);
+                r.stream.setAutoRead(false);
+                r.stream.write(hello(name));
+                UserspaceWorld.awaitConnected(w.a, name);
+                String cidr = "10.244." + (10 + i) + ".0/24";
+                w.a.backend.ensurePeer(StaticPeer.of(name, IpPrefix.parse(cidr), IpPrefix.literal("198.18.0.2"),
+                        null));
+                String dst = "10.244." + (10 + i) + ".2";
+                floods.add(CompletableFuture.runAsync(() -> udpFlood(w, dst, 20_000)));
+            }
+            for (CompletableFuture<Void> f : floods) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            long held = stalled.stream().mapToLong(n -> w.a.service().heldBytes(n)).sum();
+            long nanos = transfer(w.a, w.b, 4L << 20);
+            ByteBudget m = w.a.service().memory();
+            long drops = stalled.stream().mapToLong(n -> {
+                PeerStats st = w.a.service().stats(n).orElseThrow();
+                return st.queueDrops() + st.budgetDrops();
+            }).sum();
+            System.out.printf("6 stalled peers: hold %d bytes, budget %s peak %d refusals %d, drops %d;"
+                    + " 4 MiB to b in %.2f s%n", held, m, m.peak(), m.refusals(), drops, nanos / 1e9);
+            assertTrue(m.peak() <= totalBytes + stalled.size() * 2L * 16 * 200,
+                    "never more than the budget (plus a few probes): peak " + m.peak());
+            for (String n : stalled) {
+                assertTrue(w.a.service().heldBytes(n) <= peerBytes, n + " holds at most its own limit");
+            }
+            assertTrue(held > peerBytes, "the stalled peers did fill their queues: " + held);
+            assertTrue(drops > 10_000, "what did not fit was dropped and counted: " + drops);
+            assertEquals(0, ping(w, w.a, w.b.podAddress), "b still answers");
+            for (String n : stalled) {
+                w.a.service().removePeer(n);
+            }
+            await(() -> w.a.service().memory().used() < 64 << 10, () -> "a removed peer gives back what it held: "
+                    + w.a.service().memory());
         }
     }
 
