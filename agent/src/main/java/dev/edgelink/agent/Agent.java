@@ -141,6 +141,8 @@ public final class Agent implements AgentView, AutoCloseable {
             dataplane.startLoop();
         });
         startCni();
+        metrics.bindDataPathGauges(dataplane::memory, dataplane::tunnelDrops, dataplane::tunnelHeldBytes,
+                dataplane::tunReader);
         metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath, dataplane::bytesByPeer,
                 () -> List.of(new Metrics.Sample(List.of(), peers.members())));
         closeables.add(OperatorServer.start(config.statusAddress(), this));
@@ -313,7 +315,7 @@ public final class Agent implements AgentView, AutoCloseable {
                     now.minusNanos(Math.max(0, nowNanos - s.lastChangeNanos())),
                     member.map(MemberInfo::site).orElse(""), links));
         }
-        return new AgentStatus(node, out);
+        return new AgentStatus(node, out, dataplane.userspaceStatus());
     }
 
     /** The path machine's reason, or on a userspace path the connection keeper's (hole punch, relay). */

@@ -9,11 +9,55 @@ import java.util.Objects;
  *
  * @param node this node
  * @param peers every peer known to the data plane, in the order they became known
+ * @param userspace the userspace data path's reader and memory, or null when the node has none running
  */
-public record AgentStatus(Node node, List<Peer> peers) {
+public record AgentStatus(Node node, List<Peer> peers, Userspace userspace) {
     public AgentStatus {
         Objects.requireNonNull(node, "node");
         peers = List.copyOf(peers);
+    }
+
+    public AgentStatus(Node node, List<Peer> peers) {
+        this(node, peers, null);
+    }
+
+    /**
+     * The userspace data path (TUN device and tunnel streams): whether it moves packets, and the memory the
+     * network makes it hold.
+     *
+     * @param readerRunning the TUN reader is alive and came round its loop lately; when false no peer's userspace
+     *     packets move and the userspace paths fail their probes
+     * @param memoryUsed bytes all peers' outbound packets hold now ({@code memory.tunnelTotalBytes})
+     * @param memoryLimit the limit of that
+     * @param memoryPeak the most held at once since start
+     * @param directMemoryUsed the JVM's direct buffers in use now (all of the agent's I/O)
+     * @param directMemoryLimit {@code -XX:MaxDirectMemorySize}
+     * @param allocFailures packets dropped because direct memory could not be had although the budget allowed them
+     * @param peers per peer with a tunnel stream or counters
+     */
+    public record Userspace(boolean readerRunning, long memoryUsed, long memoryLimit, long memoryPeak,
+                            long directMemoryUsed, long directMemoryLimit, long allocFailures,
+                            List<TunnelPeer> peers) {
+        public Userspace {
+            peers = List.copyOf(peers);
+        }
+    }
+
+    /**
+     * One peer on the userspace path.
+     *
+     * @param node the peer's node name
+     * @param stream whether a tunnel stream to it is up
+     * @param heldBytes bytes its outbound packets hold now (queue and stream)
+     * @param txPackets packets sent to it
+     * @param rxPackets packets received from it
+     * @param queueDrops packets to it dropped because its queue was full (tail drop)
+     * @param memoryDrops packets to it dropped because all peers together held the memory budget
+     * @param otherDrops packets lost otherwise (too large, refused by the device, spoofed sources from it)
+     * @param resets its streams reset for a protocol error or silence
+     */
+    public record TunnelPeer(String node, boolean stream, long heldBytes, long txPackets, long rxPackets,
+                             long queueDrops, long memoryDrops, long otherDrops, long resets) {
     }
 
     /**

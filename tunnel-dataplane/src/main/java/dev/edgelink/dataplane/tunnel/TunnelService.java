@@ -203,6 +203,11 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         return s == null ? Optional.empty() : Optional.of(s.stream);
     }
 
+    /** The nodes with counters here (every node given to {@link #setPeer} or {@link #attach}, until removed). */
+    public List<String> peers() {
+        return List.copyOf(slots.keySet());
+    }
+
     /** Bytes {@code nodeName}'s outbound packets hold now (its queue and its stream's), 0 without a stream. */
     public long heldBytes(String nodeName) {
         PeerSlot slot = slots.get(nodeName);

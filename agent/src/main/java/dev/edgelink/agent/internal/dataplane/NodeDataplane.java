@@ -1,10 +1,12 @@
 package dev.edgelink.agent.internal.dataplane;
 
+import dev.edgelink.agent.AgentStatus;
 import dev.edgelink.agent.PingReport;
 import dev.edgelink.agent.config.AgentConfig;
 import dev.edgelink.agent.config.ConfigException;
 import dev.edgelink.agent.internal.metrics.AgentMetrics;
 import dev.edgelink.agent.internal.metrics.CountingProber;
+import dev.edgelink.agent.internal.metrics.DirectMemory;
 import dev.edgelink.agent.internal.metrics.Metrics;
 import dev.edgelink.dataplane.backend.LocalNode;
 import dev.edgelink.dataplane.backend.PathKind;
@@ -16,6 +18,8 @@ import dev.edgelink.dataplane.backend.userspace.UserspaceBackend;
 import dev.edgelink.dataplane.backend.userspace.UserspaceDevice;
 import dev.edgelink.dataplane.path.PathProber;
 import dev.edgelink.dataplane.tunnel.TunnelConfig;
+import dev.edgelink.dataplane.tunnel.TunnelService;
+import dev.edgelink.libp2p.mux.ByteBudget;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import dev.edgelink.dataplane.backend.vxlan.VxlanBackend;
@@ -506,6 +510,65 @@ public final class NodeDataplane implements AutoCloseable {
         // the backends list holds the unwrapped backends; the path selector's ladder holds the NAT-aware wrappers
         return backends.stream().filter(b -> b instanceof VxlanBackend && b.available().ok())
                 .map(b -> ((VxlanBackend) b).vtepMac()).findFirst();
+    }
+
+    /** The userspace data path's reader, memory and per-peer counters, or null while it does not run. */
+    public AgentStatus.Userspace userspaceStatus() {
+        TunnelService t = userspace == null ? null : userspace.service().orElse(null);
+        if (t == null) {
+            return null;
+        }
+        List<AgentStatus.TunnelPeer> peers = new ArrayList<>();
+        for (String n : t.peers()) {
+            t.stats(n).ifPresent(st -> peers.add(new AgentStatus.TunnelPeer(n, t.connected(n), t.heldBytes(n),
+                    st.txPackets(), st.rxPackets(), st.queueDrops(), st.budgetDrops(),
+                    st.otherDrops() + st.spoofDrops(), st.resets())));
+        }
+        ByteBudget m = t.memory();
+        return new AgentStatus.Userspace(t.readerHealthy(), m.used(), m.limit(), m.peak(), DirectMemory.used(),
+                DirectMemory.limit(), t.allocFailures(), peers);
+    }
+
+    /** Packets dropped on the userspace path, by peer and reason, for the metrics. */
+    public List<Metrics.Sample> tunnelDrops() {
+        AgentStatus.Userspace u = userspaceStatus();
+        List<Metrics.Sample> out = new ArrayList<>();
+        if (u != null) {
+            for (AgentStatus.TunnelPeer p : u.peers()) {
+                out.add(new Metrics.Sample(List.of(p.node(), "queue_full"), p.queueDrops()));
+                out.add(new Metrics.Sample(List.of(p.node(), "memory"), p.memoryDrops()));
+                out.add(new Metrics.Sample(List.of(p.node(), "other"), p.otherDrops()));
+            }
+            out.add(new Metrics.Sample(List.of("", "no_direct_memory"), u.allocFailures()));
+        }
+        return out;
+    }
+
+    /** Bytes held by each peer's outbound packets on the userspace path, for the metrics. */
+    public List<Metrics.Sample> tunnelHeldBytes() {
+        AgentStatus.Userspace u = userspaceStatus();
+        return u == null ? List.of() : u.peers().stream()
+                .map(p -> new Metrics.Sample(List.of(p.node()), p.heldBytes())).toList();
+    }
+
+    /** The memory gauges: the userspace budget (used, limit, peak) and the JVM's direct memory (used, limit). */
+    public List<Metrics.Sample> memory() {
+        List<Metrics.Sample> out = new ArrayList<>();
+        out.add(new Metrics.Sample(List.of("direct", "used"), DirectMemory.used()));
+        out.add(new Metrics.Sample(List.of("direct", "limit"), DirectMemory.limit()));
+        AgentStatus.Userspace u = userspaceStatus();
+        if (u != null) {
+            out.add(new Metrics.Sample(List.of("tunnel", "used"), u.memoryUsed()));
+            out.add(new Metrics.Sample(List.of("tunnel", "limit"), u.memoryLimit()));
+            out.add(new Metrics.Sample(List.of("tunnel", "peak"), u.memoryPeak()));
+        }
+        return out;
+    }
+
+    /** 1 while the TUN reader moves packets, 0 when it does not; nothing without a userspace path. */
+    public List<Metrics.Sample> tunReader() {
+        AgentStatus.Userspace u = userspaceStatus();
+        return u == null ? List.of() : List.of(new Metrics.Sample(List.of(), u.readerRunning() ? 1 : 0));
     }
 
     /** Peers per active path ("none" while not verified), for the metrics. */

@@ -62,6 +62,30 @@ public final class AgentMetrics {
                 reservations);
     }
 
+    /**
+     * Registers the memory and userspace data path gauges.
+     *
+     * @param memory bytes by pool (direct: the JVM's direct buffers; tunnel: the userspace packets' budget) and
+     *     kind (used, limit, peak)
+     * @param tunnelDrops packets the userspace path dropped, by peer and reason
+     * @param tunnelHeld bytes each peer's outbound packets hold now
+     * @param tunReader 1 while the TUN reader moves packets, 0 when not (absent without a userspace path)
+     */
+    public void bindDataPathGauges(Supplier<List<Metrics.Sample>> memory, Supplier<List<Metrics.Sample>> tunnelDrops,
+                                   Supplier<List<Metrics.Sample>> tunnelHeld, Supplier<List<Metrics.Sample>> tunReader) {
+        registry.gauge("edgelink_memory_bytes", "Memory the network can fill, by pool (direct: the JVM's direct "
+                + "buffers; tunnel: outbound packets of the userspace paths) and kind (used, limit, peak).",
+                List.of("pool", "kind"), memory);
+        registry.counterFunction("edgelink_tunnel_drops_total", "Packets the userspace path dropped on the way out, "
+                + "by peer and reason (queue_full: the peer's queue, tail drop; memory: all peers held the budget; "
+                + "other: too large, refused, spoofed; no_direct_memory: no buffer to be had).",
+                List.of("peer", "reason"), tunnelDrops);
+        registry.gauge("edgelink_tunnel_held_bytes", "Bytes a peer's outbound packets hold now on the userspace path "
+                + "(its send queue and its stream's).", List.of("peer"), tunnelHeld);
+        registry.gauge("edgelink_tun_reader_up", "1 while the TUN reader moves packets, 0 when it does not.",
+                List.of(), tunReader);
+    }
+
     public void probeSent(PathKind path) {
         probes.inc(path.toString());
     }
