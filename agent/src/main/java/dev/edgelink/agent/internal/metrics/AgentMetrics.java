@@ -72,7 +72,8 @@ public final class AgentMetrics {
      * @param tunReader 1 while the TUN reader moves packets, 0 when not (absent without a userspace path)
      */
     public void bindDataPathGauges(Supplier<List<Metrics.Sample>> memory, Supplier<List<Metrics.Sample>> tunnelDrops,
-                                   Supplier<List<Metrics.Sample>> tunnelHeld, Supplier<List<Metrics.Sample>> tunReader) {
+                                   Supplier<List<Metrics.Sample>> tunnelHeld,
+                                   Supplier<List<Metrics.Sample>> tunReader) {
         registry.gauge("edgelink_memory_bytes", "Memory the network can fill, by pool (direct: the JVM's direct "
                 + "buffers; tunnel: outbound packets of the userspace paths) and kind (used, limit, peak).",
                 List.of("pool", "kind"), memory);
