@@ -141,7 +141,7 @@ public final class Agent implements AgentView, AutoCloseable {
             dataplane.startLoop();
         });
         startCni();
-        metrics.bindDataPathGauges(dataplane::memory, dataplane::tunnelDrops, dataplane::tunnelHeldBytes,
+        metrics.bindDataPathGauges(this::memorySamples, dataplane::tunnelDrops, dataplane::tunnelHeldBytes,
                 dataplane::tunReader);
         metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath, dataplane::bytesByPeer,
                 () -> List.of(new Metrics.Sample(List.of(), peers.members())));
@@ -274,6 +274,19 @@ public final class Agent implements AgentView, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve CNI on " + config.cniSocket() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The data plane's memory gauges and, on a relay, what its circuits hold. */
+    private List<Metrics.Sample> memorySamples() {
+        List<Metrics.Sample> out = new ArrayList<>(dataplane.memory());
+        if (nat != null) {
+            nat.relayMemory().ifPresent(m -> {
+                out.add(new Metrics.Sample(List.of("relay", "used"), m.used()));
+                out.add(new Metrics.Sample(List.of("relay", "limit"), m.limit()));
+                out.add(new Metrics.Sample(List.of("relay", "peak"), m.peak()));
+            });
+        }
+        return out;
     }
 
     @Override

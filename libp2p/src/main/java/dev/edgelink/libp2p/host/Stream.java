@@ -115,8 +115,8 @@ public final class Stream implements MuxedStream {
     }
 
     @Override
-    public void limitReceiveWindow(long maxBytes) {
-        raw.limitReceiveWindow(maxBytes);
+    public void chargeReceiveWindow(dev.edgelink.libp2p.mux.ByteBudget budget) {
+        raw.chargeReceiveWindow(budget);
     }
 
     @Override

@@ -47,12 +47,12 @@ public interface MuxedStream {
     boolean isWritable();
 
     /**
-     * Caps the receive window this stream grants the remote at {@code maxBytes} (never below the muxer's
-     * initial window): with reading paused the stream holds at most this many received bytes. For streams
-     * whose reader forwards elsewhere (a relay's circuits), so that what one slow side makes us hold is bounded.
-     * Muxers without per-stream windows ignore it.
+     * Makes the receive window's growth beyond the muxer's initial window a charge on {@code budget}: the window
+     * grows only while the budget takes the extra bytes, and gives them back when the stream ends. With reading
+     * paused a stream holds at most its window, so this bounds, in total, what the remotes of many such streams
+     * can make us hold (a relay's circuits). Call once, early; muxers without per-stream windows ignore it.
      */
-    default void limitReceiveWindow(long maxBytes) {
+    default void chargeReceiveWindow(ByteBudget budget) {
     }
 
     /** Pauses (false) or resumes (true) delivery of inbound data. Default: on. */

@@ -459,6 +459,7 @@ public final class YamuxSession extends ChannelDuplexHandler implements StreamMu
 
     /** Forgets a stream that reached CLOSED/RESET; idempotent. */
     void removeStream(YamuxStream s) {
+        s.releaseWindowCharge();
         if (streams.get(s.id()) != s) {
             return;
         }

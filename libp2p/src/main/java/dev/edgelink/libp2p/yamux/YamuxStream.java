@@ -5,6 +5,7 @@ import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.TransportException;
+import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.mux.MuxedStream;
 import dev.edgelink.libp2p.mux.StreamListener;
 import dev.edgelink.libp2p.mux.StreamMuxer;
@@ -138,8 +139,10 @@ public final class YamuxStream implements MuxedStream {
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
     private long inboundBytes;
     private long recvWindow;
-    /** The largest window this stream grows to: the config's, or less after {@link #limitReceiveWindow}. */
-    private volatile long windowCap;
+    /** Pays for growth of the receive window beyond the initial one, when set ({@link #chargeReceiveWindow}). */
+    private volatile ByteBudget windowBudget;
+    /** What {@link #windowBudget} holds for this stream (event loop only). */
+    private long windowCharged;
     private long recvCredit;
     private long pendingCredit;
     private boolean remoteFinPending;
@@ -164,7 +167,6 @@ public final class YamuxStream implements MuxedStream {
         this.outbound = outbound;
         this.state = initial;
         this.recvWindow = config.initialReceiveWindow();
-        this.windowCap = config.maxReceiveWindow();
         this.recvCredit = config.initialReceiveWindow();
         this.acked = !outbound;
     }
@@ -227,8 +229,26 @@ public final class YamuxStream implements MuxedStream {
     }
 
     @Override
-    public void limitReceiveWindow(long maxBytes) {
-        windowCap = Math.max(config.initialReceiveWindow(), Math.min(maxBytes, config.maxReceiveWindow()));
+    public void chargeReceiveWindow(ByteBudget budget) {
+        session.runOnLoop(() -> {
+            if (windowBudget == null && !state.isTerminal()) {
+                windowBudget = budget;
+                long beyond = recvWindow - config.initialReceiveWindow();
+                if (beyond > 0) {
+                    budget.acquireAnyway(beyond);
+                    windowCharged = beyond;
+                }
+            }
+        });
+    }
+
+    /** Gives back what the window's growth took from its budget; once, when the stream leaves its session. */
+    void releaseWindowCharge() {
+        ByteBudget b = windowBudget;
+        if (b != null && windowCharged > 0) {
+            b.release(windowCharged);
+        }
+        windowCharged = 0;
     }
 
     @Override
@@ -449,13 +469,16 @@ public final class YamuxStream implements MuxedStream {
         if (!state.canReceive() || pendingCredit < recvWindow / 2) {
             return;
         }
-        long grown = Math.min(recvWindow * 2, windowCap);
-        long delta = pendingCredit + (grown - recvWindow);
-        if (delta <= 0) { // capped below what was granted: keep the credit until the window is down to the cap
-            recvWindow -= pendingCredit;
-            pendingCredit = 0;
-            return;
+        long grown = Math.min(recvWindow * 2, config.maxReceiveWindow());
+        ByteBudget b = windowBudget;
+        if (b != null && grown > recvWindow) {
+            if (state.isTerminal() || !b.tryAcquire(grown - recvWindow)) {
+                grown = recvWindow; // no memory to promise: the window stays as it is
+            } else {
+                windowCharged += grown - recvWindow;
+            }
         }
+        long delta = pendingCredit + (grown - recvWindow);
         recvWindow = grown;
         recvCredit += delta;
         pendingCredit = 0;

@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * reading, which stops its window credit). A half-close is passed on; the circuit ends when both directions
  * have closed, either stream is reset (also when a peer's connection drops), or its limit is reached (then both
  * are reset). {@code onEnd} runs exactly once, which is where the relay releases the circuit's slot.
+ *
+ * <p>Memory: every byte passed on is held in the relay's {@link CircuitMemory} until the other stream reports it
+ * sent; when the relay as a whole holds too much, the side that read pauses until there is room. Both streams'
+ * window growth is charged there too. What a circuit still holds when it ends is given back.
  */
 final class Circuit {
 
@@ -23,15 +27,20 @@ final class Circuit {
     private final MuxedStream target;
     private final CircuitLimit limit;
     private final Runnable onEnd;
+    private final CircuitMemory memory;
+    /** Bytes written to the target (resp. the source) and not yet reported sent by it. */
+    private final AtomicLong toTarget = new AtomicLong();
+    private final AtomicLong toSource = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicInteger closedDirections = new AtomicInteger();
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile ScheduledFuture<?> timer;
 
-    Circuit(MuxedStream source, MuxedStream target, CircuitLimit limit, Runnable onEnd) {
+    Circuit(MuxedStream source, MuxedStream target, CircuitLimit limit, CircuitMemory memory, Runnable onEnd) {
         this.source = source;
         this.target = target;
         this.limit = limit;
+        this.memory = memory;
         this.onEnd = onEnd;
     }
 
@@ -41,6 +50,8 @@ final class Circuit {
             timer = source.eventLoop().schedule(this::limitReached, limit.duration().toMillis(),
                     TimeUnit.MILLISECONDS);
         }
+        source.chargeReceiveWindow(memory.budget());
+        target.chargeReceiveWindow(memory.budget());
         pass(fromSource, target);
         pass(fromTarget, source);
         source.eventLoop().execute(() -> {
@@ -57,6 +68,11 @@ final class Circuit {
         return bytes.get();
     }
 
+    private AtomicLong inFlight(MuxedStream to) {
+        return to == target ? toTarget : toSource;
+    }
+
+    /** Passes {@code data} on; false if the circuit ended instead. Sets {@link #overBudget} as it finds it. */
     private boolean pass(ByteBuf data, MuxedStream to) {
         int n = data.readableBytes();
         if (n == 0) {
@@ -69,8 +85,18 @@ final class Circuit {
             limitReached();
             return false;
         }
+        inFlight(to).addAndGet(n);
+        overBudget = memory.hold(n);
         to.write(data);
         return true;
+    }
+
+    private volatile boolean overBudget;
+
+    /** {@code s} framed {@code n} of the bytes we wrote to it: they leave the relay's account. */
+    private void sent(MuxedStream s, int n) {
+        long taken = inFlight(s).getAndUpdate(held -> Math.max(0, held - n));
+        memory.release(Math.min(taken, n));
     }
 
     private void limitReached() {
@@ -81,6 +107,7 @@ final class Circuit {
 
     private void end() {
         if (ended.compareAndSet(false, true)) {
+            memory.release(toTarget.getAndSet(0) + toSource.getAndSet(0));
             ScheduledFuture<?> t = timer;
             if (t != null) {
                 t.cancel(false);
@@ -105,7 +132,10 @@ final class Circuit {
                 data.release();
                 return;
             }
-            if (pass(data, to) && !to.isWritable()) {
+            if (!pass(data, to)) {
+                return;
+            }
+            if (!to.isWritable()) {
                 from.setAutoRead(false);
                 // 'to' may live on another event loop and drain what we queued before it ever saw itself
                 // unwritable, and then no writability event comes: look again on its loop, after our write
@@ -114,7 +144,19 @@ final class Circuit {
                         from.setAutoRead(true);
                     }
                 });
+            } else if (overBudget) {
+                from.setAutoRead(false);
+                memory.whenRoom(() -> from.eventLoop().execute(() -> {
+                    if (!ended.get() && to.isWritable()) {
+                        from.setAutoRead(true);
+                    }
+                }));
             }
+        }
+
+        @Override
+        public void onSent(MuxedStream s, int n) {
+            sent(from, n);
         }
 
         @Override

@@ -51,11 +51,13 @@ public final class RelayServer implements AutoCloseable {
     private final Map<PeerId, Held> reservations = new ConcurrentHashMap<>();
     private final Map<PeerId, Integer> circuitsPerPeer = new ConcurrentHashMap<>();
     private final HostListener listener;
+    private final CircuitMemory memory;
     private int circuits;
 
     private RelayServer(Host host, RelayConfig config, InstantSource clock) {
         this.host = host;
         this.config = config;
+        this.memory = new CircuitMemory(config.bufferBytes());
         this.clock = clock;
         this.listener = new HostListener() {
             @Override
@@ -82,6 +84,11 @@ public final class RelayServer implements AutoCloseable {
     public int reservationCount() {
         Instant now = clock.instant();
         return (int) reservations.values().stream().filter(h -> h.expires().isAfter(now)).count();
+    }
+
+    /** What all circuits hold now, with its limit ({@link RelayConfig#bufferBytes}). */
+    public dev.edgelink.libp2p.mux.ByteBudget memory() {
+        return memory.budget();
     }
 
     /** Circuits running or being set up. */
@@ -285,7 +292,7 @@ public final class RelayServer implements AutoCloseable {
             CircuitLimit limit) {
         hop.eventLoop().execute(() -> {
             ByteBuf early = hopReader.detach();
-            Circuit circuit = new Circuit(hop, stop.stream(), limit, () -> {
+            Circuit circuit = new Circuit(hop, stop.stream(), limit, memory, () -> {
                 release(source, target);
                 LOG.info("circuit closed source={} target={}", source, target);
             });

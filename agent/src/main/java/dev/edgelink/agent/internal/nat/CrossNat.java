@@ -1,6 +1,7 @@
 package dev.edgelink.agent.internal.nat;
 
 import dev.edgelink.agent.config.AgentConfig;
+import dev.edgelink.agent.internal.metrics.DirectMemory;
 import dev.edgelink.discovery.NodeReachability;
 import dev.edgelink.libp2p.host.Connection;
 import dev.edgelink.libp2p.host.DialOptions;
@@ -8,6 +9,7 @@ import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostListener;
 import dev.edgelink.libp2p.identify.IdentifyService;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.relay.autonat.AutonatClient;
 import dev.edgelink.relay.autonat.AutonatServer;
@@ -117,9 +119,14 @@ public final class CrossNat implements AutoCloseable {
     private RelayServer startRelayServer(Supplier<Set<PeerId>> members) {
         Set<PeerId> bootstrap = new HashSet<>();
         config.bootstrapPeers().forEach(a -> a.peerId().ifPresent(bootstrap::add));
-        RelayServer server = RelayServer.start(host, RelayConfig.defaults(
-                p -> bootstrap.contains(p) || members.get().contains(p)));
-        LOG.info("serving circuit relay v2 to members (node={}, relay={})", config.nodeName(), host.peerId());
+        RelayConfig relay = RelayConfig.forDirectMemory(p -> bootstrap.contains(p) || members.get().contains(p),
+                DirectMemory.limit());
+        if (config.memory().relayBytes().isPresent()) {
+            relay = relay.withBufferBytes(config.memory().relayBytes().getAsLong());
+        }
+        RelayServer server = RelayServer.start(host, relay);
+        LOG.info("serving circuit relay v2 to members: at most {} circuits holding {} bytes (node={}, relay={})",
+                relay.maxCircuits(), relay.bufferBytes(), config.nodeName(), host.peerId());
         return server;
     }
 
@@ -304,6 +311,11 @@ public final class CrossNat implements AutoCloseable {
 
     public Reachability rawReachability() {
         return observer.current();
+    }
+
+    /** What the relay server's circuits hold now, with its limit, if this node serves relay. */
+    public Optional<ByteBudget> relayMemory() {
+        return Optional.ofNullable(relayServer).map(RelayServer::memory);
     }
 
     public boolean relayServer() {
