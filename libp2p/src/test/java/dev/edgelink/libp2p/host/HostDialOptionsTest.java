@@ -138,6 +138,16 @@ class HostDialOptionsTest {
     void aResponderDialAcceptedFromARegisteredAddressIsLedByTheAcceptingSide() throws Exception {
         Host a = host();
         Host b = host();
+        // b's side of the upgrade may finish before a's: wait for a to announce its connection, never poll
+        CompletableFuture<Connection> openedAtA = new CompletableFuture<>();
+        a.addListener(new HostListener() {
+            @Override
+            public void connectionOpened(Connection c) {
+                if (c.remotePeer().equals(b.peerId())) {
+                    openedAtA.complete(c);
+                }
+            }
+        });
         try (Host.Registration ignored = a.leadInboundFrom(List.of(b.listenAddresses().get(0).toTcpSocketAddress()),
                 Duration.ofSeconds(30))) {
             DialOptions follow = DialOptions.holePunch(DialOptions.UpgradeRole.RESPONDER, Duration.ofSeconds(5));
@@ -145,7 +155,7 @@ class HostDialOptionsTest {
             assertEquals(Connection.Direction.OUTBOUND, fromB.direction());
             assertFalse(fromB.isInitiator());
             assertEquals(port(b.listenAddresses().get(0)), port(fromB.localAddress()));
-            Connection atA = a.directConnection(b.peerId()).orElseThrow();
+            Connection atA = await(openedAtA);
             assertEquals(Connection.Direction.INBOUND, atA.direction());
             assertTrue(atA.isInitiator(), "the accepting side leads");
             byte[] payload = new byte[4096];

@@ -11,6 +11,7 @@ import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.TransportException;
+import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.mux.MuxedStream;
 import dev.edgelink.libp2p.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
@@ -368,6 +369,41 @@ class YamuxSessionTest {
     }
 
     @Test
+    void listenerHearsEveryByteSentAsItLeavesTheQueue() throws Exception {
+        start();
+        MuxedStream s = openStream();
+        Recorder r = listen(s);
+        s.write(Unpooled.wrappedBuffer(new byte[WINDOW + 50_000]));
+        ch.runPendingTasks();
+        drainSent();
+        assertEquals(WINDOW, r.sent, "what the window admitted was framed, no more");
+        receive(YamuxHeader.windowUpdate(YamuxFlags.ACK, s.id(), 50_000), null);
+        drainSent();
+        assertEquals(WINDOW + 50_000, r.sent);
+    }
+
+    @Test
+    void chargedWindowGrowsOnlyWhileTheBudgetTakesTheGrowthAndGivesItBackAtTheEnd() {
+        start();
+        ByteBudget budget = new ByteBudget("test", WINDOW + WINDOW / 2);
+        receive(YamuxHeader.windowUpdate(YamuxFlags.SYN, 1, 0), null);
+        accepted.get(0).chargeReceiveWindow(budget);
+        ch.runPendingTasks();
+        drainSent();
+        receive(YamuxHeader.data(0, 1, WINDOW / 2), new byte[WINDOW / 2]);
+        assertEquals(List.of(YamuxHeader.windowUpdate(0, 1, WINDOW / 2 + WINDOW)), drainSent(),
+                "the first growth (to 2 x 256 KiB) fits the budget");
+        assertEquals(WINDOW, budget.used());
+        receive(YamuxHeader.data(0, 1, WINDOW), new byte[WINDOW]);
+        assertEquals(List.of(YamuxHeader.windowUpdate(0, 1, WINDOW)), drainSent(),
+                "the next growth (another 512 KiB) does not fit: credit only, the window stays at 512 KiB");
+        assertEquals(WINDOW, budget.used());
+        assertEquals(1, budget.refusals());
+        receive(YamuxHeader.windowUpdate(YamuxFlags.RST, 1, 0), null);
+        assertEquals(0, budget.used(), "a stream that ends gives its growth back");
+    }
+
+    @Test
     void pausedStreamReturnsNoCreditUntilResumed() {
         start();
         pauseAccepted = true;
@@ -542,6 +578,12 @@ class YamuxSessionTest {
         boolean remoteClosed;
         Libp2pException reset;
         int writabilityChanges;
+        long sent;
+
+        @Override
+        public void onSent(MuxedStream stream, int bytes) {
+            sent += bytes;
+        }
 
         @Override
         public void onData(MuxedStream stream, ByteBuf data) {
