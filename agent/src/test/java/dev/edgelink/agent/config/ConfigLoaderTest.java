@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +71,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void memoryLimitsAreDerivedUnlessSetAndAcceptBinaryUnits() {
+        assertEquals(AgentConfig.Memory.derived(), LOADER.parse("podCidr: 10.244.1.0/24\n").memory());
+        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\n"
+                + "memory: {tunnelPeerBytes: 512KiB, tunnelTotalBytes: 16MiB, relayBytes: 1048576}\n");
+        assertEquals(OptionalLong.of(512 << 10), c.memory().tunnelPeerBytes());
+        assertEquals(OptionalLong.of(16 << 20), c.memory().tunnelTotalBytes());
+        assertEquals(OptionalLong.of(1 << 20), c.memory().relayBytes());
+    }
+
+    @Test
     void aFullConfigIsReadAsWritten() throws Exception {
         Path psk = dir.resolve("swarm.key");
         Files.writeString(psk, "/key/swarm/psk/1.0.0/\n/base16/\n" + "ab".repeat(32) + "\n");
@@ -121,7 +132,7 @@ class ConfigLoaderTest {
     }
 
     static Stream<Arguments> invalid() {
-        return Stream.of(
+        return Stream.concat(invalidMemory(), Stream.of(
                 Arguments.of("", "podCidr", "is required"),
                 Arguments.of("nodeName: x\n", "podCidr", "is required"),
                 Arguments.of("podCidr: [a, b]\n", "podCidr", "single value"),
@@ -195,7 +206,17 @@ class ConfigLoaderTest {
                 Arguments.of("podcidr: 10.244.1.0/24\n", "podcidr", "unknown key"),
                 Arguments.of("- a\n- b\n", "", "must be a mapping"),
                 Arguments.of("podCidr: 10.244.1.0/24\npodCidr: 10.244.2.0/24\n", "--config", "Duplicate field"),
-                Arguments.of("podCidr: [unclosed\n", "--config", "not valid YAML"));
+                Arguments.of("podCidr: [unclosed\n", "--config", "not valid YAML")));
+    }
+
+    static Stream<Arguments> invalidMemory() {
+        return Stream.of(
+                Arguments.of("memory: {tunnelPeerBytes: lots}\n", "memory.tunnelPeerBytes", "not a size"),
+                Arguments.of("memory: {tunnelPeerBytes: 4KiB}\n", "memory.tunnelPeerBytes", "least that works"),
+                Arguments.of("memory: {tunnelPeerBytes: 2MiB, tunnelTotalBytes: 1MiB}\n",
+                        "memory.tunnelTotalBytes", "not be below memory.tunnelPeerBytes"),
+                Arguments.of("memory: {relayBytes: 1kB}\n", "memory.relayBytes", "not a size"),
+                Arguments.of("memory: {queue: 1}\n", "memory.queue", "unknown key"));
     }
 
     @ParameterizedTest(name = "{1}: {2}")
