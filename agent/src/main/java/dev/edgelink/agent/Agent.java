@@ -142,7 +142,7 @@ public final class Agent implements AgentView, AutoCloseable {
         });
         startCni();
         metrics.bindDataPathGauges(this::memorySamples, dataplane::tunnelDrops, dataplane::tunnelHeldBytes,
-                dataplane::tunReader);
+                dataplane::tunReader, dataplane::tunnelRestarts);
         metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath, dataplane::bytesByPeer,
                 () -> List.of(new Metrics.Sample(List.of(), peers.members())));
         closeables.add(OperatorServer.start(config.statusAddress(), this));

@@ -33,10 +33,12 @@ public record AgentStatus(Node node, List<Peer> peers, Userspace userspace) {
      * @param directMemoryUsed the JVM's direct buffers in use now (all of the agent's I/O)
      * @param directMemoryLimit {@code -XX:MaxDirectMemorySize}
      * @param allocFailures packets dropped because direct memory could not be had although the budget allowed them
+     * @param restarts times the data path started again on a new device (the device vanished or failed under the
+     *     reader)
      * @param peers per peer with a tunnel stream or counters
      */
     public record Userspace(boolean readerRunning, long memoryUsed, long memoryLimit, long memoryPeak,
-                            long directMemoryUsed, long directMemoryLimit, long allocFailures,
+                            long directMemoryUsed, long directMemoryLimit, long allocFailures, long restarts,
                             List<TunnelPeer> peers) {
         public Userspace {
             peers = List.copyOf(peers);

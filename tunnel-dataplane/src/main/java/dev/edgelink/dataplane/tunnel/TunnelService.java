@@ -246,6 +246,11 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         return reader.isAlive() && nanos() - readerTurnNanos < READER_STALL_NANOS;
     }
 
+    /** Whether the reader thread has ended (it was started): the device failed under it, or we are closed. */
+    public boolean readerStopped() {
+        return !reader.isAlive();
+    }
+
     /** Packets the kernel failed to hand over (a read error other than "nothing waiting"); the reader goes on. */
     public long readErrors() {
         return readErrors.sum();

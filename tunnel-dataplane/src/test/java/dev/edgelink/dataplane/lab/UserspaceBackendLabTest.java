@@ -253,9 +253,14 @@ class UserspaceBackendLabTest {
     @Test
     void deviceDeletedByHandComesBackOnEnsure() throws Exception {
         try (UserspaceWorld w = UserspaceWorld.start(TunnelConfig.defaults(MTU))) {
+            var before = w.a.service();
             w.lab.ip(w.a.ns, "link", "del", "edgelink0");
+            await(before::readerStopped, "the reader ends when its device is deleted under it");
+            assertFalse(before.readerHealthy(), "and says so: probes over it fail from now on");
             w.a.backend.ensureDevice(w.a.local);
             assertEquals(0, w.lab.execIn(w.a.ns, "ip", "link", "show", "edgelink0"));
+            assertEquals(1, w.a.device.restarts(), "the data path started again, counted");
+            assertTrue(w.a.service().readerHealthy());
             assertEquals(String.valueOf(MTU), mtuOf(w, w.a));
             w.link(w.b, w.a);
             assertEquals(0, ping(w, w.a, w.b.podAddress), "b's new stream reached a's new service");

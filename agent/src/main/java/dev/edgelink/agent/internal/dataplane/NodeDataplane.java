@@ -526,7 +526,7 @@ public final class NodeDataplane implements AutoCloseable {
         }
         ByteBudget m = t.memory();
         return new AgentStatus.Userspace(t.readerHealthy(), m.used(), m.limit(), m.peak(), DirectMemory.used(),
-                DirectMemory.limit(), t.allocFailures(), peers);
+                DirectMemory.limit(), t.allocFailures(), userspace.restarts(), peers);
     }
 
     /** Packets dropped on the userspace path, by peer and reason, for the metrics. */
@@ -569,6 +569,11 @@ public final class NodeDataplane implements AutoCloseable {
     public List<Metrics.Sample> tunReader() {
         AgentStatus.Userspace u = userspaceStatus();
         return u == null ? List.of() : List.of(new Metrics.Sample(List.of(), u.readerRunning() ? 1 : 0));
+    }
+
+    /** Times the userspace data path started again on a new device. */
+    public List<Metrics.Sample> tunnelRestarts() {
+        return userspace == null ? List.of() : List.of(new Metrics.Sample(List.of(), userspace.restarts()));
     }
 
     /** Peers per active path ("none" while not verified), for the metrics. */

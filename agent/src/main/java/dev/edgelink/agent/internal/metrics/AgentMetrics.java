@@ -70,10 +70,12 @@ public final class AgentMetrics {
      * @param tunnelDrops packets the userspace path dropped, by peer and reason
      * @param tunnelHeld bytes each peer's outbound packets hold now
      * @param tunReader 1 while the TUN reader moves packets, 0 when not (absent without a userspace path)
+     * @param tunnelRestarts times the userspace data path started again on a new device
      */
     public void bindDataPathGauges(Supplier<List<Metrics.Sample>> memory, Supplier<List<Metrics.Sample>> tunnelDrops,
                                    Supplier<List<Metrics.Sample>> tunnelHeld,
-                                   Supplier<List<Metrics.Sample>> tunReader) {
+                                   Supplier<List<Metrics.Sample>> tunReader,
+                                   Supplier<List<Metrics.Sample>> tunnelRestarts) {
         registry.gauge("edgelink_memory_bytes", "Memory the network can fill, by pool (direct: the JVM's direct "
                 + "buffers; tunnel: outbound packets of the userspace paths) and kind (used, limit, peak).",
                 List.of("pool", "kind"), memory);
@@ -85,6 +87,9 @@ public final class AgentMetrics {
                 + "(its send queue and its stream's).", List.of("peer"), tunnelHeld);
         registry.gauge("edgelink_tun_reader_up", "1 while the TUN reader moves packets, 0 when it does not.",
                 List.of(), tunReader);
+        registry.counterFunction("edgelink_tunnel_restarts_total", "Times the userspace data path started again on "
+                + "a new TUN device because the device vanished or failed under its reader.", List.of(),
+                tunnelRestarts);
     }
 
     public void probeSent(PathKind path) {

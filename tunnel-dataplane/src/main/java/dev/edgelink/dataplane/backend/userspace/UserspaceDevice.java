@@ -14,6 +14,7 @@ import dev.edgelink.libp2p.mux.MuxedStream;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
     private volatile Verdict availability;
     private volatile TunnelService service;
     private volatile Link link;
+    private final AtomicLong restarts = new AtomicLong();
 
     /**
      * @param netlink a socket in the namespace the device belongs to
@@ -73,8 +75,13 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
         Optional<Link> existing = netlink.findLink(config.deviceName());
         if (service != null && existing.isEmpty()) {
             LOG.warn("device {} vanished; making it again backend=userspace", config.deviceName());
-            service.close();
-            service = null;
+            restart();
+        } else if (service != null && service.readerStopped()) {
+            // the reader ends only when the device failed under it (its other failures end the process): the
+            // device is useless now, and a new one with a new reader is what a restart of the agent would make
+            LOG.warn("the TUN reader of {} stopped; the data path starts again on a new device backend=userspace",
+                    config.deviceName());
+            restart();
         }
         if (service == null) {
             service = TunnelService.start(config, local.nodeName(), open(config.deviceName(), config.offloads()),
@@ -105,6 +112,17 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
             return;
         }
         s.attach(nodeName, stream);
+    }
+
+    private void restart() {
+        service.close();
+        service = null;
+        restarts.incrementAndGet();
+    }
+
+    /** Times the data path was started again because its device vanished or its reader stopped. */
+    public long restarts() {
+        return restarts.get();
     }
 
     /** The running data path; empty before {@link #ensure}. */
