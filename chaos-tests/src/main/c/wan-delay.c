@@ -20,7 +20,7 @@
  *   LOSS_FILE  SIGHUP re-reads the loss percent from this file
  *   PRIO       run under SCHED_FIFO at this priority (1..99; default 0: not real-time). The kernel forwards the
  *              packets of a verdict in this program's system call, so this program is the WAN's router: on a busy
- *              machine a CPU hog of the ordinary class made releases up to 100 ms late, priority 1 kept them within
+ *              machine a CPU hog of the ordinary class made releases up to 108 ms late, priority 1 kept them within
  *              a few ms. The kernel's RT throttling (95 % of a CPU) still bounds what a runaway could take. If the
  *              kernel refuses (a cgroup without RT budget), a warning is printed and the program runs without it.
  *

@@ -56,7 +56,7 @@ public final class Wan implements AutoCloseable {
     public static final int RING_PACKETS = 65536;
     /**
      * The program runs under SCHED_FIFO at this priority: the kernel forwards the released packets in its system
-     * call, and in the ordinary class a busy machine made releases up to 100 ms late (a few ms with it).
+     * call, and in the ordinary class a busy machine made releases up to 108 ms late (a few ms with it).
      */
     static final int FIFO_PRIORITY = 1;
     /** How often the program logs its counters by itself (besides when asked). */
