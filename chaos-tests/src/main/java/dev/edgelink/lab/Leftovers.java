@@ -29,6 +29,12 @@ public final class Leftovers {
      * {@code dir} itself.
      */
     public static List<String> of(String prefix, Path dir, List<RecordedProcess> processes, List<Path> sandboxes) {
+        return of(prefix, dir, processes, sandboxes, List.of());
+    }
+
+    /** As {@link #of(String, Path, List, List)}, plus the WANs' NFQUEUE rules still in place. */
+    public static List<String> of(String prefix, Path dir, List<RecordedProcess> processes, List<Path> sandboxes,
+            List<QueueRule> queueRules) {
         List<String> left = new ArrayList<>();
         for (String ns : Namespaces.list()) {
             if (ns.startsWith(prefix)) {
@@ -43,6 +49,11 @@ public final class Leftovers {
         for (Path p : List.of(CNI_CONF_DIR, CNI_NETWORKS, CNI_RESULTS)) {
             for (Path f : entries(p, prefix)) {
                 left.add("file " + f);
+            }
+        }
+        for (QueueRule r : queueRules) {
+            if (r.present()) {
+                left.add("iptables rule " + r);
             }
         }
         for (RecordedProcess p : processes) {
@@ -79,6 +90,30 @@ public final class Leftovers {
             throw new LabException("cannot list " + dir, e);
         }
         return out;
+    }
+
+    /**
+     * The NFQUEUE rule of a {@link Wan}: {@code -A FORWARD -j NFQUEUE --queue-num queue} in namespace {@code netns}
+     * (it goes with the namespace).
+     *
+     * @param netns the segment's namespace
+     * @param queue the queue number
+     */
+    public record QueueRule(String netns, int queue) {
+        /** Whether the rule is there ({@code iptables-nft -S FORWARD} in the namespace, if it still exists). */
+        public boolean present() {
+            if (!Namespaces.exists(netns)) {
+                return false;
+            }
+            String rules = Commands.run(List.of("ip", "netns", "exec", netns, "iptables-nft", "-w", "-S", "FORWARD"))
+                    .check().stdout();
+            return rules.lines().anyMatch(l -> l.endsWith("-j NFQUEUE --queue-num " + queue));
+        }
+
+        @Override
+        public String toString() {
+            return "-A FORWARD -j NFQUEUE --queue-num " + queue + " in " + netns;
+        }
     }
 
     /**

@@ -1,12 +1,15 @@
 package dev.edgelink.lab;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An L2 segment: a bridge {@code br0} alone in a namespace of its own, with {@code bridge-nf-call-iptables} off so
- * that switched frames never meet an IP firewall. Nodes and routers plug into it with veth pairs (see
- * {@link Node#attach}). Faults on a segment act on the frames the bridge forwards (nft family {@code bridge}).
+ * that switched frames never meet an IP firewall (a {@link Wan} turns it on while in place, for its one NFQUEUE
+ * rule). Nodes and routers plug into it with veth pairs (see {@link Node#attach}). Faults on a segment act on the
+ * frames the bridge forwards (nft family {@code bridge}); so does a WAN (delay and loss).
  */
 public final class Segment {
     /** The bridge device inside the segment's namespace. */
@@ -18,6 +21,7 @@ public final class Segment {
     private final String subnet;
     private final int prefixLength;
     private final List<Link> links = new ArrayList<>();
+    private Wan wan;
 
     Segment(Lab lab, String name, String netns, String subnet) {
         this.lab = lab;
@@ -58,6 +62,49 @@ public final class Segment {
 
     synchronized void added(Link link) {
         links.add(link);
+        if (wan != null) {
+            wan.offloadsOff(link);
+        }
+    }
+
+    /**
+     * Makes this segment a WAN: every IPv4 packet its bridge forwards is held for {@code oneWayDelay} and
+     * {@code lossPercent} % of them (0..100, fractions allowed) are dropped at random; see {@link Wan}. One WAN per
+     * segment at a time.
+     */
+    public Wan wan(Duration oneWayDelay, double lossPercent) {
+        return wan(oneWayDelay, lossPercent, lab.randomSeed());
+    }
+
+    /** As {@link #wan(Duration, double)}, with the random loss drawn from {@code seed} (>= 0) for a replayable run. */
+    public Wan wan(Duration oneWayDelay, double lossPercent, long seed) {
+        if (oneWayDelay.isNegative() || oneWayDelay.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new IllegalArgumentException("one-way delay must be 0..10 s: " + oneWayDelay);
+        }
+        Wan.checkLoss(lossPercent);
+        if (seed < 0) {
+            throw new IllegalArgumentException("seed must be >= 0: " + seed);
+        }
+        Wan w;
+        synchronized (this) {
+            if (wan != null) {
+                throw new IllegalStateException(this + " already has " + wan + "; remove it first");
+            }
+            w = lab.wan(this, oneWayDelay, lossPercent);
+            wan = w;
+        }
+        return w.start(seed);
+    }
+
+    /** The WAN in place on this segment, if any. */
+    public synchronized Optional<Wan> wan() {
+        return Optional.ofNullable(wan);
+    }
+
+    synchronized void wanRemoved(Wan w) {
+        if (wan == w) {
+            wan = null;
+        }
     }
 
     /**
