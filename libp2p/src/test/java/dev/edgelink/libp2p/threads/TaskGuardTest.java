@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.edgelink.labsupport.Stderr;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -121,8 +119,7 @@ class TaskGuardTest {
         AtomicLong now = new AtomicLong();
         Duration interval = Duration.ofSeconds(60);
         TaskGuard guard = new TaskGuard(now::get, interval);
-        List<String> lines = new CopyOnWriteArrayList<>();
-        captureWarnings(lines, () -> {
+        List<String> lines = Stderr.capture(() -> {
             guard.failed("dataplane", new IllegalStateException("one"));
             now.addAndGet(interval.toNanos() - 1);
             guard.failed("dataplane", new IllegalStateException("two"));
@@ -130,7 +127,7 @@ class TaskGuardTest {
             guard.failed("membership", new IllegalStateException("another task"));
             now.addAndGet(1);
             guard.failed("dataplane", new IllegalStateException("three"));
-        });
+        }).lines().filter(l -> l.contains("background task failed")).toList();
         assertEquals(4, lines.size(), String.join("\n", lines));
         assertTrue(lines.get(0).contains("one") && lines.get(0).contains("task=dataplane")
                 && lines.get(0).contains("sinceLastLine=1"), lines.get(0));
@@ -141,20 +138,6 @@ class TaskGuardTest {
         assertFalse(lines.stream().anyMatch(l -> l.contains("two")));
         assertEquals(4, guard.failures("dataplane"));
         assertEquals(1, guard.failures("membership"));
-    }
-
-    /** Runs {@code body} with stderr (where slf4j-simple writes) captured; keeps the guard's log lines. */
-    private static void captureWarnings(List<String> lines, Runnable body) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            body.run();
-        } finally {
-            System.setErr(original);
-        }
-        bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("background task failed"))
-                .forEach(lines::add);
     }
 
     @Test
