@@ -301,8 +301,7 @@ public final class CniServer implements AutoCloseable {
 
     /** Code 999 in the protocol the request's first byte names (the JVM client's JSON when nothing was read). */
     private static byte[] internalError(Buffer in, RuntimeException e) {
-        CniException bug = new CniException(CniErrorCode.INTERNAL, "internal error in the edgelink agent",
-                String.valueOf(e), e);
+        CniException bug = RequestHandler.bug(e);
         if (in.length > 0 && HttpCodec.looksLikeHttp(in.bytes[0])) {
             return HttpCodec.encodeFailure(new HttpCodec.HttpException(HttpCodec.CNI_ERROR, bug));
         }

@@ -54,9 +54,13 @@ public final class RequestHandler {
         } catch (RuntimeException e) {
             LOG.debug("CNI {} failed with a bug: {}", describe(request), e.toString());
             onBug.accept(e);
-            return AgentProtocol.encodeFailure(new CniException(CniErrorCode.INTERNAL, "internal error in the "
-                    + "edgelink agent", String.valueOf(e), e));
+            return AgentProtocol.encodeFailure(bug(e));
         }
+    }
+
+    /** What a request that failed with a bug is answered (code 999). */
+    public static CniException bug(RuntimeException e) {
+        return new CniException(CniErrorCode.INTERNAL, "internal error in the edgelink agent", String.valueOf(e), e);
     }
 
     /**
