@@ -235,6 +235,7 @@ public final class MdnsService implements AutoCloseable {
                 drop(e, from, ex.getMessage());
             } catch (RuntimeException ex) {
                 dropped.increment();
+                LOG.debug("mdns packet dropped, handling failed: {} interface={} remote={}", ex, e.name(), from);
                 tasks.failed(PACKET_TASK, ex);
             }
         }
