@@ -34,7 +34,7 @@ import dev.edgelink.discovery.RelayRole;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.relay.dcutr.PunchPolicy;
 import java.net.InetSocketAddress;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import dev.edgelink.libp2p.crypto.PrivKey;
@@ -44,6 +44,7 @@ import dev.edgelink.libp2p.identify.IdentifyService;
 import dev.edgelink.libp2p.ping.ConnectionWatchdog;
 import dev.edgelink.libp2p.ping.PingService;
 import dev.edgelink.libp2p.pnet.SwarmKey;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -66,6 +67,12 @@ import org.slf4j.LoggerFactory;
  * on stop, also after {@code kill -9}: the next start adopts it and running pods keep their addresses and routes.
  * The data plane does not reconcile until the peer source says its view is complete, so routes of peers not yet
  * relearnt after a restart are not torn down.
+ *
+ * <p>Threads. Every scheduler of the agent comes from one {@link TaskGuard}: a task that fails on one is counted
+ * ({@code /metrics} {@code edgelink_task_failures_total}, {@code status} {@code node.taskFailures}) and the thread
+ * goes on; an error no thread can go on from ends the process ({@code FatalThreadHandler}, installed by
+ * {@code edgelink agent}), and the restart adopts the kernel state as above. docs/agent-config.md, "When a thread
+ * fails", has the decision for each thread.
  */
 public final class Agent implements AgentView, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -78,9 +85,12 @@ public final class Agent implements AgentView, AutoCloseable {
     static final Duration KEEPER_INTERVAL = Duration.ofSeconds(1);
     /** How long a stop waits for the leave announcement to reach peers. */
     static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
+    /** The NAT thread's name in the {@link TaskGuard}: the connection keeper, watchdog, AutoNAT, DCUtR, redials. */
+    static final String NAT_TASK = "nat";
 
     private final AgentConfig config;
     private final AgentMetrics metrics = new AgentMetrics();
+    private final TaskGuard tasks = new TaskGuard();
     private final Instant startedAt = Instant.now();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -114,7 +124,8 @@ public final class Agent implements AgentView, AutoCloseable {
     private void startAll() {
         StateDirectory state = StateDirectory.open(config);
         PrivKey key = state.nodeKey();
-        dataplane = NodeDataplane.open(config, state.vtepMac(), metrics);
+        metrics.bindTaskFailures(tasks::failures);
+        dataplane = NodeDataplane.open(config, state.vtepMac(), metrics, tasks);
         closeables.add(dataplane);
         if (config.masquerade()) {
             boolean vxlan = dataplane.backends().stream()
@@ -125,7 +136,7 @@ public final class Agent implements AgentView, AutoCloseable {
         host = startHost(key);
         closeables.add(host);
         if (config.staticPeers().isEmpty()) {
-            membership = new MembershipPeerSource(host, config, nodeRecord());
+            membership = new MembershipPeerSource(host, config, nodeRecord(), tasks);
             peers = membership;
         } else {
             peers = new StaticPeerSource(config.staticPeers());
@@ -145,7 +156,7 @@ public final class Agent implements AgentView, AutoCloseable {
                 dataplane::tunReader, dataplane::tunnelRestarts);
         metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath, dataplane::bytesByPeer,
                 () -> List.of(new Metrics.Sample(List.of(), peers.members())));
-        closeables.add(OperatorServer.start(config.statusAddress(), this));
+        closeables.add(OperatorServer.start(config.statusAddress(), this, tasks));
         LOG.info("agent started (node={}, peer={}, podCidr={}, backend={}, listen={})", config.nodeName(),
                 host.peerId(), config.podCidr(), config.tunnelMode(), host.listenAddresses());
     }
@@ -156,15 +167,11 @@ public final class Agent implements AgentView, AutoCloseable {
      * protocol served into the userspace device; the userspace rungs' prober; the kernel rungs' NAT gate.
      */
     private void startCrossNat(MembershipPeerSource members) {
-        ScheduledExecutorService natScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "edgelink-nat");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService natScheduler = tasks.newScheduler("edgelink-nat", NAT_TASK);
         closeables.add(natScheduler::shutdownNow);
         // a connection a NAT forgot is closed within ~20 s, so reservations, circuits and the keeper start again
         closeables.add(ConnectionWatchdog.start(host, ping, ConnectionWatchdog.Settings.DEFAULT, natScheduler));
-        nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler);
+        nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler, tasks);
         closeables.add(nat);
         keeper = new PeerConnections(host, config.nodeName(), nat, config::site, config.nat().holePunch(),
                 PunchPolicy.standard(),
@@ -179,7 +186,13 @@ public final class Agent implements AgentView, AutoCloseable {
                 .orElse(null));
         nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
         // the tunnel stream follows a path change at once, not at the keeper's next tick (up to a second later)
-        dataplane.setPathListener(peer -> natScheduler.execute(() -> keeper.tick(members.memberInfos())));
+        dataplane.setPathListener(peer -> {
+            try {
+                natScheduler.execute(() -> keeper.tick(members.memberInfos()));
+            } catch (RejectedExecutionException stopping) {
+                LOG.debug("path change of {} not followed: stopping (node={})", peer, config.nodeName());
+            }
+        });
         metrics.bindNatGauges(() -> {
             int direct = 0;
             int relayed = 0;
@@ -191,26 +204,24 @@ public final class Agent implements AgentView, AutoCloseable {
             return List.of(new Metrics.Sample(List.of("direct"), direct),
                     new Metrics.Sample(List.of("relayed"), relayed));
         }, () -> List.of(new Metrics.Sample(List.of(), nat.circuitAddresses().size())));
-        natScheduler.scheduleWithFixedDelay(() -> {
-            announceIfChanged(members);
-            keeper.tick(members.memberInfos());
-        }, 0, KEEPER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        // two tasks, so that one failing does not hold up the other (each is counted and runs again next second)
+        natScheduler.scheduleWithFixedDelay(() -> announceIfChanged(members), 0, KEEPER_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        natScheduler.scheduleWithFixedDelay(() -> keeper.tick(members.memberInfos()), 0, KEEPER_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /**
      * Republishes our record when its circuit addresses or reachability differ from the last announced ones (also
-     * the first time: reservations may be made before membership runs). On the NAT thread only.
+     * the first time: reservations may be made before membership runs). On the NAT thread only; a failure is the
+     * NAT thread's guard's, and the next call (within a second) tries again.
      */
     private void announceIfChanged(MembershipPeerSource members) {
-        try {
-            String now = nat.circuitAddresses() + " " + nat.reachability();
-            if (!now.equals(announced) && members.republish(nodeRecord())) {
-                announced = now;
-                LOG.info("node record announced: reachability {}, circuits {} (node={})", nat.reachability(),
-                        nat.circuitAddresses(), config.nodeName());
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("cannot announce the node record: {} (node={})", e.toString(), config.nodeName());
+        String now = nat.circuitAddresses() + " " + nat.reachability();
+        if (!now.equals(announced) && members.republish(nodeRecord())) {
+            announced = now;
+            LOG.info("node record announced: reachability {}, circuits {} (node={})", nat.reachability(),
+                    nat.circuitAddresses(), config.nodeName());
         }
     }
 
@@ -253,7 +264,8 @@ public final class Agent implements AgentView, AutoCloseable {
     }
 
     private Host startHost(PrivKey key) {
-        HostConfig.Builder b = HostConfig.builder(key).listen(config.listen()).eventLoopThreads(EVENT_LOOP_THREADS);
+        HostConfig.Builder b = HostConfig.builder(key).listen(config.listen()).eventLoopThreads(EVENT_LOOP_THREADS)
+                .tasks(tasks);
         config.pskFile().ifPresent(f -> b.swarmKey(SwarmKey.fromFile(f)));
         Host h = Host.start(b.build());
         identify = new IdentifyService(h);
@@ -269,7 +281,7 @@ public final class Agent implements AgentView, AutoCloseable {
         closeables.add(cni);
         try {
             CniServer server = new CniServer(new MeteredCniService(cni, metrics, System::nanoTime, config.nodeName()),
-                    config.cniSocket()).start();
+                    config.cniSocket(), CniServer.Limits.DEFAULTS, tasks).start();
             closeables.add(server);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve CNI on " + config.cniSocket() + ": " + e.getMessage(), e);
@@ -303,7 +315,7 @@ public final class Agent implements AgentView, AutoCloseable {
                 config.tunnelMode().toString(), dataplane.podMtu(), backends, listen, startedAt, config.site(),
                 nat == null ? "UNKNOWN" : nat.reachability().name(),
                 nat == null ? List.of() : nat.circuitAddresses().stream().map(Object::toString).toList(),
-                nat != null && nat.relayServer());
+                nat != null && nat.relayServer(), tasks.failures());
         long nowNanos = dataplane.nanoTime();
         Instant now = Instant.now();
         List<AgentStatus.Peer> out = new ArrayList<>();

@@ -2,7 +2,9 @@ package dev.edgelink.agent;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * What {@code GET /status} answers and {@code edgelink status} prints: this node and every peer.
@@ -80,15 +82,18 @@ public record AgentStatus(Node node, List<Peer> peers, Userspace userspace) {
      * @param reachability PUBLIC, NAT_PORT_PRESERVING, NAT_SYMMETRIC or UNKNOWN
      * @param relayAddrs the circuit addresses of the relay reservations held
      * @param relayServer whether this node serves circuit relay to members
+     * @param taskFailures per background task (a thread's periodic rounds, one CNI or operator request, one
+     *     packet): how often it failed and went on since the start (docs/agent-config.md, "When a thread fails")
      */
     public record Node(String name, String peerId, String podCidr, String tunnelAddress, String underlayDevice,
                        String underlayAddress, String tunnelMode, int podMtu, List<Backend> backends,
                        List<String> listen, Instant startedAt, String site, String reachability,
-                       List<String> relayAddrs, boolean relayServer) {
+                       List<String> relayAddrs, boolean relayServer, Map<String, Long> taskFailures) {
         public Node {
             backends = List.copyOf(backends);
             listen = List.copyOf(listen);
             relayAddrs = relayAddrs == null ? List.of() : List.copyOf(relayAddrs);
+            taskFailures = taskFailures == null ? Map.of() : new TreeMap<>(taskFailures);
         }
     }
 

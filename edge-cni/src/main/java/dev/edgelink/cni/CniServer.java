@@ -3,6 +3,7 @@ package dev.edgelink.cni;
 import dev.edgelink.cni.internal.codec.AgentProtocol;
 import dev.edgelink.cni.internal.codec.HttpCodec;
 import dev.edgelink.cni.internal.server.RequestHandler;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -19,7 +20,6 @@ import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -39,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * {@code readTimeout} is answered with an error or closed; an HTTP head is at most {@link #MAX_HTTP_HEAD_BYTES};
  * at most {@code maxConcurrent} requests run at once, and one more is read and answered "try again later"
  * (code 11). Requests run on platform threads.
+ *
+ * <p>Failures: a request that fails with an exception anywhere in the server (not only in the {@link CniService},
+ * whose failures are answered as usual) is answered with an internal error (code 999) in its protocol, or closed when
+ * nothing can be answered any more, and counted as task {@value #REQUEST_TASK} in the {@link TaskGuard}; the worker
+ * serves the next request, which does not depend on it. An {@link Error} ends the worker thread, and one that ends the
+ * accept thread stops the socket: in the agent either ends the process (its {@code FatalThreadHandler}), which its
+ * supervisor restarts.
  */
 public final class CniServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CniServer.class);
@@ -59,6 +66,8 @@ public final class CniServer implements AutoCloseable {
 
     /** The largest HTTP request head (request line and headers). */
     public static final int MAX_HTTP_HEAD_BYTES = 16 * 1024;
+    /** The task name of a failed request in the {@link TaskGuard}. */
+    public static final String REQUEST_TASK = "cni-request";
 
     private final RequestHandler handler;
     private final Path socket;
@@ -67,23 +76,32 @@ public final class CniServer implements AutoCloseable {
     private final Semaphore permits;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
+    private final TaskGuard tasks;
     private ServerSocketChannel server;
     private Thread acceptor;
     private volatile boolean closed;
 
+    /** A server with the default limits whose failures are counted by a guard of its own. */
     public CniServer(CniService service, Path socket) {
-        this(service, socket, Limits.DEFAULTS);
+        this(service, socket, Limits.DEFAULTS, new TaskGuard());
     }
 
-    public CniServer(CniService service, Path socket, Limits limits) {
-        this.handler = new RequestHandler(Objects.requireNonNull(service, "service"));
+    /**
+     * @param tasks counts (and logs) requests that failed in the server and the read timers' failures
+     *     ({@value #REQUEST_TASK}, {@code cni-timer})
+     */
+    public CniServer(CniService service, Path socket, Limits limits, TaskGuard tasks) {
+        this.tasks = Objects.requireNonNull(tasks, "tasks");
+        tasks.track(REQUEST_TASK);
+        this.handler = new RequestHandler(Objects.requireNonNull(service, "service"), bug -> tasks.failed(REQUEST_TASK,
+                bug));
         this.socket = Objects.requireNonNull(socket, "socket");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.permits = new Semaphore(limits.maxConcurrent());
         this.workers = new ThreadPoolExecutor(limits.maxConcurrent(), limits.maxConcurrent(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> thread(r, "edgelink-cni-request-" + THREADS.incrementAndGet()));
         this.workers.allowCoreThreadTimeOut(true);
-        this.timers = new ScheduledThreadPoolExecutor(1, r -> thread(r, "edgelink-cni-timer"));
+        this.timers = tasks.newScheduler("edgelink-cni-timer", "cni-timer");
     }
 
     /**
@@ -169,6 +187,9 @@ public final class CniServer implements AutoCloseable {
         };
         try {
             serveOne(client, busy, release);
+        } catch (RuntimeException e) {
+            // nothing could be answered (e.g. no read timer while closing): counted, and the connection closed
+            tasks.failed(REQUEST_TASK, e);
         } finally {
             release.run();
             closeQuietly(client);
@@ -179,14 +200,19 @@ public final class CniServer implements AutoCloseable {
         ScheduledFuture<?> deadline = timers.schedule(() -> closeQuietly(client), limits.readTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         byte[] response;
+        Buffer in = new Buffer();
         try {
-            response = answer(client, busy ? busyError() : null, deadline);
+            response = answer(client, in, busy ? busyError() : null, deadline);
         } catch (IOException e) {
             deadline.cancel(false);
             LOG.warn("CNI request not read: {}", closed || !client.isOpen() ? "timed out or closed after "
                     + limits.readTimeout() : e.getMessage());
             closeQuietly(client);
             return;
+        } catch (RuntimeException e) {
+            deadline.cancel(false);
+            tasks.failed(REQUEST_TASK, e);
+            response = internalError(in, e);
         }
         try {
             ByteBuffer out = ByteBuffer.wrap(response);
@@ -200,8 +226,8 @@ public final class CniServer implements AutoCloseable {
         }
     }
 
-    private byte[] answer(SocketChannel client, CniException busy, ScheduledFuture<?> deadline) throws IOException {
-        Buffer in = new Buffer();
+    private byte[] answer(SocketChannel client, Buffer in, CniException busy, ScheduledFuture<?> deadline)
+            throws IOException {
         if (in.fill(client) > 0 && HttpCodec.looksLikeHttp(in.bytes[0])) {
             try {
                 HttpCall call = readHttp(client, in);
@@ -271,6 +297,15 @@ public final class CniServer implements AutoCloseable {
     private byte[] tooLarge() {
         return AgentProtocol.encodeFailure(new CniException(CniErrorCode.DECODING_FAILURE, "request too large",
                 "more than " + limits.maxRequestBytes() + " bytes"));
+    }
+
+    /** Code 999 in the protocol the request's first byte names (the JVM client's JSON when nothing was read). */
+    private static byte[] internalError(Buffer in, RuntimeException e) {
+        CniException bug = RequestHandler.bug(e);
+        if (in.length > 0 && HttpCodec.looksLikeHttp(in.bytes[0])) {
+            return HttpCodec.encodeFailure(new HttpCodec.HttpException(HttpCodec.CNI_ERROR, bug));
+        }
+        return AgentProtocol.encodeFailure(bug);
     }
 
     private CniException busyError() {

@@ -110,7 +110,9 @@ public final class MembershipService implements AutoCloseable {
     /**
      * @param host our host; its identity key signs our records
      * @param store the view to keep in step (shared with whoever reads the membership)
-     * @param scheduler runs every timer; a single thread is enough
+     * @param scheduler runs every timer; a single thread is enough. A round that throws is left to the scheduler:
+     *     give one from {@link dev.edgelink.libp2p.threads.TaskGuard#newScheduler}, which counts the failure and runs
+     *     the round again next time (a plain one keeps the failure in a future nobody reads and stops the round)
      * @param clock the only source of time (record issue and expiry, backoff, sweeping)
      * @param random chooses gossip partners and jitters backoff
      */
@@ -160,10 +162,8 @@ public final class MembershipService implements AutoCloseable {
         state = State.RUNNING;
         long gossip = config.gossipInterval().toMillis();
         long sweep = config.sweepInterval().toMillis();
-        timers.add(scheduler.scheduleWithFixedDelay(guarded("gossip", this::gossipRound), 0, gossip,
-                TimeUnit.MILLISECONDS));
-        timers.add(scheduler.scheduleWithFixedDelay(guarded("sweep", this::sweep), sweep, sweep,
-                TimeUnit.MILLISECONDS));
+        timers.add(scheduler.scheduleWithFixedDelay(this::gossipRound, 0, gossip, TimeUnit.MILLISECONDS));
+        timers.add(scheduler.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS));
         LOG.info("membership started node={} peer={} bootstrap={}", nodeTemplate.nodeName(), host.peerId(),
                 config.bootstrapPeers());
     }
@@ -493,16 +493,6 @@ public final class MembershipService implements AutoCloseable {
 
     private Backoff newBackoff() {
         return new Backoff(config.dialBackoffInitial().toMillis(), config.dialBackoffMax().toMillis(), random);
-    }
-
-    private Runnable guarded(String name, Runnable task) {
-        return () -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.error("membership {} round failed peer={}", name, host.peerId(), e);
-            }
-        };
     }
 
     private void cancelTimers() {

@@ -18,8 +18,8 @@
  * MembershipStore store = MembershipStore.inMemory();
  * store.addListener(dataplane);                       // routes follow joined / updated / left
  * MembershipService members = new MembershipService(host, store,
- *         MembershipConfig.builder().bootstrapPeers(relays).build(), scheduler, InstantSource.system(),
- *         new SecureRandom());
+ *         MembershipConfig.builder().bootstrapPeers(relays).build(),
+ *         tasks.newScheduler("edgelink-membership", "membership"), InstantSource.system(), new SecureRandom());
  * members.start(NodeRecord.builder(nodeName, host.peerId()).podCidr("10.244.1.0/24")
  *         .tunnel(TunnelCapability.VXLAN).tunnel(TunnelCapability.USERSPACE).build());
  * ...

@@ -5,6 +5,7 @@ import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -12,7 +13,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -79,11 +79,7 @@ final class MeshHarness implements AutoCloseable {
         Host host = Host.start(HostConfig.builder(Keys.generateEd25519()).listen(List.of(LOOPBACK))
                 .eventLoopThreads(1).build());
         MembershipStore store = MembershipStore.inMemory();
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "members-" + name);
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService scheduler = new TaskGuard().newScheduler("members-" + name, "membership");
         MembershipService service = new MembershipService(host, store, config, scheduler, clock,
                 new Random(seed++));
         Node node = new Node(name, host, store, service, scheduler);

@@ -5,7 +5,10 @@ import dev.edgelink.libp2p.Libp2pException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
-/** Entry point of {@code bin/edgelink}. Exit codes: 0 success, 1 the operation failed, 2 bad usage. */
+/**
+ * Entry point of {@code bin/edgelink}. Exit codes: 0 success, 1 the operation failed, 2 bad usage; the agent also
+ * {@value dev.edgelink.agent.internal.FatalThreadHandler#EXIT_CODE} when one of its threads died (restart it).
+ */
 public final class Main {
 
     static final String USAGE = String.join("\n",
@@ -24,7 +27,8 @@ public final class Main {
             "  p2p echo MULTIADDR --bytes N [--streams K] [--psk FILE] [--key FILE]",
             "  p2p bench MULTIADDR --bytes N [--warmup-bytes N] [--handshakes N] [--psk FILE] [--key FILE]",
             "The p2p commands print one JSON object per line; failures print an 'error' event and exit 1.",
-            "Exit codes: 0 success, 1 the operation failed, 2 bad usage or an invalid config.");
+            "Exit codes: 0 success, 1 the operation failed, 2 bad usage or an invalid config,",
+            "70 (agent) a thread of the agent died of an unexpected error: its supervisor restarts it.");
 
     private Main() {
     }

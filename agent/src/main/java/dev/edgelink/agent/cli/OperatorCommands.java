@@ -144,6 +144,15 @@ final class OperatorCommands {
             lines.add("  " + b.path() + ": " + (b.available() ? "available" : "unavailable") + " (" + b.reason()
                     + ")");
         }
+        List<String> failed = new ArrayList<>();
+        n.taskFailures().forEach((task, count) -> {
+            if (count > 0) {
+                failed.add(task + " " + count);
+            }
+        });
+        if (!failed.isEmpty()) {
+            lines.add("  task failures (went on; see the agent's log): " + String.join(", ", failed));
+        }
         lines.add("");
         if (status.peers().isEmpty()) {
             lines.add("no peers");

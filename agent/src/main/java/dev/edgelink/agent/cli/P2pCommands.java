@@ -19,6 +19,7 @@ import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.libp2p.ping.PingService;
 import dev.edgelink.libp2p.pnet.SwarmKey;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import dev.edgelink.discovery.mdns.MdnsConfig;
 import dev.edgelink.discovery.mdns.MdnsService;
 import dev.edgelink.relay.circuit.CircuitLimit;
@@ -39,7 +40,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -130,7 +130,7 @@ final class P2pCommands {
         if (relays.isEmpty()) {
             return null;
         }
-        Reservations reservations = Reservations.start(RelayClient.install(host), relays);
+        Reservations reservations = Reservations.start(RelayClient.install(host), relays, new TaskGuard());
         reservations.addListener(new ReservationListener() {
             @Override
             public void reservationMade(RelayReservation r, boolean renewed) {
@@ -207,11 +207,8 @@ final class P2pCommands {
      */
     private MdnsService startMdns(Host host, List<String> interfaces) {
         Set<PeerId> seen = ConcurrentHashMap.newKeySet();
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "edgelink-mdns-query");
-            t.setDaemon(true);
-            return t;
-        });
+        TaskGuard tasks = new TaskGuard();
+        ScheduledExecutorService scheduler = tasks.newScheduler("edgelink-mdns-query", "mdns-query");
         MdnsService mdns = new MdnsService(host.peerId(), host::listenAddresses,
                 MdnsConfig.on(interfaces).withQueryInterval(Duration.ofSeconds(2)), scheduler, InstantSource.system(),
                 new SecureRandom(), (peer, addresses, via) -> {
@@ -224,7 +221,7 @@ final class P2pCommands {
                     if (host.connection(peer).isEmpty()) {
                         host.connect(addresses.get(0)).exceptionally(ex -> null);
                     }
-                });
+                }, tasks);
         mdns.start();
         return mdns;
     }

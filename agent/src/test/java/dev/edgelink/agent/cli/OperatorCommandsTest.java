@@ -10,6 +10,7 @@ import dev.edgelink.agent.AgentView;
 import dev.edgelink.agent.PingReport;
 import dev.edgelink.agent.internal.http.OperatorJson;
 import dev.edgelink.agent.internal.http.OperatorServer;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -21,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class OperatorCommandsTest {
     private static final Instant T = Instant.parse("2025-01-02T03:04:05Z");
 
+    private final TaskGuard tasks = new TaskGuard();
     private OperatorServer server;
     private String address;
 
@@ -43,7 +46,8 @@ class OperatorCommandsTest {
                             new AgentStatus.Backend("ipip", false, "ipip unavailable on this kernel (EOPNOTSUPP)"),
                             new AgentStatus.Backend("vxlan", true, "vxlan available on this kernel")),
                     List.of("/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWFake"), T, "site-a", "NAT_PORT_PRESERVING",
-                    List.of("/ip4/198.18.0.3/tcp/4001/p2p/12D3KooWRelay/p2p-circuit"), false);
+                    List.of("/ip4/198.18.0.3/tcp/4001/p2p/12D3KooWRelay/p2p-circuit"), false,
+                    Map.of("dataplane", 2L, "nat", 0L));
             return new AgentStatus(node, List.of(
                     new AgentStatus.Peer("node2", "12D3KooWPeer2", List.of("10.244.2.0/24"), List.of("10.0.0.2"),
                             "ACTIVE", "hostgw", null, "hostgw: peer 10.0.0.2 shares 10.0.0.0/24", 0.125, -1, -1, T,
@@ -57,6 +61,9 @@ class OperatorCommandsTest {
 
         @Override
         public Optional<PingReport> ping(String nodeName, int count) {
+            if (nodeName.equals("bug")) {
+                throw new IllegalStateException("a bug in ping");
+            }
             if (!nodeName.equals("node2")) {
                 return Optional.empty();
             }
@@ -74,7 +81,8 @@ class OperatorCommandsTest {
 
     @BeforeEach
     void start() {
-        server = OperatorServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new FakeAgent());
+        server = OperatorServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new FakeAgent(),
+                tasks);
         address = server.address();
     }
 
@@ -123,6 +131,8 @@ class OperatorCommandsTest {
         assertEquals("NAT_PORT_PRESERVING", json.at("/node/reachability").asText());
         assertEquals("/ip4/198.18.0.3/tcp/4001/p2p/12D3KooWRelay/p2p-circuit", json.at("/node/relayAddrs/0").asText());
         assertTrue(json.at("/node/relayServer").isBoolean());
+        assertEquals(2, json.at("/node/taskFailures/dataplane").asLong());
+        assertEquals(0, json.at("/node/taskFailures/nat").asLong());
         assertEquals("relayed", json.at("/peers/2/path").asText());
         assertEquals("site-b", json.at("/peers/2/site").asText());
         assertTrue(json.at("/peers/2/connection/relayed").asBoolean());
@@ -149,9 +159,19 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void aRequestThatFailsIsAnswered500AndCountedAndTheServerGoesOn() throws Exception {
+        assertEquals(0, tasks.failures(OperatorServer.REQUEST_TASK));
+        HttpResponse<String> failed = get("/ping?node=bug", "GET");
+        assertEquals(500, failed.statusCode());
+        assertTrue(failed.body().contains("a bug in ping"), failed.body());
+        assertEquals(1, tasks.failures(OperatorServer.REQUEST_TASK));
+        assertEquals(200, get("/status", "GET").statusCode());
+    }
+
+    @Test
     void theServerRefusesANonLoopbackAddress() throws Exception {
         InetSocketAddress any = new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0);
-        assertThrows(IllegalArgumentException.class, () -> OperatorServer.start(any, new FakeAgent()));
+        assertThrows(IllegalArgumentException.class, () -> OperatorServer.start(any, new FakeAgent(), tasks));
     }
 
     @Test
@@ -166,6 +186,7 @@ class OperatorCommandsTest {
         assertTrue(node4.matches("node4 +relayed +ACTIVE +9\\.50 ms +10/20 +2025-01-02T03:04:05Z +r "
                 + "+relayed: hole punch failed 3/3, site-b NAT is symmetric"), node4);
         assertTrue(r.stdout().contains("site site-a  reachability NAT_PORT_PRESERVING"), r.stdout());
+        assertTrue(r.lines().contains("  task failures (went on; see the agent's log): dataplane 2"), r.stdout());
         String node2 = r.lines().stream().filter(l -> l.startsWith("node2")).findFirst().orElseThrow();
         assertTrue(node2.matches("node2 +hostgw +ACTIVE +0\\.13 ms +- +2025-01-02T03:04:05Z "
                 + "+d +hostgw: peer 10\\.0\\.0\\.2 shares 10\\.0\\.0\\.0/24"), node2);

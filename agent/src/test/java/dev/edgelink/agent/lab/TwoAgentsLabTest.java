@@ -147,6 +147,11 @@ class TwoAgentsLabTest {
             assertTrue(peer.path("rttMillis").asDouble() > 0, peer.toString());
             PeerId node2 = PeerId.fromPublicKey(Keys.loadOrCreate(dir.resolve("state2/node.key")).publicKey());
             assertEquals(node2.toString(), peer.path("peerId").asText(), "learnt from node2's signed record");
+            JsonNode failures = statusA.at("/node/taskFailures");
+            for (String task : List.of("dataplane", "membership", "nat", "reservations", "cni-request",
+                    "http-request", "connection-handler")) {
+                assertEquals(0, failures.path(task).asLong(-1), task + " in " + failures);
+            }
 
             AgentLab.Result ping = lab.execIn(ns[0], java("ping", "node2", "--count", "3"));
             assertEquals(0, ping.exit(), ping.output());

@@ -123,6 +123,32 @@ class CniServerHttpTest {
         assertTrue(body(noContainer).contains("\"code\":4"), noContainer);
     }
 
+    /**
+     * One worker (the fake agent serves one request at a time): a request that fails with a bug is answered 999 in
+     * its protocol and counted, and the same server goes on with the next request in either protocol.
+     */
+    @Test
+    void aRequestThatFailsWithABugIsAnswered999AndCountedAndTheServerGoesOn() throws IOException {
+        service.failure = new NullPointerException("a bug on this request");
+        String http = exchange(post("CNI_COMMAND: DEL\r\nCNI_CONTAINERID: c1\r\nCNI_IFNAME: eth0\r\n",
+                config(socket)));
+        assertTrue(http.startsWith("HTTP/1.1 500 "), http);
+        assertTrue(body(http).contains("\"code\":999"), http);
+        String json = jvmClient(Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c2", "CNI_IFNAME", "eth0"),
+                config(socket));
+        assertTrue(json.startsWith("500|") && json.contains("\"code\":999"), json);
+        assertEquals(2, agent.tasks.failures(CniServer.REQUEST_TASK));
+
+        service.failure = null;
+        String next = exchange(post("CNI_COMMAND: ADD\r\nCNI_CONTAINERID: c3\r\nCNI_NETNS: /run/netns/x\r\n"
+                + "CNI_IFNAME: eth0\r\n", config(socket)));
+        assertTrue(next.startsWith("HTTP/1.1 200 OK\r\n"), next);
+        assertTrue(jvmClient(Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c3", "CNI_IFNAME", "eth0"),
+                config(socket)).startsWith("200|"));
+        assertEquals(4, service.calls.size());
+        assertEquals(2, agent.tasks.failures(CniServer.REQUEST_TASK));
+    }
+
     @Test
     void aConfigNamingAnotherSocketIsMisdirectedAndNotRun() throws IOException {
         String response = exchange(post("CNI_COMMAND: DEL\r\nCNI_CONTAINERID: c1\r\nCNI_IFNAME: eth0\r\n",

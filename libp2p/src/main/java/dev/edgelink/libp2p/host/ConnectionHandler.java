@@ -31,12 +31,21 @@ import org.slf4j.LoggerFactory;
  * (the muxer round trip is skipped when both sides named it in the noise handshake), enforces the upgrade
  * timeout, and is where every failure of the connection ends up: it logs one line and closes the channel.
  * A relayed connection runs the same pipeline on a {@link StreamChannel} over the relay's stream.
+ *
+ * <p>An {@link Error} thrown by a handler of this connection (Netty catches every Throwable of a handler and fires it
+ * here) closes this connection only, and is counted as task {@value #ERROR_TASK} in the host's
+ * {@link HostConfig#tasks()}: that is restart-safe, since everything the connection held (streams, queued frames,
+ * their buffers) goes with it and the owners of connections dial again, and e.g. a direct buffer the allocator could
+ * not reserve is most likely given back by exactly this close. Errors in tasks run on the event loop are caught and
+ * logged by Netty itself (a WARN with the stack trace), and the loop goes on; they cannot be reached from here.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     static final String NAME = "edgelink-connection";
     static final String NOISE = "/noise";
     static final String YAMUX = "/yamux/1.0.0";
+    /** The task name under which an Error in a connection's handlers is counted. */
+    static final String ERROR_TASK = "connection-handler";
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
 
@@ -136,6 +145,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof Error) {
+            host.config().tasks().failed(ERROR_TASK, cause);
+        }
         Libp2pException typed = cause instanceof Libp2pException ? (Libp2pException) cause
                 : new TransportException(String.valueOf(cause.getMessage()), cause);
         fail(ctx, typed);

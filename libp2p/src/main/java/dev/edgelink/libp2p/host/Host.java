@@ -69,6 +69,7 @@ public final class Host implements AutoCloseable {
         this.config = config;
         this.peerId = PeerId.fromPublicKey(config.identity().publicKey());
         this.transport = new TcpTransport(config.eventLoopThreads());
+        config.tasks().track(ConnectionHandler.ERROR_TASK);
     }
 
     /** Creates a host and binds its listen addresses; fails with a TransportException if one cannot be bound. */

@@ -3,6 +3,7 @@ package dev.edgelink.libp2p.host;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.pnet.SwarmKey;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import dev.edgelink.libp2p.yamux.YamuxConfig;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class HostConfig {
     private final int maxMultistreamMessage;
     private final int eventLoopThreads;
     private final YamuxConfig yamux;
+    private final TaskGuard tasks;
 
     private HostConfig(Builder b) {
         this.identity = Objects.requireNonNull(b.identity, "identity");
@@ -48,6 +50,7 @@ public final class HostConfig {
         this.maxMultistreamMessage = b.maxMultistreamMessage;
         this.eventLoopThreads = b.eventLoopThreads;
         this.yamux = b.yamux;
+        this.tasks = b.tasks;
     }
 
     public static Builder builder(PrivKey identity) {
@@ -94,6 +97,14 @@ public final class HostConfig {
         return yamux;
     }
 
+    /**
+     * Where an {@link Error} that Netty caught in a connection's handlers is counted (task
+     * {@code connection-handler}); the connection is closed, the event loop goes on.
+     */
+    public TaskGuard tasks() {
+        return tasks;
+    }
+
     /** Builder with the defaults above. */
     public static final class Builder {
         private final PrivKey identity;
@@ -106,6 +117,7 @@ public final class HostConfig {
         private int maxMultistreamMessage = DEFAULT_MAX_MULTISTREAM_MESSAGE;
         private int eventLoopThreads = DEFAULT_EVENT_LOOP_THREADS;
         private YamuxConfig yamux = YamuxConfig.DEFAULT;
+        private TaskGuard tasks;
 
         private Builder(PrivKey identity) {
             this.identity = identity;
@@ -156,7 +168,16 @@ public final class HostConfig {
             return this;
         }
 
+        /** Default: a guard of this host's own (errors are logged and counted, but not where the owner looks). */
+        public Builder tasks(TaskGuard guard) {
+            this.tasks = Objects.requireNonNull(guard, "guard");
+            return this;
+        }
+
         public HostConfig build() {
+            if (tasks == null) {
+                tasks = new TaskGuard();
+            }
             return new HostConfig(this);
         }
     }

@@ -60,23 +60,28 @@ public final class ConnectionWatchdog implements AutoCloseable {
                 settings.interval().toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** Starts watching every connection {@code host} has, now and later, on {@code scheduler}. */
+    /**
+     * Starts watching every connection {@code host} has, now and later, on {@code scheduler}. A round that throws is
+     * the scheduler's to report: one from {@link dev.edgelink.libp2p.threads.TaskGuard#newScheduler} counts it and
+     * runs the next round (a round starts from the connections as they are, so nothing is lost by skipping one).
+     */
     public static ConnectionWatchdog start(Host host, PingService ping, Settings settings,
             ScheduledExecutorService scheduler) {
         return new ConnectionWatchdog(host, ping, settings, scheduler);
     }
 
-    /** One ping per open connection that has none in flight. Never throws (a scheduled task must not). */
+    /** One ping per open connection that has none in flight. */
     void round() {
-        try {
-            missed.keySet().removeIf(c -> !c.isOpen());
-            for (Connection c : host.connections()) {
-                if (c.isOpen() && inFlight.add(c)) {
+        missed.keySet().removeIf(c -> !c.isOpen());
+        for (Connection c : host.connections()) {
+            if (c.isOpen() && inFlight.add(c)) {
+                try {
                     ping.ping(c, 1, settings.timeout()).whenComplete((rtts, error) -> judged(c, error));
+                } catch (RuntimeException e) {
+                    inFlight.remove(c); // else this connection would never be pinged again
+                    throw e;
                 }
             }
-        } catch (RuntimeException e) {
-            LOG.warn("connection watchdog round failed: {}", e.toString());
         }
     }
 

@@ -13,6 +13,8 @@ import dev.edgelink.libp2p.echo.EchoService;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.multistream.UnsupportedProtocolException;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.threads.TaskGuard;
+import io.netty.buffer.Unpooled;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -126,6 +128,47 @@ class HostTest {
                 () -> await(c.newStream("/does-not-exist/1.0.0")));
         assertInstanceOf(UnsupportedProtocolException.class, e.getCause());
         assertTrue(c.isOpen(), "a refused stream must not take the connection down");
+    }
+
+    /**
+     * Netty catches an Error of a handler and fires it at the connection's last handler: that connection closes, the
+     * error is counted where the host's owner looks, and the event loop serves the next connection.
+     */
+    @Test
+    void anErrorInAHandlerClosesThatConnectionOnlyAndIsCounted() throws Exception {
+        TaskGuard tasks = new TaskGuard();
+        Host server = host(HostConfig.builder(Keys.generateEd25519()).listen(List.of(ANY)).eventLoopThreads(1)
+                .tasks(tasks));
+        server.setHandler("/test/dies/1.0.0", stream -> {
+            stream.setListener((s, data) -> {
+                data.release();
+                throw new OutOfMemoryError("Cannot reserve 1048576 bytes of direct buffer memory");
+            });
+            stream.write(Unpooled.wrappedBuffer(new byte[] {0})); // listening now
+        });
+        CompletableFuture<Connection> closed = new CompletableFuture<>();
+        server.addListener(new HostListener() {
+            @Override
+            public void connectionClosed(Connection connection) {
+                closed.complete(connection);
+            }
+        });
+        Host client = host();
+        Stream stream = await(await(client.connect(addressOf(server))).newStream("/test/dies/1.0.0"));
+        CompletableFuture<Void> listening = new CompletableFuture<>();
+        stream.setListener((s, data) -> {
+            data.release();
+            listening.complete(null);
+        });
+        await(listening);
+        stream.write(Unpooled.wrappedBuffer(new byte[] {1}));
+
+        assertEquals(client.peerId(), await(closed).remotePeer());
+        assertEquals(1, tasks.failures("connection-handler"));
+        Host another = host();
+        byte[] payload = {1, 2, 3};
+        assertEquals(Long.valueOf(3), await(another.connect(addressOf(server))
+                .thenCompose(d -> d.newStream(EchoService.PROTOCOL)).thenCompose(s -> EchoClient.run(s, payload))));
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.edgelink.libp2p.TransportException;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.multiaddr.Protocol;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -52,7 +53,12 @@ import org.slf4j.LoggerFactory;
  * packet arrived, so a packet whose source is outside the interface's IPv4 subnets is dropped.
  *
  * <p>A malformed or hostile packet is dropped and counted; one warning is logged at most every
- * {@link #WARN_INTERVAL_MS} ms, with the number of drops since.
+ * {@link #WARN_INTERVAL_MS} ms, with the number of drops since. Any other exception while handling one packet is a
+ * bug of ours on that packet: the packet is dropped and the failure reported to the {@link TaskGuard} as task
+ * {@value #PACKET_TASK} (counted, logged rate-limited), and the receive thread goes on, since the next packet does
+ * not depend on it. An {@link Error} ends the receive thread (in the agent, the process: see its
+ * {@code FatalThreadHandler}). The periodic queries run on the given scheduler, whose owner decides what a failed
+ * query does (the agent's counts it and queries again next time).
  */
 public final class MdnsService implements AutoCloseable {
 
@@ -61,6 +67,8 @@ public final class MdnsService implements AutoCloseable {
     public static final String DNSADDR = "dnsaddr=";
     public static final InetAddress GROUP = ipv4(224, 0, 0, 251);
     static final long WARN_INTERVAL_MS = 10_000;
+    /** The task name under which a packet that could not be handled is reported. */
+    public static final String PACKET_TASK = "mdns-packet";
 
     private static final Logger LOG = LoggerFactory.getLogger(MdnsService.class);
     private static final String NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -72,6 +80,7 @@ public final class MdnsService implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final InstantSource clock;
     private final MdnsPeerListener listener;
+    private final TaskGuard tasks;
     private final String peerName;
     private final List<Endpoint> endpoints = new CopyOnWriteArrayList<>();
     private final LongAdder dropped = new LongAdder();
@@ -90,15 +99,19 @@ public final class MdnsService implements AutoCloseable {
      *     each IPv4 address of the interface)
      * @param scheduler runs the periodic queries
      * @param random draws the peer name
+     * @param tasks where a packet that could not be handled is reported
      */
     public MdnsService(PeerId self, Supplier<List<Multiaddr>> listenAddresses, MdnsConfig config,
-            ScheduledExecutorService scheduler, InstantSource clock, Random random, MdnsPeerListener listener) {
+            ScheduledExecutorService scheduler, InstantSource clock, Random random, MdnsPeerListener listener,
+            TaskGuard tasks) {
         this.self = self;
         this.listenAddresses = listenAddresses;
         this.config = config;
         this.scheduler = scheduler;
         this.clock = clock;
         this.listener = listener;
+        this.tasks = tasks;
+        tasks.track(PACKET_TASK);
         StringBuilder name = new StringBuilder();
         for (int i = 0; i < 32; i++) {
             name.append(NAME_ALPHABET.charAt(random.nextInt(NAME_ALPHABET.length())));
@@ -221,7 +234,9 @@ public final class MdnsService implements AutoCloseable {
             } catch (MalformedDnsException ex) {
                 drop(e, from, ex.getMessage());
             } catch (RuntimeException ex) {
-                LOG.error("mdns packet handling failed interface={} remote={}", e.name(), from, ex);
+                dropped.increment();
+                LOG.debug("mdns packet dropped, handling failed: {} interface={} remote={}", ex, e.name(), from);
+                tasks.failed(PACKET_TASK, ex);
             }
         }
     }

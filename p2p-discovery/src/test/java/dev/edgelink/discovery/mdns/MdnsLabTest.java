@@ -204,7 +204,7 @@ class MdnsLabTest {
         MdnsService s = new MdnsService(dev.edgelink.libp2p.peer.PeerId.fromPublicKey(
                 dev.edgelink.libp2p.crypto.Keys.generateEd25519().publicKey()), List::of,
                 MdnsConfig.on(List.of("nosuch0")), null, java.time.InstantSource.system(), new java.util.Random(1),
-                (p, a, v) -> { });
+                (p, a, v) -> { }, new dev.edgelink.libp2p.threads.TaskGuard());
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(
                 dev.edgelink.libp2p.ConfigurationException.class, s::start);
         assertTrue(e.getMessage().contains("'nosuch0' does not exist"), e.getMessage());

@@ -13,12 +13,12 @@ import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.pnet.SwarmKey;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -40,7 +40,8 @@ public final class MdnsNode {
         }
         Host host = Host.start(hc.build());
         System.out.println("self " + host.peerId());
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        TaskGuard tasks = new TaskGuard();
+        ScheduledExecutorService scheduler = tasks.newScheduler("mdns-node", "membership");
         MembershipStore store = MembershipStore.inMemory();
         store.addListener(new MembershipListener() {
             @Override
@@ -63,7 +64,7 @@ public final class MdnsNode {
                 InstantSource.system(), new SecureRandom(), (peer, addresses, via) -> {
                     System.out.println("discovered " + peer + " " + addresses);
                     members.discovered(peer, addresses);
-                });
+                }, tasks);
         mdns.start();
         Thread.currentThread().join();
     }

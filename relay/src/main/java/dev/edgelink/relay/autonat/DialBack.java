@@ -28,7 +28,7 @@ public interface DialBack {
      */
     static Host separateHost(HostConfig like) {
         HostConfig.Builder b = HostConfig.builder(Keys.generateEd25519()).listen(List.of())
-                .eventLoopThreads(1).agentVersion(like.agentVersion() + " autonat-dialback");
+                .eventLoopThreads(1).agentVersion(like.agentVersion() + " autonat-dialback").tasks(like.tasks());
         like.swarmKey().ifPresent(b::swarmKey);
         return Host.start(b.build());
     }

@@ -3,6 +3,7 @@ package dev.edgelink.relay.circuit;
 import dev.edgelink.libp2p.host.Connection;
 import dev.edgelink.libp2p.host.HostListener;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,11 +25,16 @@ import org.slf4j.LoggerFactory;
  * {@link #circuitAddresses()} is what the node should announce ({@code .../p2p/RELAY/p2p-circuit}).
  *
  * <p>All decisions run on one scheduler thread; the clock is injected (the relay's expire is wall-clock time).
+ * Each relay's attempts form a chain (every attempt ends by scheduling the next renewal or retry); a task that throws
+ * is counted and logged by the scheduler's {@link TaskGuard} (task {@value #TASK}), and an attempt that throws
+ * schedules its retry first, so that no relay is given up by a bug.
  */
 public final class Reservations implements AutoCloseable {
 
     public static final Duration MIN_RETRY = Duration.ofSeconds(1);
     public static final Duration MAX_RETRY = Duration.ofSeconds(60);
+    /** The task name of the reservations' thread in the {@link TaskGuard}. */
+    public static final String TASK = "reservations";
     private static final Logger LOG = LoggerFactory.getLogger(Reservations.class);
 
     private final RelayClient client;
@@ -59,14 +64,12 @@ public final class Reservations implements AutoCloseable {
         };
     }
 
-    /** Starts keeping reservations on {@code relays} (each {@code .../p2p/RELAY}), on a scheduler of its own. */
-    public static Reservations start(RelayClient client, List<Multiaddr> relays) {
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "relay-reservations");
-            t.setDaemon(true);
-            return t;
-        });
-        return start(client, relays, scheduler, true, InstantSource.system());
+    /**
+     * Starts keeping reservations on {@code relays} (each {@code .../p2p/RELAY}), on a scheduler of its own
+     * ({@code relay-reservations}) whose failures {@code tasks} counts.
+     */
+    public static Reservations start(RelayClient client, List<Multiaddr> relays, TaskGuard tasks) {
+        return start(client, relays, tasks.newScheduler("relay-reservations", TASK), true, InstantSource.system());
     }
 
     static Reservations start(RelayClient client, List<Multiaddr> relays, ScheduledExecutorService scheduler,
@@ -101,13 +104,18 @@ public final class Reservations implements AutoCloseable {
         if (closed) {
             return;
         }
-        client.reserve(relay).whenComplete((reservation, error) -> scheduler.execute(() -> {
-            if (error != null) {
-                failed(relay, error);
-            } else {
-                made(relay, reservation);
-            }
-        }));
+        try {
+            client.reserve(relay).whenComplete((reservation, error) -> scheduler.execute(() -> {
+                if (error != null) {
+                    failed(relay, error);
+                } else {
+                    made(relay, reservation);
+                }
+            }));
+        } catch (RuntimeException e) {
+            schedule(relay, backoff.getOrDefault(relay, MIN_RETRY));
+            throw e;
+        }
     }
 
     private void made(Multiaddr relay, RelayReservation reservation) {
@@ -152,8 +160,9 @@ public final class Reservations implements AutoCloseable {
     private void connectionGone(Connection connection) {
         for (Map.Entry<Multiaddr, RelayReservation> e : held.entrySet()) {
             if (e.getValue().connection() == connection) {
-                lost(e.getKey(), "connection to the relay closed");
+                // the retry first: a listener that throws must not leave this relay without one
                 schedule(e.getKey(), backoff.getOrDefault(e.getKey(), MIN_RETRY));
+                lost(e.getKey(), "connection to the relay closed");
             }
         }
     }

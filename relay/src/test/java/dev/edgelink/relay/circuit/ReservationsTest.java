@@ -9,6 +9,7 @@ import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -29,7 +30,7 @@ class ReservationsTest {
     }
 
     private Reservations keep(Host client, Multiaddr relay) {
-        Reservations r = fx.add(Reservations.start(RelayClient.install(client), List.of(relay)));
+        Reservations r = fx.add(Reservations.start(RelayClient.install(client), List.of(relay), new TaskGuard()));
         r.addListener(new ReservationListener() {
             @Override
             public void reservationMade(RelayReservation reservation, boolean renewed) {

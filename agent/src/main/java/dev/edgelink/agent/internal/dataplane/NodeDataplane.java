@@ -41,6 +41,7 @@ import dev.edgelink.dataplane.path.probe.UdpEchoResponder;
 import dev.edgelink.dataplane.path.probe.UdpPathProber;
 import dev.edgelink.dataplane.reconcile.DataplaneLoop;
 import dev.edgelink.dataplane.reconcile.Reconciler;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -66,6 +66,10 @@ import org.slf4j.LoggerFactory;
  * probe responder on the tunnel address, the path selector and reconciler driven by one scheduler thread, and the
  * pod MTU. Everything it creates in the kernel is idempotent and stays when the agent stops, so a restarted agent
  * adopts it (routes that still match the plan are not touched).
+ *
+ * <p>A round that fails is counted and logged by the {@link TaskGuard} (task {@value #TASK}) and the next one runs at
+ * its time: a round recomputes everything from the selector's state and the kernel (probes are due by time, not
+ * marked in flight; the reconciler compares plans with the kernel), so nothing depends on the failed one.
  */
 public final class NodeDataplane implements AutoCloseable {
     /** Holds the tunnel address when no tunnel device does (tunnelMode hostgw): probes need it to be local. */
@@ -78,6 +82,8 @@ public final class NodeDataplane implements AutoCloseable {
     private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
     /** The least time between the end of one data plane round and the start of the next. */
     private static final Duration MIN_ROUND_GAP = Duration.ofMillis(20);
+    /** The data plane thread's name in the {@link TaskGuard}. */
+    public static final String TASK = "dataplane";
 
     private final AgentConfig config;
     private final Netlink netlink;
@@ -120,6 +126,7 @@ public final class NodeDataplane implements AutoCloseable {
         this.rungProber = new RungProber(b.prober);
         this.userspace = b.userspace;
         this.metrics = b.metrics;
+        this.scheduler = b.tasks.newScheduler("edgelink-dataplane", TASK);
         PeerPathMachine.Settings settings = new PeerPathMachine.Settings(config.timeouts().probeFailures(),
                 config.timeouts().probeInterval(), INITIAL_BACKOFF, MAX_BACKOFF);
         List<TunnelBackend> ladder = new ArrayList<>();
@@ -132,11 +139,6 @@ public final class NodeDataplane implements AutoCloseable {
         this.loop = new DataplaneLoop(new PathSelector(ladder, settings), reconciler,
                 new CountingProber(rungProber, metrics), ladder,
                 () -> netlink.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK), nanoClock);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "edgelink-dataplane");
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** What {@link #open} assembles before the loop exists. */
@@ -151,18 +153,21 @@ public final class NodeDataplane implements AutoCloseable {
         UdpEchoResponder responder;
         UdpPathProber prober;
         AgentMetrics metrics;
+        TaskGuard tasks;
         UserspaceDevice userspace;
     }
 
     /**
      * Makes the devices and starts answering probes; the loop starts with {@link #startLoop()}.
      *
+     * @param tasks makes the data plane's thread, and counts its failed rounds
      * @throws ConfigException when the tunnel mode cannot work on this kernel or the underlay is not found
      */
-    public static NodeDataplane open(AgentConfig config, MacAddress vtepMac, AgentMetrics metrics) {
+    public static NodeDataplane open(AgentConfig config, MacAddress vtepMac, AgentMetrics metrics, TaskGuard tasks) {
         Builder b = new Builder();
         b.config = config;
         b.metrics = metrics;
+        b.tasks = tasks;
         b.netlink = Netlink.open();
         try {
             Underlay underlay = Underlay.resolve(config, b.netlink);
@@ -284,17 +289,22 @@ public final class NodeDataplane implements AutoCloseable {
         scheduler.execute(this::timedRound);
     }
 
+    /** One round, then the next one is scheduled, also after a failed round (whose failure goes on to the guard). */
     private void timedRound() {
         long start = System.nanoTime();
-        round();
-        long left = config.timeouts().probeInterval().toNanos() - (System.nanoTime() - start);
         try {
-            scheduler.schedule(this::timedRound, Math.max(left, MIN_ROUND_GAP.toNanos()), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException ignored) {
-            // closed: the loop ends
+            round();
+        } finally {
+            long left = config.timeouts().probeInterval().toNanos() - (System.nanoTime() - start);
+            try {
+                scheduler.schedule(this::timedRound, Math.max(left, MIN_ROUND_GAP.toNanos()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                // closed: the loop ends
+            }
         }
     }
 
+    /** One round; the counters and path changes are looked at also when the loop failed in it. */
     private void round() {
         try {
             followUnderlayMtu();
@@ -303,10 +313,14 @@ public final class NodeDataplane implements AutoCloseable {
                 userspace.ensure(local); // the reconciler ensures kernel devices only; this one is made again if gone
             }
             loop.runOnce();
-        } catch (RuntimeException e) {
-            LOG.warn("data plane round failed, retrying next period: {} (node={})", e.toString(), local.nodeName());
+        } finally {
+            syncCounters();
+            notifyPathChanges();
         }
-        syncCounters();
+    }
+
+    /** Counts every peer's path change since the last round and tells the path listener. */
+    private void notifyPathChanges() {
         synchronized (lastPaths) {
             for (PathStatus s : loop.selector().statuses()) {
                 PathKind before = lastPaths.get(s.peer());

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.edgelink.agent.AgentView;
 import dev.edgelink.agent.PingReport;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -34,32 +35,39 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Anything else is 404 (unknown path) or 405 (not GET). Errors are JSON {@code {"error": "..."}}. A few platform
- * threads serve requests, so a slow ping does not hold up a scrape.
+ * threads serve requests, so a slow ping does not hold up a scrape. A request that fails with an exception is
+ * answered 500 and counted as task {@value #REQUEST_TASK} (the next request does not depend on it); an
+ * {@link Error} ends its thread, which the agent's {@code FatalThreadHandler} makes fatal.
  */
 public final class OperatorServer implements AutoCloseable {
     public static final int MAX_PING_COUNT = 20;
     public static final int DEFAULT_PING_COUNT = 3;
     private static final Logger LOG = LoggerFactory.getLogger(OperatorServer.class);
+    /** The task name of a failed request in the {@link TaskGuard}. */
+    public static final String REQUEST_TASK = "http-request";
     private static final int THREADS = 4;
     private static final AtomicInteger IDS = new AtomicInteger();
 
     private final HttpServer server;
     private final ExecutorService executor;
     private final AgentView agent;
+    private final TaskGuard tasks;
 
-    private OperatorServer(HttpServer server, ExecutorService executor, AgentView agent) {
+    private OperatorServer(HttpServer server, ExecutorService executor, AgentView agent, TaskGuard tasks) {
         this.server = server;
         this.executor = executor;
         this.agent = agent;
+        this.tasks = tasks;
     }
 
     /**
      * Binds and starts serving.
      *
+     * @param tasks counts requests that failed
      * @throws IllegalArgumentException if {@code address} is not a loopback address
      * @throws UncheckedIOException if the address cannot be bound (e.g. another agent runs)
      */
-    public static OperatorServer start(InetSocketAddress address, AgentView agent) {
+    public static OperatorServer start(InetSocketAddress address, AgentView agent, TaskGuard tasks) {
         if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the status server listens on loopback only, not " + address);
         }
@@ -75,7 +83,8 @@ public final class OperatorServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        OperatorServer s = new OperatorServer(server, executor, agent);
+        tasks.track(REQUEST_TASK);
+        OperatorServer s = new OperatorServer(server, executor, agent, tasks);
         server.createContext("/", s::handle);
         server.setExecutor(executor);
         server.start();
@@ -113,7 +122,8 @@ public final class OperatorServer implements AutoCloseable {
                     break;
             }
         } catch (RuntimeException e) {
-            LOG.warn("status server: {} failed: {}", exchange.getRequestURI(), e.toString());
+            LOG.debug("status server: {} failed: {}", exchange.getRequestURI(), e.toString());
+            tasks.failed(REQUEST_TASK, e);
             error(exchange, 500, "internal error: " + e);
         } finally {
             exchange.close();

@@ -1,7 +1,9 @@
 package dev.edgelink.agent.internal.metrics;
 
 import dev.edgelink.dataplane.backend.PathKind;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -90,6 +92,22 @@ public final class AgentMetrics {
         registry.counterFunction("edgelink_tunnel_restarts_total", "Times the userspace data path started again on "
                 + "a new TUN device because the device vanished or failed under its reader.", List.of(),
                 tunnelRestarts);
+    }
+
+    /**
+     * Registers the background tasks' failure counts ({@code edgelink_task_failures_total{task}}).
+     *
+     * @param failures failures so far by task name, each task there from its start (0 until it fails)
+     */
+    public void bindTaskFailures(Supplier<Map<String, Long>> failures) {
+        registry.counterFunction("edgelink_task_failures_total", "Failures a background task went on from, by task "
+                + "(a thread's periodic round, one CNI or operator request, one packet, an Error that closed one "
+                + "libp2p connection); an error no task can go on from ends the agent instead (exit code 70).",
+                List.of("task"), () -> {
+                    List<Metrics.Sample> out = new ArrayList<>();
+                    failures.get().forEach((task, n) -> out.add(new Metrics.Sample(List.of(task), n)));
+                    return out;
+                });
     }
 
     public void probeSent(PathKind path) {

@@ -11,6 +11,7 @@ import dev.edgelink.libp2p.identify.IdentifyService;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import dev.edgelink.relay.autonat.AutonatClient;
 import dev.edgelink.relay.autonat.AutonatServer;
 import dev.edgelink.relay.autonat.AutonatServerConfig;
@@ -72,14 +73,19 @@ public final class CrossNat implements AutoCloseable {
     private final DcutrService dcutr;
     private final List<Runnable> recordListeners = new CopyOnWriteArrayList<>();
     private final Supplier<List<MemberInfo>> others;
+    private final TaskGuard tasks;
 
     /**
      * @param members the peer ids of the current members (the relay's allow-list, with the bootstrap peers)
      * @param others the other members (AutoNAT asks those at other sites)
+     * @param scheduler the NAT thread: AutoNAT rounds, DCUtR timers, redials (its owner decides what a failed task
+     *     does; the agent's counts it and goes on)
+     * @param tasks makes the reservations' own thread and counts its failures
      */
     public CrossNat(Host host, IdentifyService identify, AgentConfig config, Supplier<Set<PeerId>> members,
-            Supplier<List<MemberInfo>> others, ScheduledExecutorService scheduler) {
+            Supplier<List<MemberInfo>> others, ScheduledExecutorService scheduler, TaskGuard tasks) {
         this.host = host;
+        this.tasks = tasks;
         this.config = config;
         this.scheduler = scheduler;
         this.relayClient = RelayClient.install(host);
@@ -140,7 +146,7 @@ public final class CrossNat implements AutoCloseable {
         if (relays.isEmpty()) {
             return null;
         }
-        Reservations r = Reservations.start(relayClient, relays);
+        Reservations r = Reservations.start(relayClient, relays, tasks);
         r.addListener(new ReservationListener() {
             @Override
             public void reservationMade(RelayReservation reservation, boolean renewed) {

@@ -21,6 +21,7 @@ import dev.edgelink.discovery.UnderlayAddress;
 import dev.edgelink.discovery.mdns.MdnsConfig;
 import dev.edgelink.discovery.mdns.MdnsService;
 import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.security.SecureRandom;
@@ -32,7 +33,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,10 +52,17 @@ import org.slf4j.LoggerFactory;
  * <p>Ready when another member has joined (a kept record still valid counts), or after a grace period
  * ({@link #readyGrace}) in which none did (a first node, or every other node down): only then does the agent
  * reconcile, so a restart does not tear down routes of peers it has not relearnt yet.
+ *
+ * <p>Everything runs on one thread, {@code edgelink-membership} (gossip and sweep rounds, exchange timeouts, mDNS
+ * queries, handing the peer set to the data plane, saving the cache); a task that fails there is counted and logged
+ * by the {@link TaskGuard} (task {@value #TASK}) and the thread goes on: rounds start again from the store, and the
+ * peer set handed on is always recomputed whole from the store, so a failed hand-over is made good by the next one.
  */
 public final class MembershipPeerSource implements PeerSource {
     private static final Logger LOG = LoggerFactory.getLogger(MembershipPeerSource.class);
     private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
+    /** The membership thread's name in the {@link TaskGuard}. */
+    public static final String TASK = "membership";
 
     private final Host host;
     private final AgentConfig config;
@@ -65,20 +72,21 @@ public final class MembershipPeerSource implements PeerSource {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final MemberCache cache;
     private final AtomicBoolean savePending = new AtomicBoolean();
+    private final TaskGuard tasks;
     private volatile MembershipService service;
     private MdnsService mdns;
 
-    /** @param template this node's record (name, pod CIDR, underlay, VTEP MAC, tunnels) */
-    public MembershipPeerSource(Host host, AgentConfig config, NodeRecord template) {
+    /**
+     * @param template this node's record (name, pod CIDR, underlay, VTEP MAC, tunnels)
+     * @param tasks makes the membership thread and counts its failures (and mDNS packets that could not be handled)
+     */
+    public MembershipPeerSource(Host host, AgentConfig config, NodeRecord template, TaskGuard tasks) {
         this.host = host;
         this.config = config;
         this.template = template;
+        this.tasks = tasks;
         this.cache = new MemberCache(config.stateDir().resolve("members.bin"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "edgelink-membership");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = tasks.newScheduler("edgelink-membership", TASK);
     }
 
     /** How long to wait for a first member before reconciling anyway: 3 gossip intervals, at least 2 s. */
@@ -129,7 +137,7 @@ public final class MembershipPeerSource implements PeerSource {
             MembershipService joined = service;
             mdns = new MdnsService(host.peerId(), host::listenAddresses, MdnsConfig.on(config.mdnsInterfaces()),
                     scheduler, InstantSource.system(), new SecureRandom(),
-                    (peer, addresses, via) -> joined.discovered(peer, addresses));
+                    (peer, addresses, via) -> joined.discovered(peer, addresses), tasks);
             mdns.start();
         }
         scheduler.schedule(() -> {

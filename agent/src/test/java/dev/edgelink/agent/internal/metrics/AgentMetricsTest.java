@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.backend.PathKind;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +55,20 @@ class AgentMetricsTest {
                     || line.matches("edgelink_[a-z_]+(\\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*})? -?[0-9.eE+-]+"),
                     "not exposition format: " + line);
         }
+    }
+
+    @Test
+    void taskFailuresAreACounterPerTaskWithTrackedTasksAtZero() {
+        TaskGuard tasks = new TaskGuard();
+        tasks.track("nat");
+        tasks.failed("dataplane", new IllegalStateException("round failed"));
+        tasks.failed("dataplane", new IllegalStateException("round failed again"));
+        AgentMetrics m = new AgentMetrics();
+        m.bindTaskFailures(tasks::failures);
+        List<String> lines = List.of(m.render().split("\n"));
+        assertTrue(lines.contains("# TYPE edgelink_task_failures_total counter"), lines.toString());
+        assertTrue(lines.contains("edgelink_task_failures_total{task=\"dataplane\"} 2"), lines.toString());
+        assertTrue(lines.contains("edgelink_task_failures_total{task=\"nat\"} 0"), lines.toString());
     }
 
     @Test

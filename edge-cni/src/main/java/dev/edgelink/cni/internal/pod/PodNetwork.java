@@ -338,6 +338,9 @@ public final class PodNetwork implements AutoCloseable {
             if (c instanceof RuntimeException) {
                 throw asCni((RuntimeException) c, "working on pod networks");
             }
+            if (c instanceof Error) {
+                throw (Error) c; // as if on the caller's thread: fatal (see the agent's FatalThreadHandler)
+            }
             throw new CniException(CniErrorCode.INTERNAL, "bug in pod network work", String.valueOf(c), c);
         }
     }

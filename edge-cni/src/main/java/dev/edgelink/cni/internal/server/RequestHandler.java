@@ -18,22 +18,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One request's bytes to one response's bytes: decode ({@link AgentProtocol}, then the same checks the client
  * made, {@link RequestCodec}), call the {@link CniService}, encode the ADD result in the config's version. Every
- * failure becomes an error response; an exception that is not a {@link CniException} is a bug (code 999, logged
- * with its stack trace).
+ * failure becomes an error response; an exception that is not a {@link CniException} is a bug (code 999, reported
+ * to the server's {@code onBug}, which counts and logs it with its stack trace).
  */
 public final class RequestHandler {
     private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
 
     private final CniService service;
+    private final Consumer<RuntimeException> onBug;
 
-    public RequestHandler(CniService service) {
+    /** @param onBug told of every exception that is not a {@link CniException} (the request is answered 999) */
+    public RequestHandler(CniService service, Consumer<RuntimeException> onBug) {
         this.service = service;
+        this.onBug = onBug;
     }
 
     public byte[] handle(byte[] requestBytes) {
@@ -48,10 +52,15 @@ public final class RequestHandler {
             LOG.warn("CNI {} failed: {} (code {})", describe(request), e.getMessage(), e.code());
             return AgentProtocol.encodeFailure(e);
         } catch (RuntimeException e) {
-            LOG.error("CNI {} failed with a bug", describe(request), e);
-            return AgentProtocol.encodeFailure(new CniException(CniErrorCode.INTERNAL, "internal error in the "
-                    + "edgelink agent", String.valueOf(e), e));
+            LOG.debug("CNI {} failed with a bug: {}", describe(request), e.toString());
+            onBug.accept(e);
+            return AgentProtocol.encodeFailure(bug(e));
         }
+    }
+
+    /** What a request that failed with a bug is answered (code 999). */
+    public static CniException bug(RuntimeException e) {
+        return new CniException(CniErrorCode.INTERNAL, "internal error in the edgelink agent", String.valueOf(e), e);
     }
 
     /**

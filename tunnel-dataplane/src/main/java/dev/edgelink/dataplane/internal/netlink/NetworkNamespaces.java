@@ -24,7 +24,8 @@ public final class NetworkNamespaces {
 
     /**
      * Calls {@code task} inside the namespace named by {@code namespace} ({@code /run/netns/NAME},
-     * {@code /proc/PID/ns/net}) and returns its result. Exceptions of the task are rethrown as they are (unchecked)
+     * {@code /proc/PID/ns/net}) and returns its result. Exceptions of the task are rethrown as they are (unchecked,
+     * and errors: an {@link Error} on the namespace thread is the caller's as if it had happened on its own thread)
      * or wrapped in {@link NetlinkTransportException} (checked).
      */
     public static <T> T call(Path namespace, Callable<T> task) {
@@ -43,6 +44,9 @@ public final class NetworkNamespaces {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException) {
                 throw (RuntimeException) e.getCause();
+            }
+            if (e.getCause() instanceof Error) {
+                throw (Error) e.getCause();
             }
             throw new NetlinkTransportException("failed in network namespace " + namespace, e.getCause());
         }

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Answers path probes: bound to the node's tunnel address, so that a probe reaches it only through a path to this
  * node (the peers route that address through the path under test). Echoes each valid request as a reply of the
- * same size (no amplification); anything else is counted and dropped. One daemon platform thread.
+ * same size (no amplification); anything else is counted and dropped. One daemon platform thread, which goes on
+ * after socket errors; any other exception is a bug of ours (every datagram a peer can send is decoded or refused)
+ * and ends the thread, in the agent the process (its {@code FatalThreadHandler}): a node whose responder died would
+ * look dead to every peer's probes.
  */
 public final class UdpEchoResponder implements AutoCloseable {
     /** Default UDP port of the path probe (next to VXLAN's 8472). */

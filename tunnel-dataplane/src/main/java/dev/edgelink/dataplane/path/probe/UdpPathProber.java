@@ -25,6 +25,12 @@ import java.util.function.LongSupplier;
  * waits for its echo. The kernel routes the tunnel address through the path under test (the reconciler installed
  * the trial route, or the path is the active one), so an echo means a packet crossed that path to the peer and a
  * packet came back. One socket for all peers, one receiver thread; each probe has its own timeout.
+ *
+ * <p>The receiver drops what is not an echo ({@link ProbePacket#decode} refuses every malformed datagram with an
+ * {@link IllegalArgumentException}) and goes on after socket errors (an ICMP error of an earlier send). Anything
+ * else is a bug of ours, not something a peer can send, and is left to end the thread: without it every probe would
+ * time out and every path fall, so in the agent it ends the process (its {@code FatalThreadHandler}) for the
+ * supervisor to restart, which keeps the routes as they are.
  */
 public final class UdpPathProber implements PathProber, AutoCloseable {
     /** Default time to wait for an echo. */
