@@ -6,6 +6,7 @@ import dev.edgelink.dataplane.tun.TunDevice;
 import dev.edgelink.dataplane.tun.TunUnavailableException;
 import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.mux.MuxedStream;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -19,7 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,7 +91,11 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
     private record Pending(CompletableFuture<ProbeResult> future, long sentAt) {
     }
 
-    private TunnelService(TunnelConfig config, String localNode, TunDevice device, LongSupplier nanoClock) {
+    /** The timer's thread and task names in the {@link TaskGuard}. */
+    public static final String TIMER_TASK = "tunnel-timer";
+
+    private TunnelService(TunnelConfig config, String localNode, TunDevice device, LongSupplier nanoClock,
+                          TaskGuard tasks) {
         this.config = config;
         this.device = device;
         this.nanoClock = nanoClock;
@@ -100,11 +104,7 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         this.offloads = device.vnetHeader() && device.enableOffloads();
         this.localHello = new TunnelFrames.Hello(TunnelFrames.VERSION, config.mtu(),
                 device.vnetHeader() ? TunnelFrames.FEATURE_GSO : 0, localNode);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "edgelink-tunnel-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = tasks.newScheduler("edgelink-tunnel-timer", TIMER_TASK);
         this.reader = new Thread(this::readLoop, "edgelink-tun-reader");
         this.reader.setDaemon(true);
     }
@@ -115,13 +115,22 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
      * @param localNode our node name, sent in every HELLO
      */
     public static TunnelService start(TunnelConfig config, String localNode, TunDevice device, LongSupplier clock) {
+        return start(config, localNode, device, clock, new TaskGuard());
+    }
+
+    /**
+     * As {@link #start(TunnelConfig, String, TunDevice, LongSupplier)}, with the timer's failures (keepalives,
+     * probe timeouts) counted by {@code tasks}: a failed round is counted and the next runs at its time.
+     */
+    public static TunnelService start(TunnelConfig config, String localNode, TunDevice device, LongSupplier clock,
+                                      TaskGuard tasks) {
         Objects.requireNonNull(localNode, "localNode");
         if (!PooledByteBufAllocator.DEFAULT.directBuffer(1).hasMemoryAddress()) {
             device.close();
             throw new TunUnavailableException("direct buffers without a memory address (no sun.misc.Unsafe):"
                     + " the TUN path needs them", 0);
         }
-        TunnelService s = new TunnelService(config, localNode, device, clock);
+        TunnelService s = new TunnelService(config, localNode, device, clock, tasks);
         s.reader.start();
         long every = config.keepalive().toNanos();
         s.timer.scheduleAtFixedRate(s::keepalive, every, every, TimeUnit.NANOSECONDS);

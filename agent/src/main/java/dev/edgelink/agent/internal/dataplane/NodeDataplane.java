@@ -174,7 +174,8 @@ public final class NodeDataplane implements AutoCloseable {
             b.local = new LocalNode(config.nodeName(), underlay.link().name(), underlay.address(), config.podCidr(),
                     (Inet4Address) config.podCidr().address(), Optional.of(vtepMac));
             b.userspace = config.nat().userspace() ? new UserspaceDevice(b.netlink, null,
-                    tunnelConfig(config.memory(), underlay.link().mtu() - UserspaceBackend.OVERHEAD_BYTES)) : null;
+                    tunnelConfig(config.memory(), underlay.link().mtu() - UserspaceBackend.OVERHEAD_BYTES), tasks)
+                    : null;
             b.backends = backends(config, b.netlink, b.userspace);
             List<PathKind> usable = usable(config, b.backends);
             b.usable = usable;

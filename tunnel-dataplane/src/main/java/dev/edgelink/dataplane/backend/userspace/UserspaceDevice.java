@@ -11,6 +11,7 @@ import dev.edgelink.dataplane.tunnel.TunnelConfig;
 import dev.edgelink.dataplane.tunnel.TunnelService;
 import dev.edgelink.dataplane.tunnel.TunnelStreamSink;
 import dev.edgelink.libp2p.mux.MuxedStream;
+import dev.edgelink.libp2p.threads.TaskGuard;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,6 +33,7 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
     private final Netlink netlink;
     private final Path namespace;
     private final TunnelConfig config;
+    private final TaskGuard tasks;
     private volatile Verdict availability;
     private volatile TunnelService service;
     private volatile Link link;
@@ -42,9 +44,15 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
      * @param namespace that namespace's nsfs path ({@code /run/netns/NAME}), or null for the caller's own
      */
     public UserspaceDevice(Netlink netlink, Path namespace, TunnelConfig config) {
+        this(netlink, namespace, config, new TaskGuard());
+    }
+
+    /** @param tasks counts the failures of the data path's timer tasks (keepalives, probe timeouts) */
+    public UserspaceDevice(Netlink netlink, Path namespace, TunnelConfig config, TaskGuard tasks) {
         this.netlink = Objects.requireNonNull(netlink, "netlink");
         this.namespace = namespace;
         this.config = Objects.requireNonNull(config, "config");
+        this.tasks = Objects.requireNonNull(tasks, "tasks");
     }
 
     /** Whether a TUN device can be made here: tried once with a scratch device, remembered. */
@@ -85,7 +93,7 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
         }
         if (service == null) {
             service = TunnelService.start(config, local.nodeName(), open(config.deviceName(), config.offloads()),
-                    System::nanoTime);
+                    System::nanoTime, tasks);
         }
         Link l = netlink.getLink(config.deviceName());
         if (l.mtu() != config.mtu()) {
