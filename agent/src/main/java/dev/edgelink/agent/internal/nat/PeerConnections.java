@@ -7,8 +7,8 @@ import dev.edgelink.discovery.NodeReachability;
 import dev.edgelink.libp2p.host.Connection;
 import dev.edgelink.libp2p.host.DialOptions;
 import dev.edgelink.libp2p.host.Host;
-import dev.edgelink.libp2p.mux.MuxedStream;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.mux.MuxedStream;
 import dev.edgelink.relay.dcutr.PunchNotAttemptedException;
 import dev.edgelink.relay.dcutr.PunchPolicy;
 import java.net.InetAddress;
@@ -63,6 +63,8 @@ public final class PeerConnections implements TunnelStreamSink {
         volatile boolean punching;
         volatile boolean opening;
         volatile Connection streamConnection;
+        /** The last tunnel stream attached: when it is closed (reset, or the data path started again) a new one. */
+        volatile MuxedStream stream;
         volatile String why = "";
         volatile int punchFailures;
     }
@@ -241,7 +243,8 @@ public final class PeerConnections implements TunnelStreamSink {
         Optional<Connection> want = active == PathKind.RELAYED && relayed.isPresent() ? relayed
                 : direct.isPresent() ? direct : relayed;
         Connection have = s.streamConnection;
-        if (want.isEmpty() || (have == want.get() && have.isOpen())) {
+        MuxedStream stream = s.stream;
+        if (want.isEmpty() || (have == want.get() && have.isOpen() && stream != null && !stream.isClosed())) {
             return;
         }
         s.opening = true;
@@ -262,6 +265,7 @@ public final class PeerConnections implements TunnelStreamSink {
         if (stream instanceof dev.edgelink.libp2p.host.Stream st) {
             s.streamConnection = st.connection();
         }
+        s.stream = stream;
         if (sink == null) {
             stream.reset();
             return;
