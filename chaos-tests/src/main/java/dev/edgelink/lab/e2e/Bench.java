@@ -59,10 +59,14 @@ public final class Bench {
 
     /**
      * The JVM options {@code bin/edgelink agent} ships: {@code bin/agent.jvm-options} of the checkout named by the
-     * system property {@code edgelink.root} (default: the working directory), comments and blank lines left out.
+     * system property {@code edgelink.root} (the scripts set it), else of the working directory or its parent (a
+     * module's tests run in the module's directory), comments and blank lines left out.
      */
     static List<String> shippedAgentOptions() throws IOException {
-        Path file = Path.of(System.getProperty("edgelink.root", "."), "bin", "agent.jvm-options");
+        Path rel = Path.of("bin", "agent.jvm-options");
+        String root = System.getProperty("edgelink.root");
+        Path file = root != null ? Path.of(root).resolve(rel)
+                : Files.exists(rel) ? rel : Path.of("..").resolve(rel);
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
             String l = line.strip();
@@ -319,6 +323,16 @@ public final class Bench {
 
     /** One iperf3 run from {@code a} to {@code b}: {Gbit/s received, retransmits}; retried when it fails. */
     static double[] iperf(Lab lab, End a, End b) {
+        JsonNode j = iperfJson(lab, a, b, SECONDS, 1);
+        return new double[] {j.at("/end/sum_received/bits_per_second").asDouble() / 1e9,
+            j.at("/end/sum_sent/retransmits").asDouble()};
+    }
+
+    /**
+     * One iperf3 TCP run of {@code seconds} with {@code streams} parallel flows from {@code a} to {@code b}; its
+     * JSON report ({@code -J}). Retried (on a fresh port) when it fails or carries nothing, at most 4 times.
+     */
+    static JsonNode iperfJson(Lab lab, End a, End b, int seconds, int streams) {
         String last = "";
         for (int attempt = 0; attempt < 4; attempt++) {
             int port = PORTS.getAndIncrement();
@@ -327,9 +341,9 @@ public final class Bench {
             try {
                 ExecResult r = null;
                 for (int connect = 0; connect < 50; connect++) {
-                    r = lab.exec(a.node().netns(), Duration.ofSeconds(SECONDS + 20), "nsenter", "--net="
+                    r = lab.exec(a.node().netns(), Duration.ofSeconds(seconds + 30), "nsenter", "--net="
                             + a.netns(), "iperf3", "-c", b.ip(), "-p", Integer.toString(port), "-t",
-                            Integer.toString(SECONDS), "-J");
+                            Integer.toString(seconds), "-P", Integer.toString(streams), "-J");
                     if (r.ok() || !r.stdout().contains("Connection refused")) {
                         break;
                     }
@@ -339,7 +353,7 @@ public final class Bench {
                 JsonNode j = r.stdout().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.stdout());
                 double bits = j.at("/end/sum_received/bits_per_second").asDouble();
                 if (r.ok() && !j.has("error") && bits > 0) {
-                    return new double[] {bits / 1e9, j.at("/end/sum_sent/retransmits").asDouble()};
+                    return j;
                 }
             } catch (IOException e) {
                 last = "no JSON: " + e.getMessage();
@@ -348,6 +362,15 @@ public final class Bench {
             }
         }
         throw new LabException("iperf3 from " + a.ip() + " to " + b.ip() + " failed 4 times; last: " + last);
+    }
+
+    /** The bytes each one-second interval of an iperf3 JSON report carried (all streams together). */
+    static List<Long> intervalBytes(JsonNode iperf) {
+        List<Long> out = new ArrayList<>();
+        for (JsonNode i : iperf.path("intervals")) {
+            out.add(i.path("sum").path("bytes").asLong());
+        }
+        return out;
     }
 
     /** Loads (or deletes) a copy of the agents' nat table in our nodes; the agents write it only at start. */

@@ -400,6 +400,26 @@ public final class EdgelinkCluster implements AutoCloseable {
         }
     }
 
+    /** The agent's {@code GET /metrics} (Prometheus text), fetched like {@link #statusHttp}. */
+    public String metricsHttp(Member m) {
+        return m.node.exec(CLI_TIMEOUT, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:9473/metrics").check()
+                .stdout();
+    }
+
+    /**
+     * The sum of the samples of {@code family} in Prometheus text whose labels contain {@code labelFilter}
+     * ("" for all); 0 when there are none.
+     */
+    public static double metricSum(String metrics, String family, String labelFilter) {
+        double sum = 0;
+        for (String line : metrics.split("\n")) {
+            if ((line.startsWith(family + "{") || line.startsWith(family + " ")) && line.contains(labelFilter)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     /** The peer entry for {@code peer} in {@code status}, if any. */
     public static Optional<JsonNode> peer(JsonNode status, String peer) {
         for (JsonNode p : status.path("peers")) {
