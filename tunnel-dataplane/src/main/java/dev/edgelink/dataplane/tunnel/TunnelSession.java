@@ -122,14 +122,18 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
 
     /** Queues a framed packet {@link #reserve reserved} before (the session owns it now). Never blocks. */
     void enqueue(ByteBuf frame) {
+        // counted before the frame is visible to the drain, which subtracts it the moment it polls it
+        int n = frame.readableBytes();
+        queuedPackets.incrementAndGet();
+        queuedBytes.addAndGet(n);
         if (!queue.offer(frame)) {
-            unreserve(frame.readableBytes());
+            queuedPackets.decrementAndGet();
+            queuedBytes.addAndGet(-n);
+            unreserve(n);
             frame.release();
             slot.queueDrops.increment();
             return;
         }
-        queuedPackets.incrementAndGet();
-        queuedBytes.addAndGet(frame.readableBytes());
         scheduleDrain(); // also when we died meanwhile: the drain then discards the queue and its charges
     }
 
@@ -141,15 +145,18 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
             frame.release();
             return;
         }
-        budget.acquireAnyway(frame.readableBytes() + OVERHEAD);
+        int n = frame.readableBytes();
+        budget.acquireAnyway(n + OVERHEAD);
+        queuedPackets.incrementAndGet();
+        queuedBytes.addAndGet(n);
         if (!queue.offer(frame)) {
             queuedProbes.decrementAndGet();
-            budget.release(frame.readableBytes() + OVERHEAD);
+            queuedPackets.decrementAndGet();
+            queuedBytes.addAndGet(-n);
+            budget.release(n + OVERHEAD);
             frame.release();
             return;
         }
-        queuedPackets.incrementAndGet();
-        queuedBytes.addAndGet(frame.readableBytes());
         scheduleDrain();
     }
 
@@ -190,8 +197,20 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         budget.release(Math.min(taken, bytes));
     }
 
-    /** On the event loop: writes queued frames in batches while the stream takes them. */
+    /**
+     * On the event loop: writes queued frames in batches while the stream takes them. A bug here resets this
+     * stream with one log line (the agent opens a new one) rather than leaving the queue undrained for good.
+     */
     private void drain() {
+        try {
+            drainBatches();
+        } catch (RuntimeException e) {
+            LOG.error("tunnel stream drain failed (a bug): {} peer={}", e, slot.nodeName, e);
+            fail("drain failed: " + e);
+        }
+    }
+
+    private void drainBatches() {
         int limit = service.config().batchBytes();
         try {
             while (!dead && stream.isWritable()) {
@@ -204,7 +223,7 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
                     continue;
                 }
                 ByteBuf batch = service.alloc().directBuffer(
-                        (int) Math.min(limit, first.readableBytes() + queuedBytes.get()));
+                        (int) Math.min(limit, first.readableBytes() + Math.max(0, queuedBytes.get())));
                 batch.writeBytes(first);
                 first.release();
                 ByteBuf next;
