@@ -14,7 +14,6 @@ import dev.edgelink.lab.Pod;
 import dev.edgelink.lab.Podman;
 import dev.edgelink.lab.Topologies;
 import dev.edgelink.lab.Wait;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -77,14 +75,7 @@ class SitesClusterE2eTest {
     private final Map<String, Pod> pods = new LinkedHashMap<>();
 
     @RegisterExtension
-    final TestWatcher dumpOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (cluster != null) {
-                System.out.println("=== " + context.getDisplayName() + " failed; the agents now:" + cluster.describe());
-            }
-        }
-    };
+    final TestWatcher dumpOnFailure = ClusterLifecycle.dumpOnFailure(() -> cluster);
 
     @BeforeAll
     void startCluster() {
@@ -181,15 +172,7 @@ class SitesClusterE2eTest {
 
     @AfterAll
     void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-            assertFalse(Files.exists(cluster.launcher()), "the CNI launcher is removed");
-        } else if (lab != null) {
-            lab.close();
-        }
-        if (lab != null) {
-            assertEquals(List.of(), lab.leftovers(), "nothing of the lab is left");
-        }
+        ClusterLifecycle.tearDown(lab, cluster);
     }
 
     // ------------------------------------------------------------------------------------------- helpers

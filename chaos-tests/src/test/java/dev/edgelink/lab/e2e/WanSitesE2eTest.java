@@ -1,7 +1,6 @@
 package dev.edgelink.lab.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,12 +13,10 @@ import dev.edgelink.lab.Podman;
 import dev.edgelink.lab.Topologies;
 import dev.edgelink.lab.Wait;
 import dev.edgelink.lab.Wan;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -63,14 +59,7 @@ class WanSitesE2eTest {
     private final Map<String, Pod> pods = new LinkedHashMap<>();
 
     @RegisterExtension
-    final TestWatcher dumpOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (cluster != null) {
-                System.out.println("=== " + context.getDisplayName() + " failed; the agents now:" + cluster.describe());
-            }
-        }
-    };
+    final TestWatcher dumpOnFailure = ClusterLifecycle.dumpOnFailure(() -> cluster);
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -110,15 +99,7 @@ class WanSitesE2eTest {
 
     @AfterAll
     void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-            assertFalse(Files.exists(cluster.launcher()), "the CNI launcher is removed");
-        } else if (lab != null) {
-            lab.close();
-        }
-        if (lab != null) {
-            assertEquals(List.of(), lab.leftovers(), "nothing of the lab is left");
-        }
+        ClusterLifecycle.tearDown(lab, cluster);
     }
 
     // ------------------------------------------------------------------------------------------- helpers
@@ -133,16 +114,6 @@ class WanSitesE2eTest {
 
     private Pod pod(Node n) {
         return pods.get(n.name());
-    }
-
-    private JsonNode awaitPeer(EdgelinkCluster.Member m, String peer, String what, Predicate<JsonNode> test,
-            Duration timeout) {
-        return Wait.forValue(m.name() + " sees " + peer + " " + what, timeout, () -> EdgelinkCluster.peer(
-                cluster.statusHttp(m), peer).filter(test).orElse(null));
-    }
-
-    private static Predicate<JsonNode> on(String path) {
-        return p -> path.equals(p.path("path").asText()) && "ACTIVE".equals(p.path("state").asText());
     }
 
     /** Four TCP flows a-n1 pod -> b-n1 pod for 30 s; returns the iperf3 report after checking it carried traffic. */
@@ -205,7 +176,7 @@ class WanSitesE2eTest {
     @Test
     @Order(1)
     void fourFlowsOverTheDirectPathFor30sLeaveTheAgentsForwarding() {
-        awaitPeer(a1(), "b-n1", "direct", on("direct"), CONVERGE);
+        cluster.awaitPath(a1(), "b-n1", "direct", CONVERGE);
         fourFlows("direct");
         stillForwarding("direct");
     }
@@ -218,7 +189,7 @@ class WanSitesE2eTest {
         // the sites cannot reach each other directly any more; the cloud relay still can
         try (Fault in = s.routerA().block(publicA, publicB); Fault out = s.routerA().block(s.a1().address(),
                 publicB)) {
-            awaitPeer(a1(), "b-n1", "relayed", on("relayed"), CONVERGE);
+            cluster.awaitPath(a1(), "b-n1", "relayed", CONVERGE);
             fourFlows("relayed");
             stillForwarding("relayed");
             String relay = cluster.metricsHttp(cluster.member(s.cloud()));
@@ -233,7 +204,7 @@ class WanSitesE2eTest {
     @Test
     @Order(3)
     void aTunReaderWhoseDeviceFailsIsStartedAgainAndPodTrafficComesBack() {
-        awaitPeer(a1(), "b-n1", "on a userspace path", p -> "ACTIVE".equals(p.path("state").asText()), CONVERGE);
+        cluster.awaitActive(a1(), "b-n1", CONVERGE);
         long before = cluster.statusHttp(a1()).path("userspace").path("restarts").asLong();
         long t0 = System.nanoTime();
         // the kernel takes the device away under the reader: its next read fails and the thread ends
