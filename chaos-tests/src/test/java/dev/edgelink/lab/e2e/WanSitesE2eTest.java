@@ -121,21 +121,29 @@ class WanSitesE2eTest {
         Bench.End from = new Bench.End(s.a1(), pod(s.a1()).netnsPath().toString(), pod(s.a1()).ip());
         Bench.End to = new Bench.End(s.b1(), pod(s.b1()).netnsPath().toString(), pod(s.b1()).ip());
         Wan.Counters before = wan.counters();
+        double changesBefore = pathChanges();
         JsonNode r = Bench.iperfJson(lab, from, to, SECONDS, FLOWS);
         Wan.Counters after = wan.counters();
+        double changes = pathChanges() - changesBefore;
         List<Long> intervals = Bench.intervalBytes(r);
         double mbit = r.at("/end/sum_received/bits_per_second").asDouble() / 1e6;
         long lost = after.lost() - before.lost();
         long seen = after.seen() - before.seen();
         System.out.printf("%s over the WAN (%d ms RTT, %.0f %% loss): %d flows a-n1 -> b-n1 for %d s: %.0f Mbit/s, "
-                + "%d retransmits, per second (MB) %s; the WAN lost %d of %d packets%n", path, ONE_WAY.toMillis() * 2,
-                LOSS_PERCENT, FLOWS, SECONDS, mbit, r.at("/end/sum_sent/retransmits").asLong(),
-                intervals.stream().map(b -> String.valueOf(b / 1_000_000)).toList(), lost, seen);
+                + "%d retransmits, per second (MB) %s; the WAN lost %d of %d packets; a-n1's path changes during the "
+                + "run: %.0f%n", path, ONE_WAY.toMillis() * 2, LOSS_PERCENT, FLOWS, SECONDS, mbit,
+                r.at("/end/sum_sent/retransmits").asLong(),
+                intervals.stream().map(b -> String.valueOf(b / 1_000_000)).toList(), lost, seen, changes);
         assertTrue(lost > 0, "the WAN dropped packets during the run: " + lost + " of " + seen);
         // carried to its end: every second of the second half moved bytes (the old agent stopped after ~3 s)
         List<Long> secondHalf = intervals.subList(intervals.size() / 2, intervals.size());
         assertTrue(secondHalf.stream().allMatch(b -> b > 0), "traffic until the end, per second: " + intervals);
         return r;
+    }
+
+    /** a-n1's path changes so far, all peers and paths ({@code edgelink_path_changes_total}). */
+    private double pathChanges() {
+        return EdgelinkCluster.metricSum(cluster.metricsHttp(a1()), "edgelink_path_changes_total", "");
     }
 
     /** After a run: both agents alive and forwarding, memory within its budget, pings and a byte-exact transfer. */

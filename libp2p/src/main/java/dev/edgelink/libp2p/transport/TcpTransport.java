@@ -55,6 +55,16 @@ public final class TcpTransport implements AutoCloseable {
     }
 
     /**
+     * Bytes a connection's socket may hold that TCP has not sent yet ({@code TCP_NOTSENT_LOWAT}). Without it the
+     * kernel grows a busy socket's send buffer to {@code tcp_wmem}'s maximum (4 MiB here), and on a slow or lossy
+     * WAN that is hundreds of milliseconds of queue in front of every frame: pings and path probes time out behind
+     * pod packets, and the tunnel's own bounded queues, where excess packets are dropped as a router would, never
+     * fill. With it the backlog stays in our queues and the kernel keeps only what is in flight plus this much.
+     * 128 KiB is a fraction of a millisecond at the speeds a node's event loop can feed.
+     */
+    static final long UNSENT_LOW_WATER = 128 * 1024L;
+
+    /**
      * Listens on a {@code /ip4|ip6/.../tcp/PORT} address (port 0 picks one). Completes with the bound channel.
      */
     public CompletableFuture<Channel> listen(Multiaddr address, Consumer<SocketChannel> initializer) {
@@ -71,6 +81,7 @@ public final class TcpTransport implements AutoCloseable {
                 .childHandler(initializerOf(initializer));
         if (epoll) {
             bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, UNSENT_LOW_WATER);
         }
         return toCompletable(bootstrap.bind(bind), "listen on " + address);
     }
@@ -97,6 +108,9 @@ public final class TcpTransport implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .handler(initializerOf(initializer));
+        if (epoll) {
+            bootstrap.option(EpollChannelOption.TCP_NOTSENT_LOWAT, UNSENT_LOW_WATER);
+        }
         if (local != null && epoll) {
             // Netty's epoll client channel has no SO_REUSEPORT option: set it on the socket before bind
             bootstrap.channelFactory(TcpTransport::reusePortChannel);

@@ -28,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * ({@link #onSent}): what the muxer still holds for a slow connection counts as this peer's queue. A reset or
  * close gives back everything.
  *
- * <p>Probes (PING, and the PONG answering one) travel in the same queue as packets, so a queue that does not move
- * fails them, but they are exempt from the byte limits (at most {@link #MAX_QUEUED_PROBES} at once): a full but
- * moving queue delays a probe by its depth and does not drop it.
+ * <p>Probes (PING, and the PONG answering one) take the packets' way out: the same drain, stream, muxer queue and
+ * connection, so a session whose drain, stream or connection does not move fails them. Within this session's queue
+ * they go ahead of the packets (a small queue of their own, drained first), as a router gives its control
+ * traffic priority, and they are exempt from the byte limits (at most {@link #MAX_QUEUED_PROBES} at once): a full
+ * but moving queue neither drops a probe nor makes it late by the queue's depth.
  *
  * <p>Inbound: frames are decoded on the event loop and their packets written to the TUN device. The first frame
  * must be the peer's HELLO naming the node we expect on this connection; until then no packet is sent or
@@ -46,6 +48,7 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
     final PeerSlot slot;
     private final TunnelService service;
     private final Queue<ByteBuf> queue;
+    private final Queue<ByteBuf> probes;
     private final ByteBudget budget;
     private final AtomicInteger queuedPackets = new AtomicInteger();
     private final AtomicInteger queuedProbes = new AtomicInteger();
@@ -65,7 +68,8 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         this.slot = slot;
         this.stream = stream;
         this.budget = service.budget();
-        this.queue = PlatformDependent.newFixedMpscQueue(service.config().queuePackets() + MAX_QUEUED_PROBES);
+        this.queue = PlatformDependent.newFixedMpscQueue(service.config().queuePackets());
+        this.probes = PlatformDependent.newFixedMpscQueue(MAX_QUEUED_PROBES);
         this.lastReceiveNanos = service.nanos();
     }
 
@@ -149,7 +153,7 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         budget.acquireAnyway(n + OVERHEAD);
         queuedPackets.incrementAndGet();
         queuedBytes.addAndGet(n);
-        if (!queue.offer(frame)) {
+        if (!probes.offer(frame)) {
             queuedProbes.decrementAndGet();
             queuedPackets.decrementAndGet();
             queuedBytes.addAndGet(-n);
@@ -168,7 +172,20 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
 
     /** Takes the next frame off the queue: its overhead is given back, its bytes stay charged until sent. */
     private ByteBuf poll() {
-        ByteBuf b = queue.poll();
+        return pollIfFits(Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #poll} if the next frame has at most {@code room} bytes, else null (the drain is the queues' only
+     * consumer, so the frame looked at is the frame taken).
+     */
+    private ByteBuf pollIfFits(int room) {
+        Queue<ByteBuf> from = probes.peek() != null ? probes : queue;
+        ByteBuf next = from.peek();
+        if (next == null || next.readableBytes() > room) {
+            return null;
+        }
+        ByteBuf b = from.poll();
         if (b != null) {
             int n = b.readableBytes();
             queuedPackets.decrementAndGet();
@@ -183,6 +200,10 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
             }
         }
         return b;
+    }
+
+    private boolean isEmpty() {
+        return probes.isEmpty() && queue.isEmpty();
     }
 
     private static boolean isProbe(ByteBuf frame) {
@@ -227,8 +248,7 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
                 batch.writeBytes(first);
                 first.release();
                 ByteBuf next;
-                while ((next = queue.peek()) != null && next.readableBytes() <= batch.writableBytes()) {
-                    poll();
+                while ((next = pollIfFits(batch.writableBytes())) != null) {
                     batch.writeBytes(next);
                     next.release();
                 }
@@ -239,14 +259,14 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         }
         if (dead) {
             discardQueue();
-        } else if (!queue.isEmpty() && stream.isWritable() && scheduled.compareAndSet(false, true)) {
+        } else if (!isEmpty() && stream.isWritable() && scheduled.compareAndSet(false, true)) {
             stream.eventLoop().execute(drainTask);
         }
     }
 
     @Override
     public void onWritabilityChanged(MuxedStream s) {
-        if (s.isWritable() && !queue.isEmpty() && scheduled.compareAndSet(false, true)) {
+        if (s.isWritable() && !isEmpty() && scheduled.compareAndSet(false, true)) {
             drain();
         }
     }
@@ -324,7 +344,7 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         service.pong(token);
     }
 
-    /** Queues a PING behind the packets already queued (a queue that does not move fails the probe). */
+    /** Queues a PING ahead of the packets, on their way out (a session that does not move fails the probe). */
     void sendPing(long token) {
         offerProbe(TunnelFrames.writeToken(service.alloc().directBuffer(12), TunnelFrames.PING, token));
     }
@@ -350,7 +370,7 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
     /** Drops what is queued and gives back every byte still charged (the stream's queue dies with it). */
     private void discardQueue() {
         ByteBuf b;
-        while ((b = queue.poll()) != null) {
+        while ((b = probes.poll()) != null || (b = queue.poll()) != null) {
             queuedPackets.decrementAndGet();
             queuedBytes.addAndGet(-b.readableBytes());
             if (isProbe(b)) {
