@@ -268,7 +268,8 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
     /**
      * Measures the round trip to {@code nodeName} over its tunnel stream: a PING queued behind the peer's packets,
      * answered by a PONG queued behind the peer's. Fails at once if the node has no stream or the TUN reader is
-     * not moving packets; fails after {@code timeout} if the queues do not move.
+     * not moving packets; after {@code timeout} without a PONG it fails unless the PING has left our queue and
+     * frames from the peer arrived on the stream since (the path moves traffic both ways, only late).
      */
     public CompletableFuture<ProbeResult> probe(String nodeName, Duration timeout) {
         PeerSlot slot = slots.get(nodeName);
@@ -282,13 +283,23 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         }
         long token = tokens.incrementAndGet();
         CompletableFuture<ProbeResult> f = new CompletableFuture<>();
-        pending.put(token, new Pending(f, nanos()));
+        long sentAt = nanos();
+        pending.put(token, new Pending(f, sentAt));
         s.sendPing(token);
         timer.schedule(() -> {
             Pending p = pending.remove(token);
-            if (p != null) {
+            if (p == null) {
+                return;
+            }
+            if (s.movedBothWaysSince(sentAt)) {
+                // no PONG yet, but the PING left our queue and the peer's frames keep arriving on this stream: the
+                // path carries traffic both ways and is only slower than the timeout (a loaded WAN or CPU), as
+                // data counts as keepalive in WireGuard and nebula
+                p.future().complete(ProbeResult.success(nanos() - sentAt));
+            } else {
                 p.future().complete(ProbeResult.failure("no pong from " + nodeName + " within "
-                        + timeout.toMillis() + " ms"));
+                        + timeout.toMillis() + " ms" + (s.probeLeftQueueSince(sentAt) ? ", nothing received"
+                        : ", the ping is still queued")));
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         return f;

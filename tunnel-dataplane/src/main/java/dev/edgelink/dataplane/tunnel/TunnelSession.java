@@ -61,6 +61,8 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
     private volatile TunnelFrames.Hello remote;
     private volatile boolean dead;
     volatile long lastReceiveNanos;
+    /** When a probe frame last left the queue for the stream. */
+    private volatile long lastProbeOutNanos;
     private ByteBuf cumulation;
 
     TunnelSession(TunnelService service, PeerSlot slot, MuxedStream stream) {
@@ -71,6 +73,7 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
         this.queue = PlatformDependent.newFixedMpscQueue(service.config().queuePackets());
         this.probes = PlatformDependent.newFixedMpscQueue(MAX_QUEUED_PROBES);
         this.lastReceiveNanos = service.nanos();
+        this.lastProbeOutNanos = lastReceiveNanos - 1;
     }
 
     /** Sets the listener and sends our HELLO. */
@@ -194,12 +197,23 @@ final class TunnelSession implements StreamListener, TunnelFrames.Sink {
             budget.release(OVERHEAD);
             if (isProbe(b)) {
                 queuedProbes.decrementAndGet();
+                lastProbeOutNanos = service.nanos();
             } else {
                 slot.txPackets.increment();
                 slot.txBytes.add(n - TunnelFrames.HEADER);
             }
         }
         return b;
+    }
+
+    /** Whether a probe queued at {@code nanos} (or a later one) has left the queue for the stream. */
+    boolean probeLeftQueueSince(long nanos) {
+        return lastProbeOutNanos - nanos >= 0;
+    }
+
+    /** Whether, since {@code nanos}, a probe left our queue and a frame arrived from the peer on this stream. */
+    boolean movedBothWaysSince(long nanos) {
+        return probeLeftQueueSince(nanos) && lastReceiveNanos - nanos > 0;
     }
 
     private boolean isEmpty() {
