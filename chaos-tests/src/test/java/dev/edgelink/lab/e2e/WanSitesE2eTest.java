@@ -122,9 +122,11 @@ class WanSitesE2eTest {
         Bench.End to = new Bench.End(s.b1(), pod(s.b1()).netnsPath().toString(), pod(s.b1()).ip());
         Wan.Counters before = wan.counters();
         double changesBefore = pathChanges();
+        JsonNode peerBefore = EdgelinkCluster.peer(cluster.statusHttp(a1()), "b-n1").orElseThrow();
         JsonNode r = Bench.iperfJson(lab, from, to, SECONDS, FLOWS);
         Wan.Counters after = wan.counters();
         double changes = pathChanges() - changesBefore;
+        JsonNode peerAfter = EdgelinkCluster.peer(cluster.statusHttp(a1()), "b-n1").orElseThrow();
         List<Long> intervals = Bench.intervalBytes(r);
         double mbit = r.at("/end/sum_received/bits_per_second").asDouble() / 1e6;
         long lost = after.lost() - before.lost();
@@ -138,6 +140,10 @@ class WanSitesE2eTest {
         // carried to its end: every second of the second half moved bytes (the old agent stopped after ~3 s)
         List<Long> secondHalf = intervals.subList(intervals.size() / 2, intervals.size());
         assertTrue(secondHalf.stream().allMatch(b -> b > 0), "traffic until the end, per second: " + intervals);
+        // a loaded path is not a dead one: its probes pass (late PONGs with traffic both ways count) and it stays
+        assertEquals(peerBefore.path("path").asText() + " " + peerBefore.path("lastChange").asText(),
+                peerAfter.path("path").asText() + " " + peerAfter.path("lastChange").asText(),
+                "a-n1 kept b-n1 on the " + path + " path through the run: " + peerAfter);
         return r;
     }
 
