@@ -321,33 +321,68 @@ public final class Bench {
     static double[] iperf(Lab lab, End a, End b) {
         String last = "";
         for (int attempt = 0; attempt < 4; attempt++) {
-            int port = PORTS.getAndIncrement();
-            LabProcess server = lab.spawn(b.node().netns(), "iperf3-s", "nsenter", "--net=" + b.netns(), "iperf3",
-                    "-s", "-1", "-p", Integer.toString(port));
-            try {
-                ExecResult r = null;
-                for (int connect = 0; connect < 50; connect++) {
-                    r = lab.exec(a.node().netns(), Duration.ofSeconds(SECONDS + 20), "nsenter", "--net="
-                            + a.netns(), "iperf3", "-c", b.ip(), "-p", Integer.toString(port), "-t",
-                            Integer.toString(SECONDS), "-J");
-                    if (r.ok() || !r.stdout().contains("Connection refused")) {
-                        break;
-                    }
-                    sleep(100);
-                }
-                last = r.describe();
-                JsonNode j = r.stdout().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.stdout());
-                double bits = j.at("/end/sum_received/bits_per_second").asDouble();
-                if (r.ok() && !j.has("error") && bits > 0) {
-                    return new double[] {bits / 1e9, j.at("/end/sum_sent/retransmits").asDouble()};
-                }
-            } catch (IOException e) {
-                last = "no JSON: " + e.getMessage();
-            } finally {
-                server.stop(Duration.ofSeconds(2));
+            IperfRun r = iperfRun(lab, a, b, SECONDS);
+            if (r.failure() == null) {
+                return new double[] {r.gbit(), r.retransmits()};
             }
+            last = r.failure();
         }
         throw new LabException("iperf3 from " + a.ip() + " to " + b.ip() + " failed 4 times; last: " + last);
+    }
+
+    /**
+     * One iperf3 client run with {@code -J} (its JSON report) and {@code options}, or why it failed.
+     *
+     * @param json the client's report (empty when it printed none)
+     * @param failure null when iperf3 exited 0 with a report, no error and some bytes received; else the reason
+     */
+    record IperfRun(JsonNode json, String failure) {
+        /** Received, Gbit/s (0 when there is no report). */
+        double gbit() {
+            return json.at("/end/sum_received/bits_per_second").asDouble() / 1e9;
+        }
+
+        long retransmits() {
+            return json.at("/end/sum_sent/retransmits").asLong();
+        }
+    }
+
+    /**
+     * One iperf3 run of {@code seconds} from {@code a} to {@code b} with {@code options} (e.g. {@code -P 4}), against
+     * a one-off server started for it. Only a refused connection (the server not listening yet) is tried again: a
+     * run that started and failed is returned as it is.
+     */
+    static IperfRun iperfRun(Lab lab, End a, End b, int seconds, String... options) {
+        int port = PORTS.getAndIncrement();
+        LabProcess server = lab.spawn(b.node().netns(), "iperf3-s", "nsenter", "--net=" + b.netns(), "iperf3",
+                "-s", "-1", "-p", Integer.toString(port));
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + a.netns(), "iperf3", "-c", b.ip(), "-p",
+                Integer.toString(port), "-t", Integer.toString(seconds), "-J"));
+        cmd.addAll(List.of(options));
+        try {
+            ExecResult r = null;
+            for (int connect = 0; connect < 50; connect++) {
+                r = lab.exec(a.node().netns(), Duration.ofSeconds(seconds + 30), cmd.toArray(String[]::new));
+                if (r.ok() || !r.stdout().contains("Connection refused")) {
+                    break;
+                }
+                sleep(100);
+            }
+            JsonNode j;
+            try {
+                j = r.stdout().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.stdout());
+            } catch (IOException e) {
+                return new IperfRun(JSON.createObjectNode(), "no JSON: " + e.getMessage() + "; " + r.describe());
+            }
+            IperfRun run = new IperfRun(j, null);
+            if (r.ok() && !j.has("error") && run.gbit() > 0) {
+                return run;
+            }
+            return new IperfRun(j, (j.has("error") ? "iperf3: " + j.path("error").asText() + "; " : "")
+                    + r.describe());
+        } finally {
+            server.stop(Duration.ofSeconds(2));
+        }
     }
 
     /** Loads (or deletes) a copy of the agents' nat table in our nodes; the agents write it only at start. */
