@@ -354,8 +354,9 @@ public final class Bench {
      */
     static IperfRun iperfRun(Lab lab, End a, End b, int seconds, String... options) {
         int port = PORTS.getAndIncrement();
+        // the server reports in JSON too, so that --get-server-output gives the receiver's intervals as JSON
         LabProcess server = lab.spawn(b.node().netns(), "iperf3-s", "nsenter", "--net=" + b.netns(), "iperf3",
-                "-s", "-1", "-p", Integer.toString(port));
+                "-s", "-1", "-J", "-p", Integer.toString(port));
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + a.netns(), "iperf3", "-c", b.ip(), "-p",
                 Integer.toString(port), "-t", Integer.toString(seconds), "-J"));
         cmd.addAll(List.of(options));
@@ -378,11 +379,20 @@ public final class Bench {
             if (r.ok() && !j.has("error") && run.gbit() > 0) {
                 return run;
             }
-            return new IperfRun(j, (j.has("error") ? "iperf3: " + j.path("error").asText() + "; " : "")
-                    + r.describe());
+            return new IperfRun(j, failure(r, j));
         } finally {
             server.stop(Duration.ofSeconds(2));
         }
+    }
+
+    /** Why an iperf3 client run failed, in one line. */
+    private static String failure(ExecResult r, JsonNode json) {
+        String why = json.has("error") ? "iperf3: " + json.path("error").asText()
+                : r.timedOut() ? "iperf3 did not end within " + r.took().toSeconds() + " s and was killed"
+                : r.exitCode() != 0 ? "iperf3 exited " + r.exitCode()
+                : "iperf3 reported no bytes received";
+        String err = r.stderr().strip().lines().findFirst().orElse("");
+        return why + (err.isEmpty() ? "" : " (" + err + ")");
     }
 
     /** Loads (or deletes) a copy of the agents' nat table in our nodes; the agents write it only at start. */

@@ -323,9 +323,11 @@ final class EdgelinkSites {
     String awaitPath(Node a, Node b, String path, Duration wait) {
         Instant from = Instant.now();
         try {
-            // the path carrying pod traffic; the state may be ACTIVE or UPGRADING (probing a better one meanwhile)
+            // the path carrying pod traffic; the state may be ACTIVE or UPGRADING (probing a better one meanwhile),
+            // not FAILED (the path is still named then, but its probes fail)
             seen = Wait.forValue(a.name() + " sees " + b.name() + " on " + path, wait, () -> peer(a, b)
-                    .filter(p -> path.equals(p.path("path").asText())).orElse(null));
+                    .filter(p -> path.equals(p.path("path").asText())
+                            && List.of("ACTIVE", "UPGRADING").contains(p.path("state").asText())).orElse(null));
             return null;
         } catch (LabException e) {
             return String.format(Locale.ROOT, "%s did not show %s on path %s (waited %.0f s%s; last: %s)",

@@ -242,8 +242,9 @@ public final class WanBench {
     }
 
     /**
-     * Whether the receiver got bytes all along: its one-second intervals (the server's report, else the client's),
-     * those shorter than half a second left out.
+     * Whether the receiver got bytes all along: its one-second intervals (the server's report, which the client
+     * fetched with {@code --get-server-output}), those shorter than half a second left out. The client's own
+     * intervals would say what the sender put into its socket, which stops when the path stalls but not at once.
      *
      * @param intervals whole intervals
      * @param empty intervals with no byte received
@@ -253,9 +254,6 @@ public final class WanBench {
     record Continuity(int intervals, int empty, int late, int emptyLate) {
         static Continuity of(JsonNode json) {
             JsonNode list = json.path("server_output_json").path("intervals");
-            if (list.isMissingNode() || list.isEmpty()) {
-                list = json.path("intervals");
-            }
             List<double[]> whole = new ArrayList<>();
             for (JsonNode i : list) {
                 JsonNode sum = i.path("sum");
@@ -514,8 +512,11 @@ public final class WanBench {
                 + "TCP connection, whose own retransmits are not counted there). \"Carried to its end\": iperf3 "
                 + "finished with a report and the receiver got bytes in every second of the run's second half. "
                 + "\"WAN lost\" is what the WAN dropped during the run out of all the packets it carried then (both "
-                + "directions; the relayed path crosses it twice). The ratio to nebula is information: the issue "
-                + "sets no goal for it. The goal is that every run carries traffic to its end.\n\n");
+                + "directions; the relayed path crosses it twice). A run \"failed\" when iperf3 did not finish (the "
+                + "reason is in the notes) and was \"not run\" when the path it needs did not show up in time; the "
+                + "mean is over the runs that finished, with their count when some did not. The ratio to nebula is "
+                + "information: the issue sets no goal for it. The goal is that every run carries traffic to its "
+                + "end.\n\n");
         for (double loss : LOSSES) {
             for (int flows : FLOWS) {
                 table(b, new Config(loss, flows));
@@ -550,8 +551,11 @@ public final class WanBench {
                 notes.add(n.isEmpty() ? "" : "run " + (notes.size() + 1) + ": " + n);
             }
             double mean = s.mean(c);
+            long reported = s.runs(c).stream().filter(r -> r.failure() == null).count();
+            String meanCell = Double.isNaN(mean) ? "-" : String.format(Locale.ROOT, "%.1f", mean)
+                    + (reported == s.runs(c).size() ? "" : " (" + reported + " of " + s.runs(c).size() + " runs)");
             b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", s.name,
-                    Double.isNaN(mean) ? "-" : String.format(Locale.ROOT, "%.1f", mean), String.join(", ", mbit),
+                    meanCell, String.join(", ", mbit),
                     String.join(", ", rtx), String.join("; ", ends), String.join("; ", lost),
                     Double.isNaN(s.rtt) ? "-" : String.format(Locale.ROOT, "%.1f", s.rtt),
                     s == subjects.get(0) || Double.isNaN(mean) || Double.isNaN(nebula) ? "" : String.format(
