@@ -15,25 +15,9 @@
 # Usage: bash scripts/bench-sites.sh [--no-setup]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-if [ "$(id -u)" != 0 ]; then
-  echo "bench-sites: needs root (network namespaces, podman); run it as root" >&2
-  exit 2
-fi
-if [ "${1:-}" != "--no-setup" ]; then
-  bash "$ROOT/scripts/setup.sh" >&2
-fi
-missing=()
-for p in nebula wireguard-go wireguard-tools; do
-  dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q '^install ok installed$' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench-sites: installing with apt: ${missing[*]}" >&2
-  apt-get update -q >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-fi
+. "$ROOT/scripts/lib-bench.sh"
+bench_prepare bench-sites "$@"
 (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
 
-exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dedgelink.root="$ROOT" \
-  -Dedgelink.bench.cloudConfig="${EDGELINK_CLOUD_CONFIG:-}" -Dedgelink.bench.siteConfig="${EDGELINK_SITE_CONFIG:-}" \
-  -cp "$ROOT/chaos-tests/target/edgelink-chaos-tests.jar:$ROOT/chaos-tests/target/lib/*" \
-  dev.edgelink.lab.e2e.SitesBench "$ROOT/docs/benchmarks.md"
+bench_exec dev.edgelink.lab.e2e.SitesBench -Dedgelink.bench.cloudConfig="${EDGELINK_CLOUD_CONFIG:-}" \
+  -Dedgelink.bench.siteConfig="${EDGELINK_SITE_CONFIG:-}"

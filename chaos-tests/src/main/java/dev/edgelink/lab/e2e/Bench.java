@@ -323,54 +323,80 @@ public final class Bench {
 
     /** One iperf3 run from {@code a} to {@code b}: {Gbit/s received, retransmits}; retried when it fails. */
     static double[] iperf(Lab lab, End a, End b) {
-        JsonNode j = iperfJson(lab, a, b, SECONDS, 1);
-        return new double[] {j.at("/end/sum_received/bits_per_second").asDouble() / 1e9,
-            j.at("/end/sum_sent/retransmits").asDouble()};
-    }
-
-    /**
-     * One iperf3 TCP run of {@code seconds} with {@code streams} parallel flows from {@code a} to {@code b}; its
-     * JSON report ({@code -J}). Retried (on a fresh port) when it fails or carries nothing, at most 4 times.
-     */
-    static JsonNode iperfJson(Lab lab, End a, End b, int seconds, int streams) {
         String last = "";
         for (int attempt = 0; attempt < 4; attempt++) {
-            int port = PORTS.getAndIncrement();
-            LabProcess server = lab.spawn(b.node().netns(), "iperf3-s", "nsenter", "--net=" + b.netns(), "iperf3",
-                    "-s", "-1", "-p", Integer.toString(port));
-            try {
-                ExecResult r = null;
-                for (int connect = 0; connect < 50; connect++) {
-                    r = lab.exec(a.node().netns(), Duration.ofSeconds(seconds + 30), "nsenter", "--net="
-                            + a.netns(), "iperf3", "-c", b.ip(), "-p", Integer.toString(port), "-t",
-                            Integer.toString(seconds), "-P", Integer.toString(streams), "-J");
-                    if (r.ok() || !r.stdout().contains("Connection refused")) {
-                        break;
-                    }
-                    sleep(100);
-                }
-                last = r.describe();
-                JsonNode j = r.stdout().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.stdout());
-                double bits = j.at("/end/sum_received/bits_per_second").asDouble();
-                if (r.ok() && !j.has("error") && bits > 0) {
-                    return j;
-                }
-            } catch (IOException e) {
-                last = "no JSON: " + e.getMessage();
-            } finally {
-                server.stop(Duration.ofSeconds(2));
+            IperfRun r = iperfRun(lab, a, b, SECONDS);
+            if (r.failure() == null) {
+                return new double[] {r.gbit(), r.retransmits()};
             }
+            last = r.failure();
         }
         throw new LabException("iperf3 from " + a.ip() + " to " + b.ip() + " failed 4 times; last: " + last);
     }
 
-    /** The bytes each one-second interval of an iperf3 JSON report carried (all streams together). */
-    static List<Long> intervalBytes(JsonNode iperf) {
-        List<Long> out = new ArrayList<>();
-        for (JsonNode i : iperf.path("intervals")) {
-            out.add(i.path("sum").path("bytes").asLong());
+    /**
+     * One iperf3 client run with {@code -J} (its JSON report) and {@code options}, or why it failed.
+     *
+     * @param json the client's report (empty when it printed none)
+     * @param failure null when iperf3 exited 0 with a report, no error and some bytes received; else the reason
+     */
+    record IperfRun(JsonNode json, String failure) {
+        /** Received, Gbit/s (0 when there is no report). */
+        double gbit() {
+            return json.at("/end/sum_received/bits_per_second").asDouble() / 1e9;
         }
-        return out;
+
+        long retransmits() {
+            return json.at("/end/sum_sent/retransmits").asLong();
+        }
+    }
+
+    /**
+     * One iperf3 run of {@code seconds} from {@code a} to {@code b} with {@code options} (e.g. {@code -P 4}), against
+     * a one-off server started for it. Only a refused connection (the server not listening yet) is tried again: a
+     * run that started and failed is returned as it is.
+     */
+    static IperfRun iperfRun(Lab lab, End a, End b, int seconds, String... options) {
+        int port = PORTS.getAndIncrement();
+        // the server reports in JSON too, so that --get-server-output gives the receiver's intervals as JSON
+        LabProcess server = lab.spawn(b.node().netns(), "iperf3-s", "nsenter", "--net=" + b.netns(), "iperf3",
+                "-s", "-1", "-J", "-p", Integer.toString(port));
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + a.netns(), "iperf3", "-c", b.ip(), "-p",
+                Integer.toString(port), "-t", Integer.toString(seconds), "-J"));
+        cmd.addAll(List.of(options));
+        try {
+            ExecResult r = null;
+            for (int connect = 0; connect < 50; connect++) {
+                r = lab.exec(a.node().netns(), Duration.ofSeconds(seconds + 30), cmd.toArray(String[]::new));
+                if (r.ok() || !r.stdout().contains("Connection refused")) {
+                    break;
+                }
+                sleep(100);
+            }
+            JsonNode j;
+            try {
+                j = r.stdout().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.stdout());
+            } catch (IOException e) {
+                return new IperfRun(JSON.createObjectNode(), "no JSON: " + e.getMessage() + "; " + r.describe());
+            }
+            IperfRun run = new IperfRun(j, null);
+            if (r.ok() && !j.has("error") && run.gbit() > 0) {
+                return run;
+            }
+            return new IperfRun(j, failure(r, j));
+        } finally {
+            server.stop(Duration.ofSeconds(2));
+        }
+    }
+
+    /** Why an iperf3 client run failed, in one line. */
+    private static String failure(ExecResult r, JsonNode json) {
+        String why = json.has("error") ? "iperf3: " + json.path("error").asText()
+                : r.timedOut() ? "iperf3 did not end within " + r.took().toSeconds() + " s and was killed"
+                : r.exitCode() != 0 ? "iperf3 exited " + r.exitCode()
+                : "iperf3 reported no bytes received";
+        String err = r.stderr().strip().lines().findFirst().orElse("");
+        return why + (err.isEmpty() ? "" : " (" + err + ")");
     }
 
     /** Loads (or deletes) a copy of the agents' nat table in our nodes; the agents write it only at start. */

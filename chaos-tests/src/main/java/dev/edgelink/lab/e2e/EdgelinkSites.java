@@ -212,7 +212,8 @@ final class EdgelinkSites {
         return relayedMissing == null ? Optional.of(ends(sites.a2(), sites.b2())) : Optional.empty();
     }
 
-    private List<Bench.End> ends(Node a, Node b) {
+    /** The pods of {@code a} and {@code b} (client, server), whatever their path; made by {@link #run()}. */
+    List<Bench.End> ends(Node a, Node b) {
         Pod pa = pods.get(a);
         Pod pb = pods.get(b);
         return List.of(new Bench.End(a, pa.netnsPath().toString(), pa.ip()),
@@ -260,13 +261,29 @@ final class EdgelinkSites {
         }
     }
 
-    private List<Timing> cutAndRestore(StampedPings pings) {
+    /** The direct path between the sites cut on a-rtr ({@link #cutDirect}); {@link #close()} lifts it. */
+    record Cut(Fault in, Fault out) implements AutoCloseable {
+        @Override
+        public void close() {
+            in.remove();
+            out.remove();
+        }
+    }
+
+    /**
+     * Cuts the direct path between the sites, and only it: on a-rtr, b-rtr's public address is dropped on arrival
+     * (before NAT) and a-n1's packets towards it on the way out; the relays stay reachable. It cuts every peer to
+     * peer tunnel between the sites, the VPNs' too.
+     */
+    Cut cutDirect() {
         String publicA = sites.routerA().address(sites.inet());
         String publicB = sites.routerB().address(sites.inet());
+        return new Cut(sites.routerA().block(publicA, publicB), sites.routerA().block(sites.a1().address(), publicB));
+    }
+
+    private List<Timing> cutAndRestore(StampedPings pings) {
         Instant cut = Instant.now();
-        // on a-rtr: b's public address dropped on arrival (before NAT), and a-n1's packets towards it on the way out
-        Fault in = sites.routerA().block(publicA, publicB);
-        Fault out = sites.routerA().block(sites.a1().address(), publicB);
+        Cut c = cutDirect();
         Timing toRelayed = changeTime(cut, "relayed", PATH_WAIT, "after the cut");
         Timing resumed;
         try {
@@ -279,8 +296,7 @@ final class EdgelinkSites {
                     + "cut; a-n1 shows b-n1 as " + peerState(sites.a1(), sites.b1()));
         }
         Instant restored = Instant.now();
-        in.remove();
-        out.remove();
+        c.close();
         Timing upgraded = changeTime(restored, "direct", UPGRADE_WAIT, "after the cut was lifted");
         return List.of(toRelayed, resumed, upgraded);
     }
@@ -304,12 +320,14 @@ final class EdgelinkSites {
     // ------------------------------------------------------------------------------------------- status
 
     /** Null when {@code a}'s status shows {@code b} on {@code path} within {@code wait}, else why not. */
-    private String awaitPath(Node a, Node b, String path, Duration wait) {
+    String awaitPath(Node a, Node b, String path, Duration wait) {
         Instant from = Instant.now();
         try {
-            // the path carrying pod traffic; the state may be ACTIVE or UPGRADING (probing a better one meanwhile)
+            // the path carrying pod traffic; the state may be ACTIVE or UPGRADING (probing a better one meanwhile),
+            // not FAILED (the path is still named then, but its probes fail)
             seen = Wait.forValue(a.name() + " sees " + b.name() + " on " + path, wait, () -> peer(a, b)
-                    .filter(p -> path.equals(p.path("path").asText())).orElse(null));
+                    .filter(p -> path.equals(p.path("path").asText())
+                            && List.of("ACTIVE", "UPGRADING").contains(p.path("state").asText())).orElse(null));
             return null;
         } catch (LabException e) {
             return String.format(Locale.ROOT, "%s did not show %s on path %s (waited %.0f s%s; last: %s)",
@@ -327,7 +345,7 @@ final class EdgelinkSites {
     }
 
     /** "state FAILED, path none, why ..." or "not in its status". */
-    private String peerState(Node a, Node b) {
+    String peerState(Node a, Node b) {
         return peer(a, b).map(p -> "state " + p.path("state").asText() + ", path " + (p.path("path").isNull()
                 ? "none" : p.path("path").asText()) + ", why: " + p.path("why").asText())
                 .orElse("not in its status");

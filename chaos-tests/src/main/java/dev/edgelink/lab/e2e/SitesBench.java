@@ -69,6 +69,20 @@ public final class SitesBench {
 
     public static void main(String[] args) throws Exception {
         Path doc = Path.of(args.length > 0 ? args[0] : "docs/benchmarks.md");
+        onSites((lab, t, vpns, ours) -> measure(lab, t, vpns, ours, doc));
+        System.exit(0);
+    }
+
+    /** A benchmark body on issue 4's topology, with the VPNs and our (not yet started) agents at hand. */
+    interface OnSites {
+        void measure(Lab lab, Topologies.Sites t, UserspaceVpns vpns, EdgelinkSites ours) throws IOException;
+    }
+
+    /**
+     * Opens a lab with issue 4's topology (b-n2 behind a symmetric mapping) and our agents' cluster (created, not
+     * started), runs {@code body}, and tears everything down afterwards, on failure and at JVM exit too.
+     */
+    static void onSites(OnSites body) throws IOException {
         Lab lab = Lab.open();
         UserspaceVpns vpns = new UserspaceVpns(lab);
         EdgelinkSites ours = null;
@@ -78,7 +92,7 @@ public final class SitesBench {
             ours = EdgelinkSites.create(lab, t, EdgelinkCluster.runningClasspath());
             EdgelinkCluster c = ours.cluster();
             Runtime.getRuntime().addShutdownHook(new Thread(c::close, "bench-sites-cluster-teardown"));
-            measure(lab, t, vpns, ours, doc);
+            body.measure(lab, t, vpns, ours);
         } finally {
             try {
                 if (ours != null) {
@@ -90,7 +104,6 @@ public final class SitesBench {
                 vpns.close();
             }
         }
-        System.exit(0);
     }
 
     private static void measure(Lab lab, Topologies.Sites t, UserspaceVpns vpns, EdgelinkSites ours, Path doc)
@@ -141,20 +154,37 @@ public final class SitesBench {
 
     /** Brings up nebula, wireguard-go peer to peer and the wireguard-go hub; each is pinged through first. */
     static List<Row> baselines(Topologies.Sites t, UserspaceVpns vpns) {
-        Node cloud = t.cloud();
+        List<Row> rows = new ArrayList<>(List.of(nebula(t, vpns), wireguardP2p(t, vpns), wireguardHub(t, vpns)));
+        progress("baselines up: nebula, wireguard-go peer to peer, wireguard-go hub");
+        return rows;
+    }
+
+    /** nebula a-n1 -> b-n1 (10.47.0.11 -> 10.47.0.21) with the lighthouse on the cloud node, pinged through. */
+    static Row nebula(Topologies.Sites t, UserspaceVpns vpns) {
         String lh = "198.18.0.3:4242";
-        vpns.nebula(cloud, "10.47.0.1/24", 4242, true, "10.47.0.1", lh);
+        vpns.nebula(t.cloud(), "10.47.0.1/24", 4242, true, "10.47.0.1", lh);
         vpns.nebula(t.a1(), "10.47.0.11/24", 4243, false, "10.47.0.1", lh);
         vpns.nebula(t.b1(), "10.47.0.21/24", 4243, false, "10.47.0.1", lh);
         t.a1().awaitPing("10.47.0.21", TUNNEL_UP);
+        return new Row("nebula", "nebula peer to peer through both NATs (lighthouse on the cloud node, punchy)",
+                "a-n1 -> b-n1", host(t.a1(), "10.47.0.11"), host(t.b1(), "10.47.0.21"), null);
+    }
 
+    /** wireguard-go peer to peer a-n1 -> b-n1 (10.45.0.1 -> 10.45.0.2), pinged through. */
+    static Row wireguardP2p(Topologies.Sites t, UserspaceVpns vpns) {
         // masquerade keeps the source port: each side's public endpoint is its router's address, port 51820
         vpns.wireguard(t.a1(), "a1", "10.45.0.1/24", 51820);
         vpns.wireguard(t.b1(), "b1", "10.45.0.2/24", 51820);
         vpns.wgPeer(t.a1(), "a1", "b1", "10.45.0.2/32", t.routerB().address(t.inet()) + ":51820", 25);
         vpns.wgPeer(t.b1(), "b1", "a1", "10.45.0.1/32", t.routerA().address(t.inet()) + ":51820", 25);
         t.a1().awaitPing("10.45.0.2", TUNNEL_UP);
+        return new Row("wg-p2p", "wireguard-go peer to peer through both NATs", "a-n1 -> b-n1",
+                host(t.a1(), "10.45.0.1"), host(t.b1(), "10.45.0.2"), null);
+    }
 
+    /** wireguard-go a-n2 -> hub on the cloud node -> b-n2 (10.46.0.2 -> 10.46.0.3), pinged through. */
+    static Row wireguardHub(Topologies.Sites t, UserspaceVpns vpns) {
+        Node cloud = t.cloud();
         cloud.exec("sysctl", "-qw", "net.ipv4.ip_forward=1").check();
         vpns.wireguard(cloud, "hub", "10.46.0.1/24", 51821);
         vpns.wireguard(t.a2(), "a2", "10.46.0.2/24", 51822);
@@ -164,16 +194,8 @@ public final class SitesBench {
         vpns.wgPeer(t.a2(), "a2", "hub", "10.46.0.0/24", cloud.address() + ":51821", 5);
         vpns.wgPeer(t.b2(), "b2", "hub", "10.46.0.0/24", cloud.address() + ":51821", 5);
         t.a2().awaitPing("10.46.0.3", TUNNEL_UP);
-
-        List<Row> rows = new ArrayList<>();
-        rows.add(new Row("nebula", "nebula peer to peer through both NATs (lighthouse on the cloud node, punchy)",
-                "a-n1 -> b-n1", host(t.a1(), "10.47.0.11"), host(t.b1(), "10.47.0.21"), null));
-        rows.add(new Row("wg-p2p", "wireguard-go peer to peer through both NATs", "a-n1 -> b-n1",
-                host(t.a1(), "10.45.0.1"), host(t.b1(), "10.45.0.2"), null));
-        rows.add(new Row("wg-hub", "wireguard-go through a hub on the cloud node", "a-n2 -> cloud -> b-n2",
-                host(t.a2(), "10.46.0.2"), host(t.b2(), "10.46.0.3"), null));
-        progress("baselines up: nebula, wireguard-go peer to peer, wireguard-go hub");
-        return rows;
+        return new Row("wg-hub", "wireguard-go through a hub on the cloud node", "a-n2 -> cloud -> b-n2",
+                host(t.a2(), "10.46.0.2"), host(t.b2(), "10.46.0.3"), null);
     }
 
     private static Bench.End host(Node n, String ip) {
@@ -213,7 +235,7 @@ public final class SitesBench {
         return f[0] + " / " + f[1] + " / " + f[2];
     }
 
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         String l = s == null ? "" : s.strip().lines().findFirst().orElse("");
         return l.length() <= 300 ? l : l.substring(0, 300) + "...";
     }
@@ -276,7 +298,7 @@ public final class SitesBench {
     }
 
     /** A table cell: no pipes, no line breaks. */
-    private static String cell(String s) {
+    static String cell(String s) {
         return s.replace('|', '/').replaceAll("\\s*\n\\s*", " ");
     }
 
