@@ -31,6 +31,8 @@ final class Circuit {
     /** Bytes written to the target (resp. the source) and not yet reported sent by it. */
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong toSource = new AtomicLong();
+    /** Whether the last {@link #pass} left the relay over its budget (its reader then pauses the sender). */
+    private volatile boolean overBudget;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicInteger closedDirections = new AtomicInteger();
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -90,8 +92,6 @@ final class Circuit {
         to.write(data);
         return true;
     }
-
-    private volatile boolean overBudget;
 
     /** {@code s} framed {@code n} of the bytes we wrote to it: they leave the relay's account. */
     private void sent(MuxedStream s, int n) {
