@@ -34,13 +34,15 @@ import java.util.OptionalLong;
  * @param memory limits on memory the network can make the agent hold (empty: derived from direct memory)
  * @param staticPeers peers given by hand (a testing aid: they bypass membership)
  * @param nat the cross-NAT settings: site label, relay server and client, hole punching, userspace paths
+ * @param trust who is a node: the cluster CA, this node's certificate, revocations, and which underlays carry
+ *     kernel paths
  */
 public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCidr, List<Multiaddr> listen,
                           List<Multiaddr> bootstrapPeers, List<String> mdnsInterfaces, Optional<Path> pskFile,
                           TunnelMode tunnelMode, Optional<String> underlayInterface,
                           Optional<Inet4Address> underlayAddress, Path stateDir, Path cniSocket,
                           InetSocketAddress statusAddress, boolean masquerade, Timeouts timeouts,
-                          List<StaticPeerConfig> staticPeers, Nat nat, Memory memory) {
+                          List<StaticPeerConfig> staticPeers, Nat nat, Memory memory, Trust trust) {
 
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/edgelink");
     public static final Path DEFAULT_CNI_SOCKET = Path.of("/run/edgelink/cni.sock");
@@ -67,6 +69,8 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
         Objects.requireNonNull(timeouts, "timeouts");
         staticPeers = List.copyOf(staticPeers);
         Objects.requireNonNull(nat, "nat");
+        Objects.requireNonNull(memory, "memory");
+        Objects.requireNonNull(trust, "trust");
     }
 
     /** This node's site label (empty: none). */
@@ -168,6 +172,36 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
     public record Memory(OptionalLong tunnelPeerBytes, OptionalLong tunnelTotalBytes, OptionalLong relayBytes) {
         public static Memory derived() {
             return new Memory(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
+        }
+    }
+
+    /**
+     * Who is a node of the cluster and which underlays are trusted with unencrypted kernel paths
+     * (docs/security.md).
+     *
+     * @param caFiles the trusted CA certificates (two during a CA rotation); empty only when {@code insecure}
+     * @param certFile this node's certificate, signed by one of the CAs
+     * @param revocationFile a CA-signed revocation list to start from (re-read when it changes)
+     * @param insecure no CA: every holder of the swarm key is a member and says what it likes about itself (labs)
+     * @param clockSkew how far the clocks of two nodes may differ: certificates and records are judged with it
+     * @param kernelUnderlays underlay CIDRs trusted to carry pod traffic in clear (hostgw, ipip, vxlan) between
+     *     nodes of different sites
+     */
+    public record Trust(List<Path> caFiles, Optional<Path> certFile, Optional<Path> revocationFile, boolean insecure,
+                        Duration clockSkew, List<IpPrefix> kernelUnderlays) {
+        public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
+
+        public Trust {
+            caFiles = List.copyOf(caFiles);
+            Objects.requireNonNull(certFile, "certFile");
+            Objects.requireNonNull(revocationFile, "revocationFile");
+            Objects.requireNonNull(clockSkew, "clockSkew");
+            kernelUnderlays = List.copyOf(kernelUnderlays);
+        }
+
+        /** No CA: the lab mode. */
+        public static Trust insecureLab() {
+            return new Trust(List.of(), Optional.empty(), Optional.empty(), true, DEFAULT_CLOCK_SKEW, List.of());
         }
     }
 }

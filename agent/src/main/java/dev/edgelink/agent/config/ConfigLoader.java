@@ -85,7 +85,7 @@ public final class ConfigLoader {
     private AgentConfig read(Section s) {
         s.only("nodeName", "podCidr", "clusterCidr", "listen", "bootstrapPeers", "mdnsInterfaces", "pskFile",
                 "tunnelMode", "underlay", "stateDir", "cniSocket", "statusAddress", "masquerade", "timeouts",
-                "staticPeers", "site", "relay", "holePunch", "userspace", "memory");
+                "staticPeers", "site", "relay", "holePunch", "userspace", "memory", "trust");
         String nodeName = nodeName(s.key("nodeName"), s.text("nodeName").orElseGet(hostname));
         IpPrefix clusterCidr = cidr(s.key("clusterCidr"),
                 s.text("clusterCidr").orElse(AgentConfig.DEFAULT_CLUSTER_CIDR));
@@ -102,7 +102,29 @@ public final class ConfigLoader {
                 cniSocket(s), statusAddress(s.key("statusAddress"),
                         s.text("statusAddress").orElse(AgentConfig.DEFAULT_STATUS_ADDRESS)),
                 s.bool("masquerade").orElse(true), timeouts(s.section("timeouts")),
-                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s), memory(s.section("memory")));
+                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s), memory(s.section("memory")),
+                trust(s.section("trust")));
+    }
+
+    private static AgentConfig.Trust trust(Section t) {
+        t.only("caFiles", "certFile", "revocationFile", "insecure", "clockSkew", "kernelUnderlays");
+        List<Path> caFiles = new ArrayList<>();
+        List<String> texts = t.texts("caFiles");
+        for (int i = 0; i < texts.size(); i++) {
+            caFiles.add(absolute(t.key("caFiles") + "[" + i + "]", texts.get(i)));
+        }
+        List<IpPrefix> underlays = new ArrayList<>();
+        List<String> cidrs = t.texts("kernelUnderlays");
+        for (int i = 0; i < cidrs.size(); i++) {
+            underlays.add(cidr(t.key("kernelUnderlays") + "[" + i + "]", cidrs.get(i)));
+        }
+        return new AgentConfig.Trust(caFiles,
+                t.text("certFile").map(v -> absolute(t.key("certFile"), v)),
+                t.text("revocationFile").map(v -> absolute(t.key("revocationFile"), v)),
+                t.bool("insecure").orElse(false),
+                t.text("clockSkew").map(v -> Durations.parse(t.key("clockSkew"), v))
+                        .orElse(AgentConfig.Trust.DEFAULT_CLOCK_SKEW),
+                underlays);
     }
 
     private static AgentConfig.Nat nat(Section s) {
