@@ -181,8 +181,7 @@ public final class Agent implements AgentView, AutoCloseable {
                 () -> dataplane.userspace().flatMap(UserspaceDevice::service), members::peerIdOf,
                 config.timeouts().probeTimeout()));
         dataplane.setKernelRefusal(peer -> members.member(peer.nodeName())
-                .map(m -> NatPolicy.kernelRefusal(new NatPolicy.End(config.site(), nat.reachability()), m.end(),
-                        dataplane.onUnderlaySubnet(m.underlay())))
+                .map(m -> kernelRefusal(m, nat))
                 .orElse(null));
         nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
         // the tunnel stream follows a path change at once, not at the keeper's next tick (up to a second later)
@@ -216,6 +215,17 @@ public final class Agent implements AgentView, AutoCloseable {
      * the first time: reservations may be made before membership runs). On the NAT thread only; a failure is the
      * NAT thread's guard's, and the next call (within a second) tries again.
      */
+    /** Why no kernel path may be tried to {@code m} (an untrusted underlay, a NAT between), or null. */
+    private String kernelRefusal(MemberInfo m, CrossNat nat) {
+        String untrusted = NatPolicy.untrustedUnderlay(config.site(), m.site(), dataplane.local().underlayAddress(),
+                m.underlay(), config.trust().kernelUnderlays());
+        if (untrusted != null) {
+            return untrusted;
+        }
+        return NatPolicy.kernelRefusal(new NatPolicy.End(config.site(), nat.reachability()), m.end(),
+                dataplane.onUnderlaySubnet(m.underlay()));
+    }
+
     private void announceIfChanged(MembershipPeerSource members) {
         String now = nat.circuitAddresses() + " " + nat.reachability();
         if (!now.equals(announced) && members.republish(nodeRecord())) {

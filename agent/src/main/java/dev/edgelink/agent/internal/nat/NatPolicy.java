@@ -1,6 +1,10 @@
 package dev.edgelink.agent.internal.nat;
 
+import dev.edgelink.agent.config.Cidrs;
+import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.discovery.NodeReachability;
+import java.net.InetAddress;
+import java.util.List;
 
 /**
  * Which paths can work between two nodes given what their records say, decided cheaply and without I/O. Kernel
@@ -54,6 +58,41 @@ public final class NatPolicy {
             return "peer is behind a NAT (" + label(peer.reachability()) + ")";
         }
         return null;
+    }
+
+    /**
+     * Whether the underlay between us and the peer may carry pod packets in clear. Kernel paths (hostgw, ipip,
+     * vxlan) neither encrypt nor authenticate, so they are used only inside a site (nodes without a site label
+     * form one default site) or when both underlay addresses lie in an operator-trusted underlay
+     * ({@code trust.kernelUnderlays}); everything else takes an encrypted userspace path. The peer's site is the
+     * one its certificate grants (the store refuses a record whose site differs from its certificate's).
+     *
+     * @param localUnderlay our underlay address
+     * @param peerUnderlay the peer's underlay addresses (the kernel paths use the first IPv4 one)
+     * @return null when a kernel path is allowed, else the reason it is not
+     */
+    public static String untrustedUnderlay(String localSite, String peerSite, InetAddress localUnderlay,
+            List<InetAddress> peerUnderlay, List<IpPrefix> kernelUnderlays) {
+        String ours = localSite == null ? "" : localSite;
+        String theirs = peerSite == null ? "" : peerSite;
+        if (ours.equals(theirs)) {
+            return null;
+        }
+        if (inside(localUnderlay, kernelUnderlays)
+                && peerUnderlay.stream().anyMatch(a -> inside(a, kernelUnderlays))) {
+            return null;
+        }
+        return "peer is at site " + siteName(theirs) + ", we are at " + siteName(ours)
+                + ", and the underlay between is not in trust.kernelUnderlays: kernel paths would carry pod traffic"
+                + " in clear";
+    }
+
+    private static boolean inside(InetAddress a, List<IpPrefix> prefixes) {
+        return a != null && prefixes.stream().anyMatch(p -> Cidrs.contains(p, a));
+    }
+
+    private static String siteName(String site) {
+        return site.isEmpty() ? "(default)" : site;
     }
 
     /**

@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.discovery.NodeReachability;
+import java.net.InetAddress;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Which paths the records of two nodes allow: kernel paths never across a NAT, LAN dials before circuits. */
@@ -61,5 +64,34 @@ class NatPolicyTest {
         assertFalse(NatPolicy.dialDirectly(end("a", NAT_PORT_PRESERVING), end("b", NAT_PORT_PRESERVING), false));
         assertFalse(NatPolicy.dialDirectly(end("", UNKNOWN), end("", NAT_SYMMETRIC), false));
         assertTrue(NatPolicy.dialDirectly(end("a", UNKNOWN), end("b", UNKNOWN), true));
+    }
+
+    private static InetAddress ip(String text) {
+        return IpPrefix.literal(text);
+    }
+
+    @Test
+    void kernelPathsCarryPodTrafficInClearOnlyWithinASite() {
+        List<IpPrefix> none = List.of();
+        assertNull(NatPolicy.untrustedUnderlay("", "", ip("10.0.0.1"), List.of(ip("192.0.2.7")), none),
+                "nodes without a site form one default site");
+        assertNull(NatPolicy.untrustedUnderlay("a", "a", ip("10.0.0.1"), List.of(ip("10.0.0.2")), none));
+        String cross = NatPolicy.untrustedUnderlay("a", "", ip("10.0.0.1"), List.of(ip("198.18.0.3")), none);
+        assertNotNull(cross, "a site node and an unlabelled cloud node are two sites");
+        assertTrue(cross.contains("site (default), we are at a"), cross);
+        assertNotNull(NatPolicy.untrustedUnderlay("a", "b", ip("10.0.0.1"), List.of(ip("10.0.0.2")), none),
+                "sharing a subnet is not trusting it");
+    }
+
+    @Test
+    void aTrustedUnderlayAllowsKernelPathsAcrossSitesWhenBothEndsAreInIt() {
+        List<IpPrefix> trusted = List.of(IpPrefix.parse("10.0.0.0/16"));
+        assertNull(NatPolicy.untrustedUnderlay("a", "b", ip("10.0.1.1"), List.of(ip("10.0.2.1")), trusted));
+        assertNull(NatPolicy.untrustedUnderlay("a", "b", ip("10.0.1.1"),
+                List.of(ip("203.0.113.9"), ip("10.0.2.1")), trusted));
+        assertNotNull(NatPolicy.untrustedUnderlay("a", "b", ip("10.0.1.1"), List.of(ip("203.0.113.9")), trusted),
+                "the peer's end is outside the trusted underlay");
+        assertNotNull(NatPolicy.untrustedUnderlay("a", "b", ip("203.0.113.1"), List.of(ip("10.0.2.1")), trusted),
+                "our end is outside the trusted underlay");
     }
 }
