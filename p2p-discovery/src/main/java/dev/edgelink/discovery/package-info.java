@@ -11,6 +11,8 @@
  *       {@link dev.edgelink.discovery.MembershipListener} hears joined / updated / left.</li>
  *   <li>{@link dev.edgelink.discovery.MembershipService}: {@code /edgelink/members/1.0.0} on a libp2p host; keeps
  *       the store in step with every other node, with bootstrap peers and the mesh dialed.</li>
+ *   <li>{@link dev.edgelink.discovery.trust}: the cluster CA's node certificates and revocation lists, and the
+ *       {@link dev.edgelink.discovery.trust.TrustAnchors} that verify them.</li>
  * </ul>
  *
  * <p>An agent wires it like this:
@@ -29,6 +31,7 @@
  *
  * <p>Implementation lives in {@code internal}: {@code internal.record} (record protobuf mapping),
  * {@code internal.store} (the in-memory store), {@code internal.members} (the exchange codec, the per-stream state
- * machine and its Netty glue, dial backoff).
+ * machine and its Netty glue, dial backoff), {@code internal.trust} (the certificate envelope and body codecs, the
+ * signature cache).
  */
 package dev.edgelink.discovery;
