@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,10 +81,25 @@ public final class MembershipService implements AutoCloseable {
     private final Map<PeerId, DiscoveredPeer> discovered = new ConcurrentHashMap<>();
     private final Map<RejectReason, LongAdder> rejections = new EnumMap<>(RejectReason.class);
     private final AtomicInteger inboundExchanges = new AtomicInteger();
+    /** Peers with an inbound exchange running: one at a time each. */
+    private final Set<PeerId> inboundPeers = ConcurrentHashMap.newKeySet();
+    /** Peers that sent forged or malformed records, until when their exchanges are refused. */
+    private final Map<PeerId, Penalty> penalties = new ConcurrentHashMap<>();
+    private final RecordVerifier verifier;
     private final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
     private volatile State state = State.NEW;
     private volatile NodeRecord template;
     private volatile SignedRecord local;
+
+    /** A peer that sent records no honest member forwards; its exchanges are refused until {@code untilMillis}. */
+    private static final class Penalty {
+        final long untilMillis;
+        final AtomicInteger refused = new AtomicInteger();
+
+        Penalty(long untilMillis) {
+            this.untilMillis = untilMillis;
+        }
+    }
 
     /** A bootstrap address: its dial backoff, and the peer it turned out to be when it had no /p2p. */
     private static final class BootstrapPeer {
@@ -133,6 +149,7 @@ public final class MembershipService implements AutoCloseable {
         for (Multiaddr a : config.bootstrapPeers()) {
             bootstrap.put(a, new BootstrapPeer(newBackoff(), a.peerId().orElse(null)));
         }
+        this.verifier = new RecordVerifier(store, clock, this::onVerdicts);
     }
 
     /**
@@ -205,6 +222,7 @@ public final class MembershipService implements AutoCloseable {
     public synchronized void close() {
         state = State.CLOSED;
         cancelTimers();
+        verifier.close();
     }
 
     /** Our current record. */
@@ -269,7 +287,10 @@ public final class MembershipService implements AutoCloseable {
 
     private CompletableFuture<ExchangeStream.Result> exchange(Stream stream, PushPullSession.Role role) {
         PeerId remote = stream.connection().remotePeer();
-        ExchangeStream ex = ExchangeStream.run(stream, new PushPullSession(role, view(remote), limits), limits);
+        MembersCodec.Limits sized = new MembersCodec.Limits(acceptBytes(), limits.maxDigestEntries(),
+                limits.maxRecords());
+        View view = new View(remote);
+        ExchangeStream ex = ExchangeStream.run(stream, new PushPullSession(role, view, sized), sized);
         try {
             ScheduledFuture<?> timeout = scheduler.schedule(
                     () -> ex.abort(new TransportException("members: exchange timed out after "
@@ -279,31 +300,114 @@ public final class MembershipService implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             ex.abort(new TransportException("members: scheduler is shut down"));
         }
-        return ex.result();
+        // The exchange is done when what the remote sent has been verified and offered too.
+        return ex.result().thenCompose(r -> view.verified.thenApply(v -> r));
     }
 
-    /** Our side of an exchange: the store, with the records the remote sends counted by verdict. */
-    private PushPullSession.Local view(PeerId remote) {
-        return new PushPullSession.Local() {
-            @Override
-            public Map<PeerId, Long> digest() {
-                return store.digest();
-            }
+    /**
+     * The largest members message we accept: what the records we hold need (a new node holds few and receives the
+     * view over a few rounds), never more than {@link MembershipConfig#maxMessageBytes()}. A member cannot make us
+     * buffer megabytes of records for a view of ten nodes.
+     */
+    int acceptBytes() {
+        long lists = 0;
+        for (var list : store.trust().revocations()) {
+            lists += list.encoded().length;
+        }
+        long need = ACCEPT_BASE_BYTES + Math.max(ACCEPT_REVOCATION_BYTES, 2 * lists)
+                + (long) ACCEPT_BYTES_PER_RECORD * (store.digest().size() + ACCEPT_SPARE_RECORDS);
+        return (int) Math.min(need, config.maxMessageBytes());
+    }
 
-            @Override
-            public Optional<SignedRecord> record(PeerId peer) {
-                return store.record(peer);
-            }
+    /** Digest allowance: every digest entry a message may carry (4096 of at most 64 bytes). */
+    static final int ACCEPT_BASE_BYTES = 256 * 1024;
+    static final int ACCEPT_REVOCATION_BYTES = 64 * 1024;
+    /** A record with its certificate is well under 1 KiB; twice that leaves room for many addresses. */
+    static final int ACCEPT_BYTES_PER_RECORD = 2 * 1024;
+    /** Room for new members beyond those held, so a view grows by at least this many per exchange. */
+    static final int ACCEPT_SPARE_RECORDS = 64;
 
-            @Override
-            public void offer(byte[] envelope) {
-                OfferResult result = store.offer(envelope, clock.millis());
-                result.reason().ifPresent(r -> {
-                    rejections.get(r).increment();
-                    LOG.debug("record from remote={} rejected reason={}", remote, r);
-                });
-            }
-        };
+    /** Our side of one exchange: the store; what the remote sends is verified off the event loop. */
+    private final class View implements PushPullSession.Local {
+        private final PeerId remote;
+        private volatile CompletableFuture<Void> verified = CompletableFuture.completedFuture(null);
+
+        View(PeerId remote) {
+            this.remote = remote;
+        }
+
+        @Override
+        public Map<PeerId, Long> digest() {
+            return store.digest();
+        }
+
+        @Override
+        public Optional<SignedRecord> record(PeerId peer) {
+            return store.record(peer);
+        }
+
+        @Override
+        public Map<dev.edgelink.discovery.trust.Fingerprint, Long> revocationDigest() {
+            return store.trust().revocationDigest();
+        }
+
+        @Override
+        public Optional<byte[]> revocation(dev.edgelink.discovery.trust.Fingerprint ca) {
+            return store.trust().revocation(ca).map(l -> l.encoded());
+        }
+
+        @Override
+        public void offer(List<byte[]> revocations, List<byte[]> records) {
+            verified = verifier.submit(remote, revocations, records);
+        }
+
+        @Override
+        public int acceptBytes() {
+            return MembershipService.this.acceptBytes();
+        }
+    }
+
+    /** Counts what the verifier decided; a peer that sent forgeries is paused and logged once per interval. */
+    private void onVerdicts(RecordVerifier.Verdicts v) {
+        v.rejected().forEach((reason, n) -> rejections.get(reason).add(n));
+        if (v.forgery().isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        Penalty previous = penalties.get(v.remote());
+        if (previous != null && previous.untilMillis > now) {
+            return;
+        }
+        Penalty p = new Penalty(now + config.exchangeTimeout().toMillis() * PENALTY_EXCHANGE_TIMEOUTS);
+        penalties.put(v.remote(), p);
+        int earlier = previous == null ? 0 : previous.refused.get();
+        LOG.warn("members: peer {} sent {} record(s) no honest member forwards ({}); its exchanges are refused for "
+                + "{} s{}", v.remote(), v.forgeries(), v.forgery().get(),
+                config.exchangeTimeout().toSeconds() * PENALTY_EXCHANGE_TIMEOUTS,
+                earlier > 0 ? " (" + earlier + " exchanges refused in its last pause)" : "");
+    }
+
+    /** Whether exchanges with {@code peer} are refused now for the forgeries it sent. */
+    public boolean paused(PeerId peer) {
+        Penalty p = penalties.get(peer);
+        return p != null && p.untilMillis > clock.millis();
+    }
+
+    /** A pause lasts this many exchange timeouts (30 s as shipped). */
+    static final int PENALTY_EXCHANGE_TIMEOUTS = 3;
+
+    /** Whether {@code peer} is paused for sending forgeries; counts the refusal. */
+    private boolean penalized(PeerId peer) {
+        Penalty p = penalties.get(peer);
+        if (p == null) {
+            return false;
+        }
+        if (p.untilMillis <= clock.millis()) {
+            penalties.remove(peer, p);
+            return false;
+        }
+        p.refused.incrementAndGet();
+        return true;
     }
 
     private void serve(Stream stream) {
@@ -312,8 +416,19 @@ public final class MembershipService implements AutoCloseable {
             return;
         }
         PeerId peer = stream.connection().remotePeer();
+        if (penalized(peer)) {
+            LOG.debug("members exchange refused: the peer is paused for sending forged records peer={}", peer);
+            stream.reset();
+            return;
+        }
+        if (!inboundPeers.add(peer)) {
+            LOG.debug("members exchange refused: one from this peer is already running peer={}", peer);
+            stream.reset();
+            return;
+        }
         if (inboundExchanges.incrementAndGet() > config.maxConcurrentExchanges()) {
             inboundExchanges.decrementAndGet();
+            inboundPeers.remove(peer);
             LOG.warn("members exchange refused: {} running, the limit maxConcurrentExchanges peer={}",
                     config.maxConcurrentExchanges(), peer);
             stream.reset();
@@ -321,6 +436,7 @@ public final class MembershipService implements AutoCloseable {
         }
         exchange(stream, PushPullSession.Role.RESPONDER).whenComplete((r, e) -> {
             inboundExchanges.decrementAndGet();
+            inboundPeers.remove(peer);
             if (e != null) {
                 logFailure("members exchange failed", peer, e);
             }
@@ -353,7 +469,7 @@ public final class MembershipService implements AutoCloseable {
         dialMembers(now);
         List<Connection> candidates = new ArrayList<>();
         for (SignedRecord m : store.members()) {
-            if (!m.peerId().equals(host.peerId())) {
+            if (!m.peerId().equals(host.peerId()) && !penalties.containsKey(m.peerId())) {
                 host.connection(m.peerId()).ifPresent(candidates::add);
             }
         }
@@ -389,6 +505,21 @@ public final class MembershipService implements AutoCloseable {
         if (leaving && previous != null) {
             // The tombstone must outlive every earlier record of ours, or an old copy could bring us back.
             expires = Math.max(expires, previous.record().expiresAtMillis());
+        }
+        if (template.certificate().isPresent()) {
+            // A record must not outlive what the CA granted; near the end it is re-issued more often, and once the
+            // certificate has expired nothing valid can be issued: the node drops out until it gets a new one.
+            long notAfter = template.certificate().get().notAfterMillis();
+            if (notAfter <= now + 1) {
+                if (previous == null) {
+                    throw new ConfigurationException("this node's certificate expired at "
+                            + java.time.Instant.ofEpochMilli(notAfter) + "; have the CA sign a new one");
+                }
+                LOG.error("our certificate expired at {}: no record can be issued; renew it (trust.certFile) "
+                        + "node={}", java.time.Instant.ofEpochMilli(notAfter), template.nodeName());
+                return previous;
+            }
+            expires = Math.min(expires, notAfter);
         }
         NodeRecord.Builder b = template.toBuilder().sequence(seq).issuedAtMillis(now).expiresAtMillis(expires)
                 .leaving(leaving);

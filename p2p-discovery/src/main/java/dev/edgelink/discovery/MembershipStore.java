@@ -25,14 +25,30 @@ import java.util.Optional;
  */
 public interface MembershipStore {
 
-    /** A store in memory with the default limits. */
+    /** A store in memory with the default limits and no CA (every member is taken at its word). */
     static MembershipStore inMemory() {
-        return new InMemoryMembershipStore(StoreLimits.DEFAULT);
+        return inMemory(StoreLimits.DEFAULT);
     }
 
     static MembershipStore inMemory(StoreLimits limits) {
-        return new InMemoryMembershipStore(limits);
+        return new InMemoryMembershipStore(limits, MembershipTrust.insecure(DEFAULT_CLOCK_SKEW));
     }
+
+    static MembershipStore inMemory(StoreLimits limits, MembershipTrust trust) {
+        return new InMemoryMembershipStore(limits, trust);
+    }
+
+    /** How far apart two nodes' clocks may be unless configured otherwise. */
+    java.time.Duration DEFAULT_CLOCK_SKEW = java.time.Duration.ofSeconds(30);
+
+    /**
+     * Offers a CA-signed revocation list: taken if it is newer than the one held for its CA, and then every member
+     * whose certificate it revokes is removed ({@link DepartureReason#REVOKED}). REJECTED if it does not verify.
+     */
+    OfferResult offerRevocation(byte[] encoded, long nowMillis);
+
+    /** What records must prove, and the revocation lists held. */
+    MembershipTrust trust();
 
     /** Offers a verified record. */
     OfferResult offer(SignedRecord record, long nowMillis);

@@ -1,5 +1,6 @@
 package dev.edgelink.discovery;
 
+import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
 import java.util.ArrayList;
@@ -32,6 +33,8 @@ import java.util.Set;
  * @param leaving true when the node announces its departure; such a record is kept as a tombstone until it expires
  * @param reachability how the node believes others can reach it (decides between a kernel path, a hole punch and
  *     the relay); {@link NodeReachability#UNKNOWN} in records of nodes that do not say
+ * @param certificate what the cluster CA granted the node (name, peer id, pod CIDRs, site, relay role); empty in
+ *     a cluster without a CA (insecure lab mode)
  */
 public record NodeRecord(
         String nodeName,
@@ -47,7 +50,8 @@ public record NodeRecord(
         long issuedAtMillis,
         long expiresAtMillis,
         boolean leaving,
-        NodeReachability reachability) {
+        NodeReachability reachability,
+        Optional<NodeCertificate> certificate) {
 
     public NodeRecord {
         Objects.requireNonNull(nodeName, "nodeName");
@@ -63,6 +67,7 @@ public record NodeRecord(
         Objects.requireNonNull(relayRole, "relayRole");
         listenAddresses = List.copyOf(listenAddresses);
         Objects.requireNonNull(reachability, "reachability");
+        Objects.requireNonNull(certificate, "certificate");
     }
 
     public static Builder builder(String nodeName, PeerId peerId) {
@@ -83,6 +88,7 @@ public record NodeRecord(
         b.expiresAtMillis = expiresAtMillis;
         b.leaving = leaving;
         b.reachability = reachability;
+        b.certificate = certificate.orElse(null);
         return b;
     }
 
@@ -107,6 +113,7 @@ public record NodeRecord(
         private long expiresAtMillis;
         private boolean leaving;
         private NodeReachability reachability = NodeReachability.UNKNOWN;
+        private NodeCertificate certificate;
 
         private Builder(String nodeName, PeerId peerId) {
             this.nodeName = nodeName;
@@ -203,10 +210,15 @@ public record NodeRecord(
             return this;
         }
 
+        public Builder certificate(NodeCertificate value) {
+            this.certificate = value;
+            return this;
+        }
+
         public NodeRecord build() {
             return new NodeRecord(nodeName, peerId, podCidrs, underlayAddresses, Optional.ofNullable(vtepMac),
                     tunnels, site, relayRole, listenAddresses, sequence, issuedAtMillis, expiresAtMillis, leaving,
-                    reachability);
+                    reachability, Optional.ofNullable(certificate));
         }
     }
 }

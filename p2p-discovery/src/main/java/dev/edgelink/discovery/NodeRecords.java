@@ -112,6 +112,28 @@ public final class NodeRecords {
         return new SignedRecord(envelope.clone(), record, key);
     }
 
+    /** Who a record is about and its sequence, as it claims before any check. */
+    public record Header(PeerId peer, long sequence) {
+    }
+
+    /**
+     * Reads the peer id and sequence of an envelope without verifying anything, so that a record the store
+     * already holds in that sequence or newer can be skipped before its signature is checked. Empty when the
+     * envelope does not even parse (verification then says why).
+     */
+    public static java.util.Optional<Header> peek(byte[] envelope) {
+        if (envelope.length > MAX_ENVELOPE_BYTES) {
+            return java.util.Optional.empty();
+        }
+        try {
+            NodeRecordProto.SignedNodeRecord pb = NodeRecordProto.SignedNodeRecord.parseFrom(envelope);
+            NodeRecordProto.NodeRecord r = NodeRecordProto.NodeRecord.parseFrom(pb.getRecord());
+            return java.util.Optional.of(new Header(PeerId.fromBytes(r.getPeerId().toByteArray()), r.getSeq()));
+        } catch (InvalidProtocolBufferException | dev.edgelink.libp2p.Libp2pException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     private static byte[] signedPayload(byte[] record) {
         byte[] payload = new byte[DOMAIN_BYTES.length + record.length];
         System.arraycopy(DOMAIN_BYTES, 0, payload, 0, DOMAIN_BYTES.length);

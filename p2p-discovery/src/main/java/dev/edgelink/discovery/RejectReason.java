@@ -17,5 +17,20 @@ public enum RejectReason {
     /** Another live node (another peer id) already uses this node name. */
     NODE_NAME_TAKEN,
     /** The store holds its maximum number of records. */
-    CAPACITY
+    CAPACITY,
+    /** Issued later than now plus the allowed clock skew. */
+    FROM_THE_FUTURE,
+    /** The cluster has a CA and the record carries no certificate. */
+    NO_CERTIFICATE,
+    /** The certificate does not verify: unknown CA, bad signature, not yet or no longer valid. */
+    CERTIFICATE_INVALID,
+    /** The record says something its certificate does not grant (name, peer id, pod CIDRs, site, relay role). */
+    CERTIFICATE_MISMATCH,
+    /** The certificate is on the CA's revocation list. */
+    REVOKED,
+    /**
+     * Two valid certificates claim the same node name or overlapping pod CIDRs (a CA mistake): both are refused
+     * until the CA revokes one, whichever arrived first.
+     */
+    DISPUTED
 }

@@ -3,6 +3,7 @@ package dev.edgelink.discovery.internal.members;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.edgelink.discovery.internal.pb.MembersProto;
+import dev.edgelink.discovery.trust.Fingerprint;
 import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.encoding.Varint;
@@ -34,6 +35,9 @@ import java.util.Map;
  */
 public final class MembersCodec {
 
+    /** Revocation lists in one message: one per trusted CA, and a CA rotation has two. */
+    public static final int MAX_REVOCATION_LISTS = 8;
+
     private MembersCodec() {
     }
 
@@ -49,6 +53,13 @@ public final class MembersCodec {
                         .setPeerId(ByteString.copyFrom(e.getKey().toBytes()))
                         .setSeq(e.getValue())));
         exchange.records().forEach(r -> b.addRecords(ByteString.copyFrom(r)));
+        exchange.revocationDigest().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> b.addRevocationDigest(MembersProto.RevocationDigestEntry.newBuilder()
+                        .setCaFingerprint(ByteString.copyFrom(e.getKey().bytes()))
+                        .setSequence(e.getValue())));
+        exchange.revocations().forEach(r -> b.addRevocations(ByteString.copyFrom(r)));
+        b.setMaxReplyBytes(exchange.maxReplyBytes());
         byte[] body = b.build().toByteArray();
         byte[] frame = new byte[Varint.encodedLength(body.length) + body.length];
         int offset = Varint.write(body.length, frame, 0);
@@ -113,6 +124,23 @@ public final class MembersCodec {
         }
         List<byte[]> records = new ArrayList<>(pb.getRecordsCount());
         pb.getRecordsList().forEach(r -> records.add(r.toByteArray()));
-        return new Exchange(digest, records);
+        if (pb.getRevocationDigestCount() > MAX_REVOCATION_LISTS || pb.getRevocationsCount() > MAX_REVOCATION_LISTS) {
+            throw new LimitExceededException("members revocation lists", MAX_REVOCATION_LISTS,
+                    Math.max(pb.getRevocationDigestCount(), pb.getRevocationsCount()));
+        }
+        Map<Fingerprint, Long> revocationDigest = new HashMap<>();
+        for (MembersProto.RevocationDigestEntry e : pb.getRevocationDigestList()) {
+            if (e.getCaFingerprint().size() != Fingerprint.BYTES || e.getSequence() < 0) {
+                throw new ProtocolViolationException("members: revocation digest entry is malformed");
+            }
+            Fingerprint ca = Fingerprint.fromBytes(e.getCaFingerprint().toByteArray());
+            if (revocationDigest.put(ca, e.getSequence()) != null) {
+                throw new ProtocolViolationException("members: revocation digest entry is repeated");
+            }
+        }
+        List<byte[]> revocations = new ArrayList<>(pb.getRevocationsCount());
+        pb.getRevocationsList().forEach(r -> revocations.add(r.toByteArray()));
+        return new Exchange(digest, records, revocationDigest, revocations, pb.getMaxReplyBytes() < 0 ? 0
+                : pb.getMaxReplyBytes());
     }
 }

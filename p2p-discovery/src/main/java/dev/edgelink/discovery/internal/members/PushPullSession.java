@@ -1,6 +1,7 @@
 package dev.edgelink.discovery.internal.members;
 
 import dev.edgelink.discovery.SignedRecord;
+import dev.edgelink.discovery.trust.Fingerprint;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.peer.PeerId;
 import java.util.ArrayList;
@@ -14,7 +15,10 @@ import java.util.Optional;
  * {@link MembersCodec} for the three messages. Not thread-safe: one stream drives it from its event loop.
  *
  * <p>What is sent is computed from the other side's digest: every record we hold whose peer is missing from it or
- * listed there with a lower sequence. When that does not fit the limits, the rest waits for the next round.
+ * listed there with a lower sequence. When that does not fit the limits, the rest waits for the next round. The
+ * same goes for the CAs' revocation lists. Each side says in its digest message how large a reply it accepts
+ * ({@link Local#acceptBytes()}: what the records it holds need, not a fixed maximum), and the other fits its
+ * records into that.
  */
 public final class PushPullSession {
 
@@ -41,8 +45,20 @@ public final class PushPullSession {
 
         Optional<SignedRecord> record(PeerId peer);
 
-        /** A record the remote sent; verification and the verdict are the store's. */
-        void offer(byte[] envelope);
+        /** (CA fingerprint, sequence) of the revocation lists we hold. */
+        Map<Fingerprint, Long> revocationDigest();
+
+        /** The encoded revocation list we hold for a CA. */
+        Optional<byte[]> revocation(Fingerprint ca);
+
+        /**
+         * What the remote sent in one message: revocation lists first (so that records they revoke are refused),
+         * then records. Verification and the verdicts are the store's; it may happen later, off the event loop.
+         */
+        void offer(List<byte[]> revocations, List<byte[]> records);
+
+        /** The largest message we accept from the remote (it grows with the records we hold). */
+        int acceptBytes();
     }
 
     /** What to do after a message: send {@code reply} if present, then half-close if {@code closeWrite}. */
@@ -51,6 +67,8 @@ public final class PushPullSession {
 
     /** Upper bound of an encoded digest entry: tags and lengths, a peer id of up to 42 + 2 bytes, a varint. */
     static final int DIGEST_ENTRY_BYTES = 64;
+    /** Bytes of a message that are not digest, records or revocation lists (tags, the reply size). */
+    static final int MESSAGE_OVERHEAD_BYTES = 64;
 
     private final Role role;
     private final Local local;
@@ -72,7 +90,7 @@ public final class PushPullSession {
             throw new IllegalStateException("start() in state " + state);
         }
         state = State.AWAIT_REPLY;
-        return Exchange.digestOnly(boundedDigest());
+        return new Exchange(boundedDigest(), List.of(), local.revocationDigest(), List.of(), local.acceptBytes());
     }
 
     /** Our digest, cut to the limit if the store holds more (the remote then sends some records we have). */
@@ -95,24 +113,33 @@ public final class PushPullSession {
     public Step onMessage(Exchange message) {
         switch (state) {
             case AWAIT_DIGEST -> {
-                if (!message.records().isEmpty()) {
+                if (!message.records().isEmpty() || !message.revocations().isEmpty()) {
                     throw new ProtocolViolationException("members: the initiator's first message carries records");
                 }
                 state = State.AWAIT_RECORDS;
                 Map<PeerId, Long> ours = boundedDigest();
-                long digestBytes = (long) DIGEST_ENTRY_BYTES * ours.size();
-                return new Step(Optional.of(new Exchange(ours, missingFrom(message.digest(), digestBytes))), true);
+                Map<Fingerprint, Long> ourLists = local.revocationDigest();
+                long budget = replyBudget(message) - (long) DIGEST_ENTRY_BYTES * ours.size()
+                        - (long) DIGEST_ENTRY_BYTES * ourLists.size();
+                List<byte[]> lists = listsMissingFrom(message.revocationDigest(), budget);
+                budget -= bytes(lists);
+                return new Step(Optional.of(new Exchange(ours, missingFrom(message.digest(), budget),
+                        ourLists, lists, local.acceptBytes())), true);
             }
             case AWAIT_REPLY -> {
-                offerAll(message.records());
+                offerAll(message);
                 state = State.DONE;
-                return new Step(Optional.of(Exchange.recordsOnly(missingFrom(message.digest(), 0))), true);
+                long budget = replyBudget(message);
+                List<byte[]> lists = listsMissingFrom(message.revocationDigest(), budget);
+                budget -= bytes(lists);
+                return new Step(Optional.of(new Exchange(Map.of(), missingFrom(message.digest(), budget), Map.of(),
+                        lists, 0)), true);
             }
             case AWAIT_RECORDS -> {
-                if (!message.digest().isEmpty()) {
+                if (!message.digest().isEmpty() || !message.revocationDigest().isEmpty()) {
                     throw new ProtocolViolationException("members: the initiator's last message carries a digest");
                 }
-                offerAll(message.records());
+                offerAll(message);
                 state = State.DONE;
                 return new Step(Optional.empty(), false);
             }
@@ -120,15 +147,49 @@ public final class PushPullSession {
         }
     }
 
-    private void offerAll(List<byte[]> records) {
-        received += records.size();
-        records.forEach(local::offer);
+    /** What the remote accepts in reply (at most our own limit), less the message's fixed bytes. */
+    private long replyBudget(Exchange message) {
+        int theirs = message.maxReplyBytes() == 0 ? limits.maxMessageBytes() : message.maxReplyBytes();
+        return Math.min(theirs, limits.maxMessageBytes()) - MESSAGE_OVERHEAD_BYTES;
     }
 
-    /** Records the remote lacks or holds older, as many as the limits allow. */
-    private List<byte[]> missingFrom(Map<PeerId, Long> theirs, long reserved) {
+    private void offerAll(Exchange message) {
+        received += message.records().size();
+        if (!message.records().isEmpty() || !message.revocations().isEmpty()) {
+            local.offer(message.revocations(), message.records());
+        }
+    }
+
+    /** Revocation lists the remote lacks or holds older, as far as the budget goes. */
+    private List<byte[]> listsMissingFrom(Map<Fingerprint, Long> theirs, long budget) {
         List<byte[]> out = new ArrayList<>();
-        long budget = limits.maxMessageBytes() - reserved;
+        long left = budget;
+        for (Map.Entry<Fingerprint, Long> mine : local.revocationDigest().entrySet()) {
+            Long their = theirs.get(mine.getKey());
+            if (their != null && their >= mine.getValue()) {
+                continue;
+            }
+            Optional<byte[]> list = local.revocation(mine.getKey());
+            if (list.isPresent() && MembersCodec.recordOverhead(list.get().length) <= left) {
+                left -= MembersCodec.recordOverhead(list.get().length);
+                out.add(list.get());
+            }
+        }
+        return out;
+    }
+
+    private static long bytes(List<byte[]> items) {
+        long n = 0;
+        for (byte[] b : items) {
+            n += MembersCodec.recordOverhead(b.length);
+        }
+        return n;
+    }
+
+    /** Records the remote lacks or holds older, as many as the limits and {@code budget} bytes allow. */
+    private List<byte[]> missingFrom(Map<PeerId, Long> theirs, long budget) {
+        List<byte[]> out = new ArrayList<>();
+        long left = budget;
         for (Map.Entry<PeerId, Long> mine : local.digest().entrySet()) {
             Long their = theirs.get(mine.getKey());
             if (their != null && their >= mine.getValue()) {
@@ -139,10 +200,10 @@ public final class PushPullSession {
                 continue;
             }
             int cost = MembersCodec.recordOverhead(record.get().envelopeSize());
-            if (out.size() == limits.maxRecords() || cost > budget) {
+            if (out.size() == limits.maxRecords() || cost > left) {
                 break;
             }
-            budget -= cost;
+            left -= cost;
             out.add(record.get().envelope());
         }
         sent += out.size();

@@ -12,6 +12,8 @@ import dev.edgelink.discovery.RelayRole;
 import dev.edgelink.discovery.TunnelCapability;
 import dev.edgelink.discovery.UnderlayAddress;
 import dev.edgelink.discovery.internal.pb.NodeRecordProto;
+import dev.edgelink.discovery.trust.InvalidCertificateException;
+import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
@@ -65,6 +67,7 @@ public final class RecordCodec {
         r.vtepMac().ifPresent(m -> b.setVtepMac(ByteString.copyFrom(m.toBytes())));
         r.tunnels().forEach(t -> b.addTunnelsValue(t.ordinal() + 1));
         r.listenAddresses().forEach(a -> b.addListenAddrs(ByteString.copyFrom(a.toBytes())));
+        r.certificate().ifPresent(c -> b.setCertificate(ByteString.copyFrom(c.encoded())));
         return b.build().toByteArray();
     }
 
@@ -123,6 +126,13 @@ public final class RecordCodec {
                 b.listenAddress(Multiaddr.fromBytes(a.toByteArray()));
             } catch (Libp2pException e) {
                 throw malformed("record listen address is invalid: " + e.getMessage(), e);
+            }
+        }
+        if (!pb.getCertificate().isEmpty()) {
+            try {
+                b.certificate(NodeCertificate.parse(pb.getCertificate().toByteArray()));
+            } catch (InvalidCertificateException e) {
+                throw malformed("record certificate is invalid: " + e.getMessage(), e);
             }
         }
         NodeRecord record = b.build();

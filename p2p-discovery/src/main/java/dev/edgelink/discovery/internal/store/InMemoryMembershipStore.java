@@ -5,20 +5,26 @@ import dev.edgelink.discovery.InvalidRecordException;
 import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.MembershipListener;
 import dev.edgelink.discovery.MembershipStore;
+import dev.edgelink.discovery.MembershipTrust;
 import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.discovery.NodeRecords;
 import dev.edgelink.discovery.OfferResult;
 import dev.edgelink.discovery.RejectReason;
 import dev.edgelink.discovery.SignedRecord;
 import dev.edgelink.discovery.StoreLimits;
+import dev.edgelink.discovery.trust.Fingerprint;
+import dev.edgelink.discovery.trust.InvalidCertificateException;
+import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.peer.PeerId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,18 +32,30 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link MembershipStore} in a map under one lock. Checks are linear in the number of records, which is bounded
  * by {@link StoreLimits#maxRecords()} and small next to one signature verification for the sizes we expect.
+ * Signatures are verified before the lock is taken, so a burst of bad records does not hold up readers.
+ *
+ * <p>With a CA, two valid certificates that claim the same node name or overlapping pod CIDRs are a CA mistake,
+ * and neither node can be trusted with the claim: both are refused ({@link RejectReason#DISPUTED}) and the one
+ * held is dropped, whichever came first, until the CA revokes one of them or they expire. Without a CA the first
+ * record to arrive keeps the name and CIDRs, as before: there is nobody to ask.
  */
 public final class InMemoryMembershipStore implements MembershipStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryMembershipStore.class);
 
     private final StoreLimits limits;
+    private final MembershipTrust trust;
     private final Map<PeerId, SignedRecord> records = new HashMap<>();
+    /** Certificates in a dispute, by fingerprint. */
+    private final Map<Fingerprint, NodeCertificate> disputed = new HashMap<>();
+    /** Who disputes whom: a certificate is free again once every certificate it clashed with is revoked. */
+    private final Map<Fingerprint, Set<Fingerprint>> rivals = new HashMap<>();
     private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Boolean> logged;
 
-    public InMemoryMembershipStore(StoreLimits limits) {
+    public InMemoryMembershipStore(StoreLimits limits, MembershipTrust trust) {
         this.limits = limits;
+        this.trust = trust;
         this.logged = new LinkedHashMap<>(16, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
@@ -77,6 +95,16 @@ public final class InMemoryMembershipStore implements MembershipStore {
         if (held != null && held.sequence() >= r.sequence()) {
             return stale(signed, held);
         }
+        try {
+            trust.admit(r, nowMillis);
+        } catch (InvalidRecordException e) {
+            return reject(e.reason(), e.getMessage(), null, signed);
+        }
+        Optional<NodeCertificate> cert = r.certificate().filter(c -> trust.hasCa());
+        if (cert.isPresent() && disputed.containsKey(cert.get().fingerprint())) {
+            return reject(RejectReason.DISPUTED, "certificate " + cert.get().fingerprint() + " overlaps another valid"
+                    + " certificate; both are refused until the CA revokes one", null, signed);
+        }
         if (!r.leaving()) {
             Optional<OfferResult> conflict = conflict(signed, nowMillis);
             if (conflict.isPresent()) {
@@ -100,21 +128,131 @@ public final class InMemoryMembershipStore implements MembershipStore {
             if (o.leaving() || !o.isLiveAt(nowMillis) || o.peerId().equals(r.peerId())) {
                 continue;
             }
-            if (o.nodeName().equals(r.nodeName())) {
-                return Optional.of(reject(RejectReason.NODE_NAME_TAKEN, "node name is used by live peer "
-                        + o.peerId(), null, signed));
+            String clash = clash(r, o);
+            if (clash == null) {
+                continue;
             }
-            for (IpPrefix mine : r.podCidrs()) {
-                for (IpPrefix theirs : o.podCidrs()) {
-                    if (mine.overlaps(theirs)) {
-                        return Optional.of(reject(RejectReason.POD_CIDR_OVERLAP, "pod CIDR " + mine + " overlaps "
-                                + theirs + " of live node " + o.nodeName() + " (peer " + o.peerId() + ")", null,
-                                signed));
-                    }
+            if (trust.hasCa() && r.certificate().isPresent() && o.certificate().isPresent()) {
+                return Optional.of(dispute(signed, other, clash));
+            }
+            RejectReason reason = o.nodeName().equals(r.nodeName()) ? RejectReason.NODE_NAME_TAKEN
+                    : RejectReason.POD_CIDR_OVERLAP;
+            return Optional.of(reject(reason, clash, null, signed));
+        }
+        return Optional.empty();
+    }
+
+    /** What the two records both claim, or null. */
+    private static String clash(NodeRecord r, NodeRecord o) {
+        if (o.nodeName().equals(r.nodeName())) {
+            return "node name is used by live peer " + o.peerId();
+        }
+        for (IpPrefix mine : r.podCidrs()) {
+            for (IpPrefix theirs : o.podCidrs()) {
+                if (mine.overlaps(theirs)) {
+                    return "pod CIDR " + mine + " overlaps " + theirs + " of live node " + o.nodeName() + " (peer "
+                            + o.peerId() + ")";
                 }
             }
         }
-        return Optional.empty();
+        return null;
+    }
+
+    /** Two valid certificates claim the same thing: neither is held from now on. */
+    private OfferResult dispute(SignedRecord signed, SignedRecord held, String clash) {
+        NodeCertificate a = signed.record().certificate().orElseThrow();
+        NodeCertificate b = held.record().certificate().orElseThrow();
+        disputed.put(a.fingerprint(), a);
+        disputed.put(b.fingerprint(), b);
+        rivals.computeIfAbsent(a.fingerprint(), f -> new HashSet<>()).add(b.fingerprint());
+        rivals.computeIfAbsent(b.fingerprint(), f -> new HashSet<>()).add(a.fingerprint());
+        LOG.error("two valid certificates overlap, a CA mistake: node {} (peer {}, certificate {}) and node {} "
+                + "(peer {}, certificate {}): {}; both are refused until the CA revokes one", a.nodeName(),
+                a.peerId(), a.fingerprint().hex(), b.nodeName(), b.peerId(), b.fingerprint().hex(), clash);
+        drop(held, DepartureReason.REVOKED);
+        return reject(RejectReason.DISPUTED, clash + "; certificate " + b.fingerprint() + " claims it too", null,
+                signed);
+    }
+
+    /** Removes a live member and tells the listeners. */
+    private void drop(SignedRecord r, DepartureReason reason) {
+        records.remove(r.peerId());
+        if (r.record().leaving()) {
+            return;
+        }
+        LOG.info("member removed node={} peer={} seq={} reason={}", r.nodeName(), r.peerId(), r.sequence(), reason);
+        for (MembershipListener l : listeners) {
+            try {
+                l.left(r, reason);
+            } catch (RuntimeException e) {
+                LOG.error("membership listener failed node={} peer={}", r.nodeName(), r.peerId(), e);
+            }
+        }
+    }
+
+    @Override
+    public OfferResult offerRevocation(byte[] encoded, long nowMillis) {
+        boolean newer;
+        try {
+            newer = trust.offerRevocation(encoded);
+        } catch (InvalidCertificateException e) {
+            String detail = "revocation list refused: " + e.getMessage();
+            synchronized (this) {
+                if (firstTime("REVOCATION|" + e.getMessage())) {
+                    LOG.warn(detail);
+                }
+            }
+            return OfferResult.rejected(RejectReason.CERTIFICATE_INVALID, detail);
+        }
+        if (!newer) {
+            return OfferResult.stale("not newer than the held revocation list");
+        }
+        applyRevocations();
+        return OfferResult.accepted();
+    }
+
+    /** Drops every member, tombstone and dispute whose certificate the held lists revoke. */
+    private synchronized void applyRevocations() {
+        for (SignedRecord r : List.copyOf(records.values())) {
+            Optional<NodeCertificate> c = r.record().certificate();
+            if (c.isPresent() && trust.revoked(c.get())) {
+                trust.markRevoked(r.peerId());
+                LOG.warn("member revoked by the CA node={} peer={} certificate={}", r.nodeName(), r.peerId(),
+                        c.get().fingerprint().hex());
+                drop(r, DepartureReason.REVOKED);
+            }
+        }
+        for (NodeCertificate c : List.copyOf(disputed.values())) {
+            if (trust.revoked(c)) {
+                settle(c.fingerprint());
+            }
+        }
+    }
+
+    /** {@code revoked} is out of every dispute; a rival left without one is free again (taken at its next offer). */
+    private void settle(Fingerprint revoked) {
+        Set<Fingerprint> others = rivals.remove(revoked);
+        disputed.remove(revoked);
+        if (others == null) {
+            return;
+        }
+        for (Fingerprint other : others) {
+            Set<Fingerprint> theirs = rivals.get(other);
+            if (theirs != null) {
+                theirs.remove(revoked);
+                if (theirs.isEmpty()) {
+                    rivals.remove(other);
+                    disputed.remove(other);
+                    LOG.info("certificate {} is free again: the certificate it clashed with ({}) is revoked",
+                            other.hex(), revoked.hex());
+                }
+            }
+        }
+    }
+
+    @Override
+    public MembershipTrust trust() {
+        return trust;
     }
 
     private OfferResult stale(SignedRecord signed, SignedRecord held) {
@@ -212,6 +350,11 @@ public final class InMemoryMembershipStore implements MembershipStore {
 
     @Override
     public synchronized int sweep(long nowMillis) {
+        for (NodeCertificate c : List.copyOf(disputed.values())) {
+            if (c.notAfterMillis() <= nowMillis) {
+                settle(c.fingerprint());
+            }
+        }
         int removed = 0;
         for (Iterator<SignedRecord> it = records.values().iterator(); it.hasNext();) {
             SignedRecord r = it.next();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.edgelink.discovery.MembershipStore;
 import dev.edgelink.discovery.SignedRecord;
 import dev.edgelink.discovery.TestRecords;
+import dev.edgelink.discovery.trust.Fingerprint;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
@@ -38,8 +39,24 @@ class PushPullSessionTest {
             }
 
             @Override
-            public void offer(byte[] envelope) {
-                store.offer(envelope, T0);
+            public Map<Fingerprint, Long> revocationDigest() {
+                return store.trust().revocationDigest();
+            }
+
+            @Override
+            public Optional<byte[]> revocation(Fingerprint ca) {
+                return store.trust().revocation(ca).map(l -> l.encoded());
+            }
+
+            @Override
+            public void offer(List<byte[]> revocations, List<byte[]> records) {
+                revocations.forEach(l -> store.offerRevocation(l, T0));
+                records.forEach(r -> store.offer(r, T0));
+            }
+
+            @Override
+            public int acceptBytes() {
+                return LIMITS.maxMessageBytes();
             }
         };
     }
