@@ -26,12 +26,14 @@ import dev.edgelink.dataplane.path.PathStatus;
 import dev.edgelink.agent.internal.nat.ConnectionProber;
 import dev.edgelink.agent.internal.nat.CrossNat;
 import dev.edgelink.agent.internal.nat.MemberInfo;
+import dev.edgelink.agent.internal.trust.NodeTrust;
 import dev.edgelink.agent.internal.nat.NatPolicy;
 import dev.edgelink.agent.internal.nat.PeerConnections;
 import dev.edgelink.dataplane.backend.userspace.UserspaceDevice;
 import dev.edgelink.dataplane.tunnel.TunnelProtocol;
 import dev.edgelink.discovery.RelayRole;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.relay.dcutr.PunchPolicy;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
@@ -102,6 +104,7 @@ public final class Agent implements AgentView, AutoCloseable {
     private CrossNat nat;
     private PeerConnections keeper;
     private MembershipPeerSource membership;
+    private NodeTrust trust;
     private String announced = "";
     private boolean closed;
 
@@ -124,6 +127,8 @@ public final class Agent implements AgentView, AutoCloseable {
     private void startAll() {
         StateDirectory state = StateDirectory.open(config);
         PrivKey key = state.nodeKey();
+        trust = NodeTrust.load(config, PeerId.fromPublicKey(key.publicKey()), System.currentTimeMillis());
+        closeables.add(trust);
         metrics.bindTaskFailures(tasks::failures);
         dataplane = NodeDataplane.open(config, state.vtepMac(), metrics, tasks);
         closeables.add(dataplane);
@@ -136,8 +141,10 @@ public final class Agent implements AgentView, AutoCloseable {
         host = startHost(key);
         closeables.add(host);
         if (config.staticPeers().isEmpty()) {
-            membership = new MembershipPeerSource(host, config, nodeRecord(), tasks);
+            membership = new MembershipPeerSource(host, config, nodeRecord(), trust.membership(), tasks);
             peers = membership;
+            MembershipPeerSource m = membership;
+            trust.watch(m.scheduler(), m.store(), System::currentTimeMillis, renewed -> m.republish(nodeRecord()));
         } else {
             peers = new StaticPeerSource(config.staticPeers());
         }
@@ -240,10 +247,12 @@ public final class Agent implements AgentView, AutoCloseable {
      * role and reachability, and its listen addresses with the circuit addresses of its relay reservations.
      */
     private NodeRecord nodeRecord() {
-        NodeRecord.Builder b = NodeRecord.builder(config.nodeName(), host.peerId())
-                .podCidr(config.podCidr().toString())
-                .underlayAddress(new UnderlayAddress(dataplane.local().underlayAddress(), 0,
-                        UnderlayAddress.Kind.INTERFACE))
+        NodeRecord.Builder b = NodeRecord.builder(config.nodeName(), host.peerId());
+        // With a CA the record carries exactly the certificate's pod CIDRs (the agent routes the IPv4 one).
+        trust.certificate().ifPresentOrElse(c -> c.podCidrs().forEach(b::podCidr),
+                () -> b.podCidr(config.podCidr().toString()));
+        trust.certificate().ifPresent(b::certificate);
+        b.underlayAddress(new UnderlayAddress(dataplane.local().underlayAddress(), 0, UnderlayAddress.Kind.INTERFACE))
                 .site(config.site())
                 .relayRole(config.nat().relayServer() ? RelayRole.RELAY : RelayRole.NONE);
         dataplane.vtepMac().ifPresent(m -> b.vtepMac(dev.edgelink.discovery.MacAddress.parse(m.toString())));
@@ -350,7 +359,26 @@ public final class Agent implements AgentView, AutoCloseable {
                     now.minusNanos(Math.max(0, nowNanos - s.lastChangeNanos())),
                     member.map(MemberInfo::site).orElse(""), links));
         }
-        return new AgentStatus(node, out, dataplane.userspaceStatus());
+        return new AgentStatus(node, out, dataplane.userspaceStatus(), trustStatus());
+    }
+
+    private AgentStatus.Trust trustStatus() {
+        List<String> cas = trust.cas().stream().map(c -> c.name() + " " + c.fingerprint().hex()).toList();
+        List<String> lists = new ArrayList<>();
+        trust.membership().revocations().forEach(l -> lists.add(l.caFingerprint().hex() + ": sequence "
+                + l.sequence() + ", " + (l.certificates().size() + l.nodes().size()) + " revoked"));
+        Map<String, Long> rejected = new java.util.TreeMap<>();
+        if (membership != null) {
+            membership.rejections().forEach((r, n) -> {
+                if (n > 0) {
+                    rejected.put(r.name(), n);
+                }
+            });
+        }
+        return new AgentStatus.Trust(trust.insecure() ? "insecure" : "ca", cas,
+                trust.certificate().map(c -> c.fingerprint().hex()).orElse(null),
+                trust.certificate().map(c -> Instant.ofEpochMilli(c.notAfterMillis())).orElse(null), lists,
+                rejected);
     }
 
     /** The path machine's reason, or on a userspace path the connection keeper's (hole punch, relay). */

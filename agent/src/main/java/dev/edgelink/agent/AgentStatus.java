@@ -12,15 +12,39 @@ import java.util.TreeMap;
  * @param node this node
  * @param peers every peer known to the data plane, in the order they became known
  * @param userspace the userspace data path's reader and memory, or null when the node has none running
+ * @param trust who this node trusts and what it refused, or null (static peers)
  */
-public record AgentStatus(Node node, List<Peer> peers, Userspace userspace) {
+public record AgentStatus(Node node, List<Peer> peers, Userspace userspace, Trust trust) {
     public AgentStatus {
         Objects.requireNonNull(node, "node");
         peers = List.copyOf(peers);
     }
 
+    public AgentStatus(Node node, List<Peer> peers, Userspace userspace) {
+        this(node, peers, userspace, null);
+    }
+
     public AgentStatus(Node node, List<Peer> peers) {
-        this(node, peers, null);
+        this(node, peers, null, null);
+    }
+
+    /**
+     * The cluster's trust as this node holds it (docs/security.md).
+     *
+     * @param mode {@code ca}, or {@code insecure} (no CA: every holder of the swarm key is a member)
+     * @param cas the trusted CAs, as "name fingerprint"
+     * @param certificate this node's certificate fingerprint (null when insecure)
+     * @param certificateNotAfter when it expires (null when insecure)
+     * @param revocations the revocation list held per CA, as "CA fingerprint: sequence N, M revoked"
+     * @param rejectedRecords records from peers refused since start, by reason
+     */
+    public record Trust(String mode, List<String> cas, String certificate, Instant certificateNotAfter,
+                        List<String> revocations, Map<String, Long> rejectedRecords) {
+        public Trust {
+            cas = List.copyOf(cas);
+            revocations = List.copyOf(revocations);
+            rejectedRecords = new TreeMap<>(rejectedRecords);
+        }
     }
 
     /**

@@ -10,6 +10,8 @@ import dev.edgelink.agent.config.AgentConfig.Timeouts;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.tunnel.TunnelConfig;
+import dev.edgelink.discovery.trust.InvalidCertificateException;
+import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.pnet.SwarmKey;
@@ -86,12 +88,17 @@ public final class ConfigLoader {
         s.only("nodeName", "podCidr", "clusterCidr", "listen", "bootstrapPeers", "mdnsInterfaces", "pskFile",
                 "tunnelMode", "underlay", "stateDir", "cniSocket", "statusAddress", "masquerade", "timeouts",
                 "staticPeers", "site", "relay", "holePunch", "userspace", "memory", "trust");
-        String nodeName = nodeName(s.key("nodeName"), s.text("nodeName").orElseGet(hostname));
+        AgentConfig.Trust trust = trust(s.section("trust"));
+        Optional<NodeCertificate> cert = trust.certFile().map(ConfigLoader::certificate);
+        String nodeName = nodeName(s.key("nodeName"), s.text("nodeName")
+                .or(() -> cert.map(NodeCertificate::nodeName)).orElseGet(hostname));
         IpPrefix clusterCidr = cidr(s.key("clusterCidr"),
                 s.text("clusterCidr").orElse(AgentConfig.DEFAULT_CLUSTER_CIDR));
         IpPrefix podCidr = cidr(s.key("podCidr"), s.text("podCidr")
+                .or(() -> cert.flatMap(c -> c.podCidrs().stream().filter(p -> p.isIpv4()).findFirst())
+                        .map(Object::toString))
                 .orElseThrow(() -> new ConfigException("podCidr", "is required: this node's pod CIDR, e.g. "
-                        + "10.244.1.0/24 (unique per node, inside clusterCidr)")));
+                        + "10.244.1.0/24 (unique per node, inside clusterCidr), unless trust.certFile grants one")));
         checkPodCidr(s.key("podCidr"), podCidr, clusterCidr);
         Section underlay = s.section("underlay").only("interface", "address");
         Optional<String> underlayInterface = underlay.text("interface").map(v -> iface(underlay.key("interface"), v));
@@ -102,8 +109,19 @@ public final class ConfigLoader {
                 cniSocket(s), statusAddress(s.key("statusAddress"),
                         s.text("statusAddress").orElse(AgentConfig.DEFAULT_STATUS_ADDRESS)),
                 s.bool("masquerade").orElse(true), timeouts(s.section("timeouts")),
-                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s), memory(s.section("memory")),
-                trust(s.section("trust")));
+                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s, cert), memory(s.section("memory")),
+                trust);
+    }
+
+    /** The certificate file, parsed only (the agent checks its signature at start, against the CAs). */
+    private static NodeCertificate certificate(Path file) {
+        try {
+            return NodeCertificate.parse(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ConfigException("trust.certFile", "cannot read " + file + ": " + e.getMessage(), e);
+        } catch (InvalidCertificateException e) {
+            throw new ConfigException("trust.certFile", file + " is not a node certificate: " + e.getMessage(), e);
+        }
     }
 
     private static AgentConfig.Trust trust(Section t) {
@@ -118,17 +136,30 @@ public final class ConfigLoader {
         for (int i = 0; i < cidrs.size(); i++) {
             underlays.add(cidr(t.key("kernelUnderlays") + "[" + i + "]", cidrs.get(i)));
         }
+        boolean insecure = t.bool("insecure").orElse(false);
+        if (caFiles.isEmpty() && !insecure) {
+            throw new ConfigException(t.key("caFiles"), "is required: the cluster CA certificate(s) and this "
+                    + "node's certificate (trust.certFile; see docs/security.md), or trust.insecure: true for a lab "
+                    + "where every holder of the swarm key is trusted");
+        }
+        if (!caFiles.isEmpty() && insecure) {
+            throw new ConfigException(t.key("insecure"), "cannot be true with trust.caFiles");
+        }
+        if (!caFiles.isEmpty() && t.text("certFile").isEmpty()) {
+            throw new ConfigException(t.key("certFile"), "is required with trust.caFiles: this node's certificate "
+                    + "(bin/edgelink ca sign)");
+        }
         return new AgentConfig.Trust(caFiles,
                 t.text("certFile").map(v -> absolute(t.key("certFile"), v)),
                 t.text("revocationFile").map(v -> absolute(t.key("revocationFile"), v)),
-                t.bool("insecure").orElse(false),
+                insecure,
                 t.text("clockSkew").map(v -> Durations.parse(t.key("clockSkew"), v))
                         .orElse(AgentConfig.Trust.DEFAULT_CLOCK_SKEW),
                 underlays);
     }
 
-    private static AgentConfig.Nat nat(Section s) {
-        String site = s.text("site").orElse("");
+    private static AgentConfig.Nat nat(Section s, Optional<NodeCertificate> cert) {
+        String site = s.text("site").or(() -> cert.map(NodeCertificate::site)).orElse("");
         if (!SITE.matcher(site).matches()) {
             throw new ConfigException(s.key("site"), "'" + site + "' is not a site label (at most 63 letters, "
                     + "digits, '.', '_' or '-')");

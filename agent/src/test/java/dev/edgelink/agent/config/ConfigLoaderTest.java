@@ -27,9 +27,26 @@ class ConfigLoaderTest {
     @TempDir
     Path dir;
 
+    /** Parses {@code yaml}; a mapping that says nothing of trust gets {@code trust: {insecure: true}}. */
+    private static AgentConfig parse(String yaml) {
+        boolean mapping = !yaml.isBlank() && !yaml.startsWith("-");
+        return LOADER.parse(mapping && !yaml.contains("trust:") ? yaml + "\ntrust: {insecure: true}\n" : yaml);
+    }
+
+    @Test
+    void withoutACaTheAgentStartsOnlyInTheExplicitInsecureMode() {
+        ConfigException e = assertThrows(ConfigException.class, () -> LOADER.parse("podCidr: 10.244.1.0/24\n"));
+        assertEquals("trust.caFiles", e.key());
+        assertTrue(e.getMessage().contains("trust.insecure: true"), e.getMessage());
+        AgentConfig c = parse("podCidr: 10.244.1.0/24\n");
+        assertTrue(c.trust().insecure());
+        assertEquals(List.of(), c.trust().kernelUnderlays());
+        assertEquals(AgentConfig.Trust.DEFAULT_CLOCK_SKEW, c.trust().clockSkew());
+    }
+
     @Test
     void onlyThePodCidrIsRequiredAndEveryOtherKeyHasItsDocumentedDefault() {
-        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\n");
+        AgentConfig c = parse("podCidr: 10.244.1.0/24\n");
         assertEquals("edge-1", c.nodeName());
         assertEquals(IpPrefix.parse("10.244.1.0/24"), c.podCidr());
         assertEquals(IpPrefix.parse("10.244.0.0/16"), c.clusterCidr());
@@ -59,12 +76,12 @@ class ConfigLoaderTest {
     @Test
     void theCrossNatKeysAreReadAndTheRelaysDefaultToTheBootstrapPeers() {
         String boot = "/ip4/198.18.0.3/tcp/4001/p2p/" + PEER;
-        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\nbootstrapPeers: [" + boot + "]\nsite: lab-b\n"
+        AgentConfig c = parse("podCidr: 10.244.1.0/24\nbootstrapPeers: [" + boot + "]\nsite: lab-b\n"
                 + "relay: {server: true}\nholePunch: false\nuserspace: false\n");
         assertEquals(new AgentConfig.Nat("lab-b", true, List.of(), false, false), c.nat());
         assertEquals(List.of(boot), c.relayPeers().stream().map(Object::toString).toList());
         String other = "/ip4/198.18.0.4/tcp/4001/p2p/" + PEER;
-        AgentConfig d = LOADER.parse("podCidr: 10.244.1.0/24\nbootstrapPeers: [" + boot + "]\n"
+        AgentConfig d = parse("podCidr: 10.244.1.0/24\nbootstrapPeers: [" + boot + "]\n"
                 + "relay: {peers: [" + other + "]}\n");
         assertEquals(List.of(other), d.relayPeers().stream().map(Object::toString).toList());
         assertTrue(d.nat().holePunch() && d.nat().userspace() && !d.nat().relayServer());
@@ -72,8 +89,8 @@ class ConfigLoaderTest {
 
     @Test
     void memoryLimitsAreDerivedUnlessSetAndAcceptBinaryUnits() {
-        assertEquals(AgentConfig.Memory.derived(), LOADER.parse("podCidr: 10.244.1.0/24\n").memory());
-        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\n"
+        assertEquals(AgentConfig.Memory.derived(), parse("podCidr: 10.244.1.0/24\n").memory());
+        AgentConfig c = parse("podCidr: 10.244.1.0/24\n"
                 + "memory: {tunnelPeerBytes: 512KiB, tunnelTotalBytes: 16MiB, relayBytes: 1048576}\n");
         assertEquals(OptionalLong.of(512 << 10), c.memory().tunnelPeerBytes());
         assertEquals(OptionalLong.of(16 << 20), c.memory().tunnelTotalBytes());
@@ -84,7 +101,7 @@ class ConfigLoaderTest {
     void aFullConfigIsReadAsWritten() throws Exception {
         Path psk = dir.resolve("swarm.key");
         Files.writeString(psk, "/key/swarm/psk/1.0.0/\n/base16/\n" + "ab".repeat(32) + "\n");
-        AgentConfig c = LOADER.parse(String.join("\n",
+        AgentConfig c = parse(String.join("\n",
                 "nodeName: node-a.site1",
                 "podCidr: 10.50.3.0/24",
                 "clusterCidr: 10.50.0.0/16",
@@ -209,6 +226,26 @@ class ConfigLoaderTest {
                 Arguments.of("podCidr: [unclosed\n", "--config", "not valid YAML")));
     }
 
+    static Stream<Arguments> invalidTrust() {
+        return Stream.of(
+                Arguments.of("trust: {}\n", "trust.caFiles", "is required"),
+                Arguments.of("trust: {insecure: true, caFiles: [/etc/ca.crt]}\n", "trust.insecure",
+                        "cannot be true"),
+                Arguments.of("trust: {caFiles: [/etc/ca.crt]}\n", "trust.certFile", "is required"),
+                Arguments.of("trust: {caFiles: [ca.crt], certFile: /n.crt}\n", "trust.caFiles[0]", "absolute"),
+                Arguments.of("trust: {insecure: maybe}\n", "trust.insecure", "true or false"),
+                Arguments.of("trust: {insecure: true, kernelUnderlays: [nope]}\n", "trust.kernelUnderlays[0]",
+                        "not a CIDR"),
+                Arguments.of("trust: {insecure: true, clockSkew: soon}\n", "trust.clockSkew", "soon"),
+                Arguments.of("trust: {insecure: true, key: x}\n", "trust.key", "unknown key"));
+    }
+
+    @ParameterizedTest(name = "{1}: {2}")
+    @MethodSource("invalidTrust")
+    void anInvalidTrustSettingIsRefusedWithItsKeyNamed(String body, String key, String fragment) {
+        anInvalidSettingIsRefusedWithItsKeyNamed(body, key, fragment);
+    }
+
     static Stream<Arguments> invalidMemory() {
         return Stream.of(
                 Arguments.of("memory: {tunnelPeerBytes: lots}\n", "memory.tunnelPeerBytes", "not a size"),
@@ -226,7 +263,7 @@ class ConfigLoaderTest {
         boolean asWritten = body.isEmpty() || body.startsWith("-") || body.startsWith("nodeName: x")
                 || body.matches("(?s)(^|.*\n)podc?[iC]idr:.*");
         String yaml = asWritten ? body : "podCidr: 10.244.1.0/24\n" + body;
-        ConfigException e = assertThrows(ConfigException.class, () -> LOADER.parse(yaml));
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml));
         assertEquals(key, e.key(), e.getMessage());
         assertTrue(e.getMessage().startsWith("config key '" + key + "': "), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());

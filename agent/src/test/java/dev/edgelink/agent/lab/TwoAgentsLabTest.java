@@ -65,6 +65,7 @@ class TwoAgentsLabTest {
                 "cniSocket: " + dir.resolve("cni" + n + ".sock"),
                 "bootstrapPeers: [/ip4/10.0.0." + other + "/tcp/4001/p2p/" + otherId + "]",
                 "timeouts: {probeInterval: 300ms, probeTimeout: 300ms, gossipInterval: 500ms, recordTtl: 10s}",
+                "trust: {insecure: true}",
                 ""), StandardCharsets.UTF_8);
         return file;
     }

@@ -47,6 +47,7 @@ class UnderlayMtuLabTest {
         Files.writeString(file, String.join("\n",
                 "nodeName: node1",
                 "podCidr: 10.244.1.0/24",
+                "trust: {insecure: true}",
                 "listen: [/ip4/10.0.0.1/tcp/4001]",
                 "tunnelMode: vxlan",
                 "userspace: false", // the pod MTU is then the VXLAN device's: underlay - 50

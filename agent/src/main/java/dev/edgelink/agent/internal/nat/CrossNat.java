@@ -123,8 +123,12 @@ public final class CrossNat implements AutoCloseable {
     }
 
     private RelayServer startRelayServer(Supplier<Set<PeerId>> members) {
+        // Without a CA the bootstrap peers are served before their records arrive; with one, only members are:
+        // a member is a node whose certificate the store checked and no revocation list names.
         Set<PeerId> bootstrap = new HashSet<>();
-        config.bootstrapPeers().forEach(a -> a.peerId().ifPresent(bootstrap::add));
+        if (config.trust().insecure()) {
+            config.bootstrapPeers().forEach(a -> a.peerId().ifPresent(bootstrap::add));
+        }
         RelayConfig relay = RelayConfig.forDirectMemory(p -> bootstrap.contains(p) || members.get().contains(p),
                 DirectMemory.limit());
         if (config.memory().relayBytes().isPresent()) {

@@ -14,6 +14,8 @@ import dev.edgelink.discovery.MembershipConfig;
 import dev.edgelink.discovery.MembershipListener;
 import dev.edgelink.discovery.MembershipService;
 import dev.edgelink.discovery.MembershipStore;
+import dev.edgelink.discovery.MembershipTrust;
+import dev.edgelink.discovery.StoreLimits;
 import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.discovery.SignedRecord;
 import dev.edgelink.discovery.TunnelCapability;
@@ -67,7 +69,7 @@ public final class MembershipPeerSource implements PeerSource {
     private final Host host;
     private final AgentConfig config;
     private final NodeRecord template;
-    private final MembershipStore store = MembershipStore.inMemory();
+    private final MembershipStore store;
     private final ScheduledExecutorService scheduler;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final MemberCache cache;
@@ -77,11 +79,14 @@ public final class MembershipPeerSource implements PeerSource {
     private MdnsService mdns;
 
     /**
-     * @param template this node's record (name, pod CIDR, underlay, VTEP MAC, tunnels)
+     * @param template this node's record (name, pod CIDR, underlay, VTEP MAC, tunnels, certificate)
+     * @param trust what members' records must prove (the cluster CA), or the insecure lab mode
      * @param tasks makes the membership thread and counts its failures (and mDNS packets that could not be handled)
      */
-    public MembershipPeerSource(Host host, AgentConfig config, NodeRecord template, TaskGuard tasks) {
+    public MembershipPeerSource(Host host, AgentConfig config, NodeRecord template, MembershipTrust trust,
+            TaskGuard tasks) {
         this.host = host;
+        this.store = MembershipStore.inMemory(StoreLimits.DEFAULT, trust);
         this.config = config;
         this.template = template;
         this.tasks = tasks;
@@ -93,6 +98,22 @@ public final class MembershipPeerSource implements PeerSource {
     Duration readyGrace() {
         Duration three = config.timeouts().gossipInterval().multipliedBy(3);
         return three.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : three;
+    }
+
+    /** The membership view (for trust: revocation lists go in here). */
+    public MembershipStore store() {
+        return store;
+    }
+
+    /** The membership thread, for tasks that belong with the view (the trust files' watch). */
+    public ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    /** Records refused by reason since start. */
+    public java.util.Map<dev.edgelink.discovery.RejectReason, Long> rejections() {
+        MembershipService s = service;
+        return s == null ? java.util.Map.of() : s.rejections();
     }
 
     @Override
