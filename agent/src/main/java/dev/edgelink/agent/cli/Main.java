@@ -1,7 +1,10 @@
 package dev.edgelink.agent.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgelink.discovery.trust.InvalidCertificateException;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.Libp2pException;
+import java.time.InstantSource;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -26,7 +29,15 @@ public final class Main {
             "  p2p ping MULTIADDR [--count N] [--psk FILE] [--key FILE]",
             "  p2p echo MULTIADDR --bytes N [--streams K] [--psk FILE] [--key FILE]",
             "  p2p bench MULTIADDR --bytes N [--warmup-bytes N] [--handshakes N] [--psk FILE] [--key FILE]",
-            "The p2p commands print one JSON object per line; failures print an 'error' event and exit 1.",
+            "  ca init --dir DIR [--name NAME] [--validity 87600h]",
+            "                                            create the cluster CA: DIR/ca.key (0600), DIR/ca.crt",
+            "  ca sign --dir DIR --node NAME --pod-cidr CIDR [--pod-cidr ...] (--peer-id ID | --key NODE_KEY)",
+            "          [--site SITE] [--relay] [--validity 8760h] --out FILE",
+            "                                            a node certificate (a copy stays in DIR/issued/)",
+            "  ca revoke --dir DIR (--node NAME | --cert FILE) --out FILE",
+            "                                            add to the CA's revocation list (DIR/revocations.crl)",
+            "  ca show FILE [--dir DIR | --ca FILE]      print a certificate or revocation list; with a CA, verify it",
+            "The p2p and ca commands print JSON objects, one per line; failures print an 'error' event and exit 1.",
             "Exit codes: 0 success, 1 the operation failed, 2 bad usage or an invalid config,",
             "70 (agent) a thread of the agent died of an unexpected error: its supervisor restarts it.");
 
@@ -38,7 +49,12 @@ public final class Main {
     }
 
     static int run(String[] argv, JsonOut out) {
-        if (argv.length < 1 || "p2p".equals(argv[0]) && argv.length < 2) {
+        return run(argv, out, InstantSource.system());
+    }
+
+    /** As {@link #run(String[], JsonOut)}, with the clock the {@code ca} commands date certificates by. */
+    static int run(String[] argv, JsonOut out, InstantSource clock) {
+        if (argv.length < 1 || ("p2p".equals(argv[0]) || "ca".equals(argv[0])) && argv.length < 2) {
             System.err.println(USAGE);
             return 2;
         }
@@ -46,6 +62,8 @@ public final class Main {
             switch (argv[0]) {
                 case "p2p":
                     return new P2pCommands(out).run(argv[1], argv);
+                case "ca":
+                    return new CaCommands(out, clock).run(argv[1], argv);
                 case "agent":
                     return new AgentCommand(out).run(argv);
                 case "status":
@@ -77,7 +95,11 @@ public final class Main {
 
     static int failure(JsonOut out, Throwable cause, int code) {
         String reason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
-        out.print(out.event("error").put("error", cause.getClass().getSimpleName()).put("reason", reason));
+        ObjectNode event = out.event("error").put("error", cause.getClass().getSimpleName());
+        if (cause instanceof InvalidCertificateException invalid) {
+            event.put("problem", invalid.problem().name());
+        }
+        out.print(event.put("reason", reason));
         System.err.println("edgelink: " + reason);
         return code;
     }

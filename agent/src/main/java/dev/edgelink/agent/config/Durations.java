@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as written in the config: a whole number and a unit, {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}. */
-final class Durations {
+/**
+ * Durations as written in the config and on the command line: a whole number and a unit, {@code 500ms}, {@code 2s},
+ * {@code 1m}, {@code 1h} (so a year is {@code 8760h}).
+ */
+public final class Durations {
     static final Duration MAX_PROBE_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
@@ -13,7 +16,7 @@ final class Durations {
     }
 
     /** A positive duration; {@link ConfigException} naming {@code key} otherwise. */
-    static Duration parse(String key, String text) {
+    public static Duration parse(String key, String text) {
         Matcher m = FORMAT.matcher(text);
         if (!m.matches()) {
             throw new ConfigException(key, "'" + text + "' is not a duration like 500ms, 2s, 1m or 1h");
@@ -32,7 +35,7 @@ final class Durations {
     }
 
     /** The shortest exact form: {@code 1500ms}, {@code 2s}, {@code 1m}. */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         long ms = d.toMillis();
         if (ms % 60_000 == 0) {
             return ms / 60_000 + "m";

@@ -19,7 +19,9 @@ import com.google.protobuf.ByteString;
 import dev.edgelink.discovery.internal.pb.TrustProto;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -102,6 +104,40 @@ class TrustAnchorsTest {
             NodeCertificate c = NodeCertificate.parse(TrustTestData.flipBit(node, bit));
             refused(TrustProblem.BAD_SIGNATURE, () -> anchors.verify(c, NOW, SKEW), "edge-1");
         }
+    }
+
+    /**
+     * A second signature for the same body (S + L, valid for a lax verifier) would give a revoked certificate a new
+     * fingerprint; it must not verify.
+     */
+    @Test
+    void aMalleatedSignatureDoesNotVerify() throws Exception {
+        TrustProto.SignedTrust pb = TrustProto.SignedTrust.parseFrom(vector("node"));
+        byte[] signature = pb.getSignature().toByteArray();
+        BigInteger order = BigInteger.ONE.shiftLeft(252).add(new BigInteger("27742317777372353535851937790883648493"));
+        byte[] sLittle = Arrays.copyOfRange(signature, 32, 64);
+        BigInteger s = new BigInteger(1, reverse(sLittle)).add(order);
+        byte[] sPlusL = reverse(toFixed32(s));
+        System.arraycopy(sPlusL, 0, signature, 32, 32);
+        NodeCertificate malleated = NodeCertificate.parse(pb.toBuilder().setSignature(ByteString.copyFrom(signature))
+                .build().toByteArray());
+        refused(TrustProblem.BAD_SIGNATURE, () -> anchors.verify(malleated, NOW, SKEW));
+    }
+
+    private static byte[] reverse(byte[] b) {
+        byte[] out = new byte[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = b[b.length - 1 - i];
+        }
+        return out;
+    }
+
+    private static byte[] toFixed32(BigInteger v) {
+        byte[] raw = v.toByteArray();
+        byte[] out = new byte[32];
+        int n = Math.min(raw.length, 32);
+        System.arraycopy(raw, raw.length - n, out, 32 - n, n);
+        return out;
     }
 
     @Test
