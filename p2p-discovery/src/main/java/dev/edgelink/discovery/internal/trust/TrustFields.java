@@ -24,7 +24,7 @@ public final class TrustFields {
     /** A Kubernetes node name: a DNS subdomain (RFC 1123), lower case. */
     private static final Pattern NODE_NAME = Pattern.compile(
             "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-    private static final Pattern SITE = Pattern.compile("[a-z0-9._-]*");
+    private static final Pattern SITE = Pattern.compile("[A-Za-z0-9._-]*");
     private static final Pattern CA_NAME = Pattern.compile("[\\x20-\\x7e]+");
 
     private TrustFields() {
@@ -48,7 +48,7 @@ public final class TrustFields {
     public static void site(String subject, String site) {
         if (site.length() > MAX_SITE || !SITE.matcher(site).matches()) {
             throw TrustCodec.malformed(subject + ": site '" + printable(site) + "' must be at most " + MAX_SITE
-                    + " characters of [a-z0-9-._]");
+                    + " characters of [A-Za-z0-9._-], as node records");
         }
     }
 
