@@ -1,10 +1,16 @@
 package dev.edgelink.dataplane.reconcile;
 
+import dev.edgelink.dataplane.backend.Subnets;
 import dev.edgelink.dataplane.kernel.RouteConflictException;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Route;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.IntFunction;
 
 /**
@@ -26,7 +32,10 @@ import java.util.function.IntFunction;
  * given, called only to describe a refusal.
  */
 final class RouteGuard {
-    private final List<Route> foreign;
+    /** Routes not ours by destination (network form); the first of several with one destination (other metrics). */
+    private final Map<IpPrefix, Route> foreign = new HashMap<>();
+    /** The prefix lengths among {@link #foreign}, longest first: a check costs one lookup per length, not per route. */
+    private final NavigableSet<Integer> lengths = new TreeSet<>(Comparator.reverseOrder());
     private final IpPrefix localPodCidr;
     private final IntFunction<String> deviceName;
 
@@ -35,7 +44,12 @@ final class RouteGuard {
      * @param deviceName the name of an ifindex, or null (to describe a route in the way)
      */
     RouteGuard(List<Route> mainTable, IpPrefix localPodCidr, IntFunction<String> deviceName) {
-        this.foreign = mainTable.stream().filter(r -> r.protocol() != Route.PROTOCOL_EDGELINK).toList();
+        for (Route r : mainTable) {
+            if (r.protocol() != Route.PROTOCOL_EDGELINK) {
+                foreign.putIfAbsent(Subnets.network(r.destination()), r);
+                lengths.add(r.destination().length());
+            }
+        }
         this.localPodCidr = localPodCidr;
         this.deviceName = deviceName;
     }
@@ -46,21 +60,18 @@ final class RouteGuard {
             return Optional.of(new Refusal(peer, p, Refusal.Reason.LOCAL_POD_CIDR,
                     "inside this node's pod CIDR " + localPodCidr));
         }
-        Route shadowed = null;
-        for (Route r : foreign) {
-            IpPrefix d = r.destination();
-            if (d.length() == p.length() && Reconciler.within(p, d)) {
-                return Optional.of(new Refusal(peer, p, Refusal.Reason.REPLACES_ROUTE,
-                        "would replace route " + describe(r)));
-            }
-            boolean shadows = d.length() > 0 && d.length() < p.length() && Reconciler.within(p, d);
-            if (shadows && (shadowed == null || d.length() > shadowed.destination().length())) {
-                shadowed = r;
-            }
+        Route same = foreign.get(Subnets.network(p));
+        if (same != null) {
+            return Optional.of(new Refusal(peer, p, Refusal.Reason.REPLACES_ROUTE,
+                    "would replace route " + describe(same)));
         }
-        if (shadowed != null) {
-            return Optional.of(new Refusal(peer, p, Refusal.Reason.SHADOWS_ROUTE,
-                    "would shadow route " + describe(shadowed)));
+        for (int length : lengths.tailSet(p.length(), false)) {
+            Route containing = length == 0 ? null
+                    : foreign.get(Subnets.network(new IpPrefix(p.address(), length)));
+            if (containing != null) {
+                return Optional.of(new Refusal(peer, p, Refusal.Reason.SHADOWS_ROUTE,
+                        "would shadow route " + describe(containing)));
+            }
         }
         return Optional.empty();
     }
