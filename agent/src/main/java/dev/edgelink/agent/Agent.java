@@ -163,6 +163,7 @@ public final class Agent implements AgentView, AutoCloseable {
                 dataplane::tunReader, dataplane::tunnelRestarts);
         metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath, dataplane::bytesByPeer,
                 () -> List.of(new Metrics.Sample(List.of(), peers.members())));
+        metrics.bindRoutesRefused(dataplane::routesRefused);
         closeables.add(OperatorServer.start(config.statusAddress(), this, tasks));
         LOG.info("agent started (node={}, peer={}, podCidr={}, backend={}, listen={})", config.nodeName(),
                 host.peerId(), config.podCidr(), config.tunnelMode(), host.listenAddresses());
@@ -339,6 +340,7 @@ public final class Agent implements AgentView, AutoCloseable {
         Instant now = Instant.now();
         List<AgentStatus.Peer> out = new ArrayList<>();
         Map<String, PeerCounters.Traffic> traffic = dataplane.peerTraffic();
+        Map<String, List<String>> refused = dataplane.refusedCidrs();
         for (PathStatus s : dataplane.statuses()) {
             PeerCounters.Traffic t = traffic.get(s.peer());
             PeerView v = dataplane.peers().get(s.peer());
@@ -357,8 +359,13 @@ public final class Agent implements AgentView, AutoCloseable {
                     s.rttNanos() < 0 ? -1 : s.rttNanos() / 1e6, t == null ? -1 : t.txBytes(),
                     t == null ? -1 : t.rxBytes(),
                     now.minusNanos(Math.max(0, nowNanos - s.lastChangeNanos())),
-                    member.map(MemberInfo::site).orElse(""), links));
+                    member.map(MemberInfo::site).orElse(""), links, refused.remove(s.peer())));
         }
+        // what is left: peers none of whose pod CIDRs lies inside clusterCidr, unknown to the data plane
+        refused.forEach((name, why) -> out.add(new AgentStatus.Peer(name, peers.peerId(name).orElse(null),
+                List.of(), List.of(), AgentStatus.Peer.REFUSED, null, null,
+                "every pod CIDR refused: no route, no probe", -1, -1, -1, now,
+                membership == null ? "" : membership.member(name).map(MemberInfo::site).orElse(""), null, why)));
         return new AgentStatus(node, out, dataplane.userspaceStatus(), trustStatus());
     }
 

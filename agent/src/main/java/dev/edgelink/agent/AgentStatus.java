@@ -136,7 +136,7 @@ public record AgentStatus(Node node, List<Peer> peers, Userspace userspace, Trus
      * @param peerId its libp2p peer id, or null when it is not known (a static peer)
      * @param podCidrs its pod CIDRs
      * @param underlay its underlay addresses
-     * @param state the path selector's state (NEW, SEARCHING, ACTIVE, UPGRADING, FAILED)
+     * @param state the path selector's state (NEW, SEARCHING, ACTIVE, UPGRADING, FAILED), or {@link #REFUSED}
      * @param path the path carrying pod traffic, or null when none is verified
      * @param trial the path being probed before use, or null
      * @param why why this path, in words
@@ -146,13 +146,27 @@ public record AgentStatus(Node node, List<Peer> peers, Userspace userspace, Trus
      * @param lastChange when the path or state last changed
      * @param site the peer's site label ("" when none or not known)
      * @param connection its libp2p connections now, or null for a static peer
+     * @param refusedCidrs its destinations that get no route, with why ("128.0.0.0/1: outside clusterCidr
+     *     10.244.0.0/16", "10.1.0.0/24: would replace route 10.1.0.0/24 dev eth0 proto kernel"); empty when none
      */
     public record Peer(String node, String peerId, List<String> podCidrs, List<String> underlay, String state,
                        String path, String trial, String why, double rttMillis, long txBytes, long rxBytes,
-                       Instant lastChange, String site, Links connection) {
+                       Instant lastChange, String site, Links connection, List<String> refusedCidrs) {
+        /** {@link #state} of a peer none of whose pod CIDRs may be routed: the data plane does not know it. */
+        public static final String REFUSED = "REFUSED";
+
         public Peer {
             podCidrs = List.copyOf(podCidrs);
             underlay = List.copyOf(underlay);
+            refusedCidrs = refusedCidrs == null ? List.of() : List.copyOf(refusedCidrs);
+        }
+
+        /** A peer with nothing refused. */
+        public Peer(String node, String peerId, List<String> podCidrs, List<String> underlay, String state,
+                    String path, String trial, String why, double rttMillis, long txBytes, long rxBytes,
+                    Instant lastChange, String site, Links connection) {
+            this(node, peerId, podCidrs, underlay, state, path, trial, why, rttMillis, txBytes, rxBytes, lastChange,
+                    site, connection, List.of());
         }
     }
 }

@@ -12,6 +12,8 @@ package dev.edgelink.dataplane;
  *       layout. From the kernel that is a bug on one side; report it.</li>
  *   <li>{@link dev.edgelink.dataplane.netlink.NetlinkTransportException}: the netlink socket itself failed
  *       (could not be opened, bound, written, read, or made in another network namespace).</li>
+ *   <li>{@link dev.edgelink.dataplane.kernel.RouteConflictException}: we would have replaced a route that is not
+ *       ours; nothing was changed.</li>
  * </ul>
  */
 public abstract class DataplaneException extends RuntimeException {

@@ -168,6 +168,7 @@ final class OperatorCommands {
             lines.add(String.format(Locale.ROOT, format, p.node(), path, p.state(), rtt, bytes,
                     p.lastChange().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), links(p), p.why())
                     .stripTrailing());
+            p.refusedCidrs().forEach(r -> lines.add("  refused " + r));
         }
         return lines;
     }

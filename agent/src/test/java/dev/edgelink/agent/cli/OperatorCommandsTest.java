@@ -56,7 +56,14 @@ class OperatorCommandsTest {
                             "SEARCHING", null, "vxlan", "trying vxlan", -1, -1, -1, T, "", null),
                     new AgentStatus.Peer("node4", "12D3KooWPeer4", List.of("10.244.4.0/24"), List.of("10.1.0.4"),
                             "ACTIVE", "relayed", null, "relayed: hole punch failed 3/3, site-b NAT is symmetric",
-                            9.5, 10, 20, T, "site-b", new AgentStatus.Links(false, true))));
+                            9.5, 10, 20, T, "site-b", new AgentStatus.Links(false, true)),
+                    new AgentStatus.Peer("node5", "12D3KooWPeer5", List.of("10.244.5.0/24"), List.of("10.1.0.5"),
+                            "ACTIVE", "hostgw", null, "hostgw: peer 10.1.0.5 shares 10.1.0.0/24", 0.5, -1, -1, T,
+                            "site-a", new AgentStatus.Links(true, false),
+                            List.of("10.1.0.0/24: would replace route 10.1.0.0/24 dev eth0 proto kernel")),
+                    new AgentStatus.Peer("evil", "12D3KooWEvil", List.of(), List.of(), AgentStatus.Peer.REFUSED,
+                            null, null, "every pod CIDR refused: no route, no probe", -1, -1, -1, T, "", null,
+                            List.of("128.0.0.0/1: outside clusterCidr 10.244.0.0/16"))));
         }
 
         @Override
@@ -138,6 +145,11 @@ class OperatorCommandsTest {
         assertTrue(json.at("/peers/2/connection/relayed").asBoolean());
         assertTrue(!json.at("/peers/2/connection/direct").asBoolean() && json.at("/peers/2/connection").isObject());
         assertTrue(json.at("/peers/0/connection/direct").asBoolean());
+        assertEquals(0, json.at("/peers/0/refusedCidrs").size());
+        assertEquals("10.1.0.0/24: would replace route 10.1.0.0/24 dev eth0 proto kernel",
+                json.at("/peers/3/refusedCidrs/0").asText());
+        assertEquals("REFUSED", json.at("/peers/4/state").asText());
+        assertEquals("128.0.0.0/1: outside clusterCidr 10.244.0.0/16", json.at("/peers/4/refusedCidrs/0").asText());
         AgentStatus back = OperatorJson.MAPPER.readValue(r.body(), AgentStatus.class);
         assertEquals(new FakeAgent().status(), back);
     }
@@ -192,6 +204,22 @@ class OperatorCommandsTest {
                 + "+d +hostgw: peer 10\\.0\\.0\\.2 shares 10\\.0\\.0\\.0/24"), node2);
         String node3 = r.lines().stream().filter(l -> l.startsWith("node3")).findFirst().orElseThrow();
         assertTrue(node3.matches("node3 +\\(vxlan\\) +SEARCHING +- .*trying vxlan"), node3);
+        int node5 = r.lines().indexOf(r.lines().stream().filter(l -> l.startsWith("node5")).findFirst().orElseThrow());
+        assertEquals("  refused 10.1.0.0/24: would replace route 10.1.0.0/24 dev eth0 proto kernel",
+                r.lines().get(node5 + 1));
+        int evil = r.lines().indexOf(r.lines().stream().filter(l -> l.startsWith("evil")).findFirst().orElseThrow());
+        assertTrue(r.lines().get(evil).matches("evil +- +REFUSED +- .*every pod CIDR refused: no route, no probe"),
+                r.lines().get(evil));
+        assertEquals("  refused 128.0.0.0/1: outside clusterCidr 10.244.0.0/16", r.lines().get(evil + 1));
+    }
+
+    @Test
+    void statusOfAnAgentWithoutRefusedCidrsReadsAsEmpty() throws Exception {
+        String older = "{\"node\":" + OperatorJson.MAPPER.writeValueAsString(new FakeAgent().status().node())
+                + ",\"peers\":[{\"node\":\"node2\",\"podCidrs\":[],\"underlay\":[],\"state\":\"NEW\","
+                + "\"lastChange\":\"2025-01-02T03:04:05Z\"}]}";
+        AgentStatus read = OperatorJson.MAPPER.readValue(older, AgentStatus.class);
+        assertEquals(List.of(), read.peers().get(0).refusedCidrs());
     }
 
     @Test

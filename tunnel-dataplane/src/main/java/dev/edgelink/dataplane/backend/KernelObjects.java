@@ -43,6 +43,8 @@ public record KernelObjects(List<Route> routes, List<Neighbor> neighbors, List<F
      * neighbours, then routes (a route replace is atomic, so traffic moves from the old path to this one at once).
      *
      * @return true if the kernel was changed
+     * @throws dev.edgelink.dataplane.kernel.RouteConflictException when a route that is not ours has the destination
+     *     of one of these routes (the objects before it stay)
      */
     public boolean ensure(Netlink netlink) {
         boolean changed = false;

@@ -1,6 +1,7 @@
 package dev.edgelink.dataplane.kernel;
 
 import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.netlink.Route;
 import java.util.ArrayList;
@@ -14,9 +15,11 @@ import org.slf4j.LoggerFactory;
  * edgelink's routes in one routing table: one per remote pod CIDR, all with protocol
  * {@link Route#PROTOCOL_EDGELINK} so that {@link #list()} and {@link #remove} only ever see ours.
  *
- * <p>{@link #ensure} is idempotent: an equal route is left alone; a route to the same destination that differs
- * (another gateway or device, or someone else's protocol) is logged at WARN with the difference and replaced in
- * one step ({@code NLM_F_REPLACE}), so traffic never sees a gap. Each call reads the table once: O(routes).
+ * <p>{@link #ensure} is idempotent and touches only our own routes: an equal route is left alone; our route to the
+ * same destination that differs (another gateway or device) is logged at WARN with the difference and replaced in
+ * one step ({@code NLM_F_REPLACE}), so traffic never sees a gap; a route to the same destination that is not ours
+ * (any other protocol: the kernel's connected route of a LAN, boot, static, DHCP, another daemon's) is never
+ * replaced: {@link RouteConflictException}. Each call reads the table once: O(routes).
  */
 public final class RouteTable {
     private static final Logger LOG = LoggerFactory.getLogger(RouteTable.class);
@@ -38,17 +41,24 @@ public final class RouteTable {
      * Makes {@code route} present. It must carry our protocol and this table.
      *
      * @return true if the kernel was changed
+     * @throws RouteConflictException when a route that is not ours has the same destination in this table (with any
+     *     metric); nothing is changed and nothing is logged here: the caller reports it
      */
     public boolean ensure(Route route) {
         if (route.protocol() != Route.PROTOCOL_EDGELINK || route.table() != table) {
             throw new IllegalArgumentException("route " + route.destination() + " must have protocol "
                     + Route.PROTOCOL_EDGELINK + " and table " + table);
         }
-        Optional<Route> existing = find(route.destination(), -1);
-        if (existing.isPresent() && existing.get().equals(route)) {
+        List<Route> same = netlink.routes(table, -1).stream()
+                .filter(r -> r.destination().equals(route.destination())).toList();
+        Optional<Route> foreign = same.stream().filter(r -> r.protocol() != Route.PROTOCOL_EDGELINK).findFirst();
+        if (foreign.isPresent()) {
+            throw new RouteConflictException(route, foreign.get(), deviceName(foreign.get().outputLink()));
+        }
+        if (same.contains(route)) {
             return false;
         }
-        existing.ifPresent(have -> LOG.warn("route to {} exists as {}; replacing it (protocol={})",
+        same.stream().findFirst().ifPresent(have -> LOG.warn("route to {} exists as {}; replacing it (protocol={})",
                 route.destination(), String.join(", ", differences(have, route)), route.protocol()));
         netlink.replaceRoute(route);
         return true;
@@ -68,6 +78,14 @@ public final class RouteTable {
     /** Our routes in this table. */
     public List<Route> list() {
         return netlink.routes(table, Route.PROTOCOL_EDGELINK);
+    }
+
+    /** The name of a link, or null for 0 or a link that is gone. */
+    private String deviceName(int index) {
+        if (index == 0) {
+            return null;
+        }
+        return netlink.links().stream().filter(l -> l.index() == index).map(Link::name).findFirst().orElse(null);
     }
 
     private Optional<Route> find(IpPrefix destination, int protocol) {

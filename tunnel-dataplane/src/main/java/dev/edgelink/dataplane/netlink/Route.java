@@ -56,6 +56,37 @@ public record Route(IpPrefix destination, InetAddress gateway, int outputLink, i
                 TYPE_UNICAST, false);
     }
 
+    /**
+     * iproute2's name of a route protocol ({@code rt_protos}: "kernel", "boot", "static", "dhcp", ...), "edgelink"
+     * for ours, or the number when it has no name.
+     */
+    public static String protocolName(int protocol) {
+        return switch (protocol) {
+            case 0 -> "unspec";
+            case 1 -> "redirect";
+            case PROTOCOL_KERNEL -> "kernel";
+            case PROTOCOL_BOOT -> "boot";
+            case PROTOCOL_STATIC -> "static";
+            case 8 -> "gated";
+            case 9 -> "ra";
+            case 10 -> "mrt";
+            case 11 -> "zebra";
+            case 12 -> "bird";
+            case 13 -> "dnrouted";
+            case 14 -> "xorp";
+            case 15 -> "ntk";
+            case 16 -> "dhcp";
+            case 42 -> "babel";
+            case PROTOCOL_EDGELINK -> "edgelink";
+            case 186 -> "bgp";
+            case 187 -> "isis";
+            case 188 -> "ospf";
+            case 189 -> "rip";
+            case 192 -> "eigrp";
+            default -> Integer.toString(protocol);
+        };
+    }
+
     /** A directly connected route: {@code DEST dev LINK scope link proto edgelink}. */
     public static Route direct(IpPrefix destination, int outputLink) {
         return new Route(destination, null, outputLink, TABLE_MAIN, PROTOCOL_EDGELINK, SCOPE_LINK, TYPE_UNICAST,

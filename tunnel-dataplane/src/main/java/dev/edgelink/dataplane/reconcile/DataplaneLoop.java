@@ -2,6 +2,7 @@ package dev.edgelink.dataplane.reconcile;
 
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
+import dev.edgelink.dataplane.backend.Subnets;
 import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PathProber;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
@@ -25,7 +27,8 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>time-driven transitions ({@code tick}),</li>
  *   <li>reconcile, so every trial route exists before its probe is sent,</li>
- *   <li>send all due probes at once and wait for them (each has its own timeout),</li>
+ *   <li>send all due probes at once and wait for them (each has its own timeout); a probe to a peer whose tunnel
+ *   address lies in a destination the reconciler refused is not sent and counts as failed,</li>
  *   <li>apply the results; where a path fell and the next rung became the trial, reconcile and probe that trial
  *   at once (up to {@link #EXTRA_PHASES} times),</li>
  *   <li>reconcile again (a verified trial becomes the pod route now, not a period later).</li>
@@ -123,7 +126,13 @@ public final class DataplaneLoop {
                 .filter(r -> probed.add(r.peer().nodeName() + "/" + r.path())).toList();
         List<CompletableFuture<ProbeResult>> results = new ArrayList<>();
         for (PathSelector.ProbeRequest r : due) {
-            results.add(prober.probe(r.peer(), r.path()));
+            Optional<Refusal> refused = refusalCovering(r.peer());
+            // no route of ours leads to the tunnel address: a probe would go wherever the kernel sends it (the LAN,
+            // the default route), so it counts as failed without being sent
+            results.add(refused.isPresent()
+                    ? CompletableFuture.completedFuture(ProbeResult.failure("not probed: route to "
+                            + refused.get().destination() + " refused: " + refused.get().detail()))
+                    : prober.probe(r.peer(), r.path()));
         }
         for (int i = 0; i < due.size(); i++) {
             ProbeResult result = results.get(i).join();
@@ -131,6 +140,12 @@ public final class DataplaneLoop {
                     nanoClock.getAsLong());
         }
         return !due.isEmpty();
+    }
+
+    /** A refusal of the last reconcile whose destination holds the peer's tunnel address, if any. */
+    private Optional<Refusal> refusalCovering(PeerView peer) {
+        return reconciler.refused().stream().filter(f -> f.peer().equals(peer.nodeName()))
+                .filter(f -> Subnets.contains(f.destination(), peer.tunnelAddress())).findFirst();
     }
 
     private static Reconciler.Report sum(Reconciler.Report a, Reconciler.Report b) {

@@ -3,9 +3,11 @@ package dev.edgelink.dataplane.reconcile;
 import dev.edgelink.dataplane.backend.KernelObjects;
 import dev.edgelink.dataplane.backend.LocalNode;
 import dev.edgelink.dataplane.backend.PathKind;
+import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.kernel.FdbTable;
 import dev.edgelink.dataplane.kernel.NeighborTable;
+import dev.edgelink.dataplane.kernel.RouteConflictException;
 import dev.edgelink.dataplane.kernel.RouteTable;
 import dev.edgelink.dataplane.netlink.FdbEntry;
 import dev.edgelink.dataplane.netlink.IpPrefix;
@@ -15,15 +17,19 @@ import dev.edgelink.dataplane.netlink.NetlinkException;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PeerPlan;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +45,16 @@ import org.slf4j.LoggerFactory;
  * atomic); (5) what is ours but no longer wanted (departed peers, the previous path after a switch, finished
  * trials) is removed, routes before neighbours before FDB entries. An object that was ours and is gone or changed
  * without us is drift: it is put back and logged at WARN; planned changes are logged at DEBUG.
+ *
+ * <p>Routes a peer may not take. Before anything is installed, every destination a plan wants (the peer's pod CIDRs
+ * and the /32 of its tunnel address while a path is on trial) is checked against the main table as read in this
+ * pass ({@link RouteGuard}): a destination that would replace or shadow a route that is not ours, or lie inside this
+ * node's own pod CIDR, is refused, and so is the trial route to a tunnel address outside the pod CIDRs the peer may
+ * have. The trial route is judged for every peer, on trial or not, so that its refusal lasts as long as its cause. A
+ * refusal is per destination: the rest of the plan still applies, and the backend sees the peer with its allowed
+ * pod CIDRs only. Refusals are logged at WARN when they appear and at INFO when they end (not every pass),
+ * and {@link #refused()} gives those of the last pass. Our own route to a refused destination is removed at once,
+ * held or not.
  *
  * <p>On partial failure the exception propagates after the objects done so far stay done; the next pass finishes
  * the job (every step is idempotent).
@@ -57,6 +73,8 @@ public final class Reconciler {
     private final LocalNode local;
     private final Map<PathKind, TunnelBackend> backends = new EnumMap<>(PathKind.class);
     private Set<Object> lastApplied = Set.of();
+    /** The refusals of the last pass, in plan order. */
+    private volatile List<Refusal> refused = List.of();
     private LongSupplier holdClock;
     private Duration holdFor;
     private long holdUntil;
@@ -94,8 +112,12 @@ public final class Reconciler {
     /** One pass (see the class comment). */
     public synchronized Report reconcile(List<PeerPlan> plans) {
         ensureDevices();
-        KernelObjects want = wanted(plans);
-        Snapshot have = Snapshot.read(netlink, ownedLinks());
+        List<Route> mainTable = netlink.routes(Route.TABLE_MAIN, -1);
+        RouteGuard guard = new RouteGuard(mainTable, local.podCidr(), deviceNames());
+        List<Refusal> refusals = new ArrayList<>();
+        Map<IpPrefix, String> owners = new HashMap<>();
+        KernelObjects want = wanted(plans, guard, refusals, owners);
+        Snapshot have = Snapshot.read(netlink, ownedLinks(), mainTable);
         // The CNI plugin's routes to this node's pods carry our protocol number too: they are the CNI's, not ours.
         have.routes.removeIf(r -> within(r.destination(), local.podCidr()));
         startHold(have);
@@ -113,27 +135,21 @@ public final class Reconciler {
                 new NeighborTable(netlink, n.linkIndex()).ensure(n.address(), n.mac());
             }
         }
-        RouteTable routes = new RouteTable(netlink);
         for (Route r : want.routes()) {
-            if (have.routes.contains(r)) {
-                continue;
-            }
-            boolean planned = have.routes.stream()
-                    .anyMatch(h -> h.destination().equals(r.destination()) && lastApplied.contains(h));
-            if (planned) {
-                // A path change we decided: the route we installed moves to the new path in one atomic replace.
-                added[0]++;
-                netlink.replaceRoute(r);
-            } else {
-                count(r, added, repaired);
-                routes.ensure(r);
+            if (!have.routes.contains(r)) {
+                installRoute(r, have, added, repaired).ifPresent(e ->
+                        refusals.add(guard.refusal(owners.getOrDefault(r.destination(), "?"), e)));
             }
         }
-        int removed = removeUnwanted(want, have);
+        Set<IpPrefix> refusedDestinations = new HashSet<>();
+        refusals.forEach(f -> refusedDestinations.add(f.destination()));
+        int removed = removeUnwanted(want, have, refusedDestinations);
         Set<Object> applied = new HashSet<>(want.routes());
+        applied.removeIf(o -> refusedDestinations.contains(((Route) o).destination()));
         applied.addAll(want.fdb());
         want.neighbors().forEach(n -> applied.add(key(n)));
         lastApplied = applied;
+        noteRefusals(refusals);
         Report report = new Report(added[0], repaired[0], removed);
         if (report.changed()) {
             LOG.info("reconciled: {} added, {} repaired, {} removed (node={})", report.added(), report.repaired(),
@@ -142,18 +158,100 @@ public final class Reconciler {
         return report;
     }
 
-    private KernelObjects wanted(List<PeerPlan> plans) {
+    /**
+     * Installs one wanted route that the kernel does not have as it is.
+     *
+     * @return the conflict when a route not ours to the same destination appeared after this pass read the table
+     */
+    private Optional<RouteConflictException> installRoute(Route r, Snapshot have, int[] added, int[] repaired) {
+        boolean planned = have.routes.stream()
+                .anyMatch(h -> h.destination().equals(r.destination()) && lastApplied.contains(h));
+        if (planned) {
+            // A path change we decided: the route we installed moves to the new path in one atomic replace.
+            added[0]++;
+            netlink.replaceRoute(r);
+            return Optional.empty();
+        }
+        try {
+            new RouteTable(netlink).ensure(r);
+        } catch (RouteConflictException e) {
+            return Optional.of(e);
+        }
+        count(r, added, repaired);
+        return Optional.empty();
+    }
+
+    /**
+     * The destinations refused in the last pass, with the reason and what is in the way (see the class comment).
+     * Safe to call from any thread.
+     */
+    public List<Refusal> refused() {
+        return refused;
+    }
+
+    /**
+     * What the plans want, less the refused destinations ({@code refusals}, filled); {@code owners} is filled with the
+     * peer of every wanted route's destination.
+     */
+    private KernelObjects wanted(List<PeerPlan> plans, RouteGuard guard, List<Refusal> refusals,
+                                 Map<IpPrefix, String> owners) {
         KernelObjects want = KernelObjects.NONE;
         for (PeerPlan p : plans) {
-            if (p.active() != null) {
-                want = want.plus(backend(p.active()).objectsFor(p.peer(), p.peer().podCidrs()));
+            String name = p.peer().nodeName();
+            List<IpPrefix> allowed = new ArrayList<>();
+            for (IpPrefix c : p.peer().podCidrs()) {
+                guard.check(name, c).ifPresentOrElse(refusals::add, () -> allowed.add(c));
             }
-            if (p.trial() != null) {
-                want = want.plus(backend(p.trial()).objectsFor(p.peer(),
-                        List.of(IpPrefix.host(p.peer().tunnelAddress()))));
+            PeerView peer = allowed.size() == p.peer().podCidrs().size() ? p.peer() : new AllowedCidrs(p.peer(),
+                    allowed);
+            if (p.active() != null && !allowed.isEmpty()) {
+                want = want.plus(backend(p.active()).objectsFor(peer, allowed));
+                allowed.forEach(c -> owners.put(c, name));
+            }
+            IpPrefix probe = IpPrefix.host(peer.tunnelAddress());
+            boolean inAllowed = allowed.stream().anyMatch(c -> within(probe, c));
+            // inside a refused pod CIDR: that refusal covers the probe route too (and stops the probes)
+            Optional<Refusal> no = inAllowed ? guard.check(name, probe)
+                    : p.peer().podCidrs().stream().anyMatch(c -> within(probe, c)) ? Optional.empty()
+                    : Optional.of(new Refusal(name, probe, Refusal.Reason.OUTSIDE_PEER_POD_CIDRS,
+                            "the tunnel address is in none of the peer's pod CIDRs"));
+            no.ifPresent(refusals::add);
+            if (p.trial() != null && inAllowed && no.isEmpty()) {
+                want = want.plus(backend(p.trial()).objectsFor(peer, List.of(probe)));
+                owners.put(probe, name);
             }
         }
         return want;
+    }
+
+    /** Logs each refusal when it appears (WARN) and when it ends (INFO); keeps this pass's for {@link #refused}. */
+    private void noteRefusals(List<Refusal> now) {
+        Set<Refusal> before = new HashSet<>(refused);
+        for (Refusal f : now) {
+            if (!before.contains(f)) {
+                LOG.warn("route to {} refused: {} (node={}, peer={})", f.destination(), f.detail(),
+                        local.nodeName(), f.peer());
+            }
+        }
+        Set<Refusal> after = new HashSet<>(now);
+        for (Refusal f : before) {
+            if (!after.contains(f)) {
+                LOG.info("route to {} no longer refused for: {} (node={}, peer={})", f.destination(), f.detail(),
+                        local.nodeName(), f.peer());
+            }
+        }
+        refused = List.copyOf(new LinkedHashSet<>(now));
+    }
+
+    /** Names of ifindexes, the links read at most once (only when a refusal is described). */
+    private IntFunction<String> deviceNames() {
+        Map<Integer, String> names = new HashMap<>();
+        return index -> {
+            if (names.isEmpty()) {
+                netlink.links().forEach(l -> names.put(l.index(), l.name()));
+            }
+            return names.get(index);
+        };
     }
 
     private void startHold(Snapshot have) {
@@ -184,12 +282,15 @@ public final class Reconciler {
         return held.contains(o);
     }
 
-    private int removeUnwanted(KernelObjects want, Snapshot have) {
+    /** Removes what is ours and unwanted; a held route stays unless its destination was refused in this pass. */
+    private int removeUnwanted(KernelObjects want, Snapshot have, Set<IpPrefix> refusedDestinations) {
         int removed = 0;
         Set<IpPrefix> wantedDestinations = new HashSet<>();
         want.routes().forEach(r -> wantedDestinations.add(r.destination()));
+        wantedDestinations.removeAll(refusedDestinations);
         for (Route r : have.routes) {
-            if (!wantedDestinations.contains(r.destination()) && !isHeld(r)) {
+            boolean refusedNow = refusedDestinations.contains(r.destination());
+            if (!wantedDestinations.contains(r.destination()) && (refusedNow || !isHeld(r))) {
                 removed += quietly(() -> netlink.deleteRoute(r), "route to " + r.destination());
             }
         }
@@ -284,7 +385,40 @@ public final class Reconciler {
     }
 
     /** A permanent neighbour as we compare them (the kernel may report extra state bits). */
-    private record NeighborKey(int link, java.net.InetAddress address, MacAddress mac) {
+    private record NeighborKey(int link, InetAddress address, MacAddress mac) {
+    }
+
+    /** A peer as a backend sees it when some of its pod CIDRs were refused: with the allowed ones only. */
+    private record AllowedCidrs(PeerView peer, List<IpPrefix> podCidrs) implements PeerView {
+        @Override
+        public String nodeName() {
+            return peer.nodeName();
+        }
+
+        @Override
+        public List<InetAddress> underlayAddresses() {
+            return peer.underlayAddresses();
+        }
+
+        @Override
+        public Optional<InetAddress> sharedSubnetUnderlay() {
+            return peer.sharedSubnetUnderlay();
+        }
+
+        @Override
+        public Optional<MacAddress> vtepMac() {
+            return peer.vtepMac();
+        }
+
+        @Override
+        public InetAddress tunnelAddress() {
+            return peer.tunnelAddress();
+        }
+
+        @Override
+        public Set<PathKind> capabilities() {
+            return peer.capabilities();
+        }
     }
 
     /** Our objects as the kernel has them now. */
@@ -293,9 +427,10 @@ public final class Reconciler {
         final Set<NeighborKey> neighbors = new LinkedHashSet<>();
         final Set<FdbEntry> fdb = new LinkedHashSet<>();
 
-        static Snapshot read(Netlink netlink, List<Integer> ownedLinks) {
+        /** @param mainTable the main table's routes as read in this pass, any protocol (ours are kept) */
+        static Snapshot read(Netlink netlink, List<Integer> ownedLinks, List<Route> mainTable) {
             Snapshot s = new Snapshot();
-            s.routes.addAll(netlink.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK));
+            mainTable.stream().filter(r -> r.protocol() == Route.PROTOCOL_EDGELINK).forEach(s.routes::add);
             for (int link : ownedLinks) {
                 for (Neighbor n : netlink.neighbors(link)) {
                     if (n.isPermanent() && n.mac() != null) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.edgelink.dataplane.kernel.FdbTable;
 import dev.edgelink.dataplane.kernel.NeighborTable;
+import dev.edgelink.dataplane.kernel.RouteConflictException;
 import dev.edgelink.dataplane.kernel.RouteTable;
 import dev.edgelink.dataplane.netlink.FdbEntry;
 import dev.edgelink.dataplane.netlink.IpPrefix;
@@ -89,15 +90,16 @@ class KernelTablesLabTest {
     }
 
     @Test
-    void aForeignRouteToOurDestinationIsReplacedByOurs() {
+    void aForeignRouteToOurDestinationIsLeftAloneAndNamedInTheRefusal() {
         lab.ip(ns, "route", "add", "10.244.2.0/24", "via", "198.18.0.9", "proto", "static");
+        String before = lab.ip(ns, "route", "show");
 
-        assertTrue(new RouteTable(netlink).ensure(Route.onlinkVia(POD_CIDR_B, TUNNEL_B, vxlan)));
+        RouteConflictException e = assertThrows(RouteConflictException.class,
+                () -> new RouteTable(netlink).ensure(Route.onlinkVia(POD_CIDR_B, TUNNEL_B, vxlan)));
 
-        JsonNode shown = lab.ipJson(ns, "route", "show", "10.244.2.0/24");
-        assertEquals(1, shown.size());
-        assertEquals("10.244.2.0", shown.get(0).path("gateway").asText());
-        assertEquals(1, lab.ipJson(ns, "route", "show", "proto", "69").size());
+        assertEquals(before, lab.ip(ns, "route", "show"));
+        assertEquals(0, lab.ipJson(ns, "route", "show", "proto", "69").size());
+        assertTrue(e.getMessage().contains("10.244.2.0/24 via 198.18.0.9 dev ul0 proto static"), e.getMessage());
     }
 
     @Test

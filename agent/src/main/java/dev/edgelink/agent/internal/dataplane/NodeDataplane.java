@@ -8,6 +8,7 @@ import dev.edgelink.agent.internal.metrics.AgentMetrics;
 import dev.edgelink.agent.internal.metrics.CountingProber;
 import dev.edgelink.agent.internal.metrics.DirectMemory;
 import dev.edgelink.agent.internal.metrics.Metrics;
+import dev.edgelink.agent.internal.peers.ClusterCidrFilter;
 import dev.edgelink.dataplane.backend.LocalNode;
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
@@ -41,6 +42,7 @@ import dev.edgelink.dataplane.path.probe.UdpEchoResponder;
 import dev.edgelink.dataplane.path.probe.UdpPathProber;
 import dev.edgelink.dataplane.reconcile.DataplaneLoop;
 import dev.edgelink.dataplane.reconcile.Reconciler;
+import dev.edgelink.dataplane.reconcile.Refusal;
 import dev.edgelink.libp2p.threads.TaskGuard;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -84,6 +86,8 @@ public final class NodeDataplane implements AutoCloseable {
     private static final Duration MIN_ROUND_GAP = Duration.ofMillis(20);
     /** The data plane thread's name in the {@link TaskGuard}. */
     public static final String TASK = "dataplane";
+    /** The reason label of {@code edgelink_routes_refused} for pod CIDRs outside {@code clusterCidr}. */
+    static final String OUTSIDE_CLUSTER = "outside_cluster_cidr";
 
     private final AgentConfig config;
     private final Netlink netlink;
@@ -107,6 +111,9 @@ public final class NodeDataplane implements AutoCloseable {
     private final Map<String, PathKind> lastPaths = new HashMap<>();
     private volatile Consumer<String> pathListener = peer -> { };
     private volatile Map<String, PeerView> peers = Map.of();
+    private final ClusterCidrFilter cidrFilter;
+    /** Per peer, its pod CIDRs outside clusterCidr ("CIDR: outside clusterCidr C"), as of the last peer set. */
+    private volatile Map<String, List<String>> outsideCluster = Map.of();
     private final PeerCounters counters = new PeerCounters(List.of("nft"));
     private volatile PeerCounters.Snapshot counted = new PeerCounters.Snapshot(Map.of(), 0, 0);
     private Map<String, List<IpPrefix>> countedPeers;
@@ -127,6 +134,7 @@ public final class NodeDataplane implements AutoCloseable {
         this.userspace = b.userspace;
         this.metrics = b.metrics;
         this.scheduler = b.tasks.newScheduler("edgelink-dataplane", TASK);
+        this.cidrFilter = new ClusterCidrFilter(config.clusterCidr());
         PeerPathMachine.Settings settings = new PeerPathMachine.Settings(config.timeouts().probeFailures(),
                 config.timeouts().probeInterval(), INITIAL_BACKOFF, MAX_BACKOFF);
         List<TunnelBackend> ladder = new ArrayList<>();
@@ -424,8 +432,14 @@ public final class NodeDataplane implements AutoCloseable {
         return PeerCounters.traffic(counted, peers.keySet());
     }
 
-    /** The desired set of peers (from membership or the config). */
-    public void setPeers(List<PeerView> views) {
+    /**
+     * The desired set of peers (from membership or the config). Pod CIDRs outside {@code clusterCidr} are dropped
+     * first ({@link ClusterCidrFilter}): the data plane, the counters and {@link #peers()} see only what is left.
+     */
+    public void setPeers(List<PeerView> announced) {
+        ClusterCidrFilter.Result filtered = cidrFilter.apply(announced);
+        outsideCluster = filtered.refused();
+        List<PeerView> views = filtered.admitted();
         Map<String, PeerView> byName = new LinkedHashMap<>();
         views.forEach(v -> byName.put(v.nodeName(), v));
         if (userspace != null) {
@@ -439,8 +453,46 @@ public final class NodeDataplane implements AutoCloseable {
         loop.setPeers(views);
     }
 
+    /** The peers handed to the data plane: those with a pod CIDR inside {@code clusterCidr}, with those only. */
     public Map<String, PeerView> peers() {
         return peers;
+    }
+
+    /**
+     * Per peer, the pod CIDRs (and probe routes) that get no route, with why: outside {@code clusterCidr}, or
+     * refused by the reconciler as it found the kernel in its last pass ("10.1.0.0/24: would replace route
+     * 10.1.0.0/24 dev eth0 proto kernel"). A peer none of whose pod CIDRs is inside {@code clusterCidr} is here but
+     * not in {@link #peers()}.
+     */
+    public Map<String, List<String>> refusedCidrs() {
+        return refusedCidrs(outsideCluster, loop.reconciler().refused());
+    }
+
+    static Map<String, List<String>> refusedCidrs(Map<String, List<String>> outsideCluster, List<Refusal> refused) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        outsideCluster.forEach((peer, why) -> out.put(peer, new ArrayList<>(why)));
+        for (Refusal r : refused) {
+            out.computeIfAbsent(r.peer(), k -> new ArrayList<>()).add(r.toString());
+        }
+        return out;
+    }
+
+    /** Destinations that get no route now, by reason (every reason, 0 included), for the metrics. */
+    public List<Metrics.Sample> routesRefused() {
+        return routesRefused(outsideCluster, loop.reconciler().refused());
+    }
+
+    static List<Metrics.Sample> routesRefused(Map<String, List<String>> outsideCluster, List<Refusal> refused) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        counts.put(OUTSIDE_CLUSTER, 0);
+        for (Refusal.Reason r : Refusal.Reason.values()) {
+            counts.put(r.label(), 0);
+        }
+        outsideCluster.values().forEach(why -> counts.merge(OUTSIDE_CLUSTER, why.size(), Integer::sum));
+        refused.forEach(r -> counts.merge(r.reason().label(), 1, Integer::sum));
+        List<Metrics.Sample> out = new ArrayList<>();
+        counts.forEach((reason, n) -> out.add(new Metrics.Sample(List.of(reason), n)));
+        return out;
     }
 
     /**

@@ -52,6 +52,19 @@ public final class AgentMetrics {
     }
 
     /**
+     * Registers {@code edgelink_routes_refused{reason}}.
+     *
+     * @param refused peer destinations that get no route now, by reason (outside_cluster_cidr, would_replace,
+     *     would_shadow, local_pod_cidr, tunnel_address_outside_pod_cidrs)
+     */
+    public void bindRoutesRefused(Supplier<List<Metrics.Sample>> refused) {
+        registry.gauge("edgelink_routes_refused", "Peer pod CIDRs (and probe routes) that get no route now, by reason "
+                + "(outside_cluster_cidr; would_replace or would_shadow: a route that is not ours is in the way; "
+                + "local_pod_cidr: inside this node's pod CIDR; tunnel_address_outside_pod_cidrs).", List.of("reason"),
+                refused);
+    }
+
+    /**
      * Registers the cross-NAT gauges.
      *
      * @param connections members with a libp2p connection of each kind (labels: kind = direct or relayed)

@@ -109,4 +109,16 @@ class AgentMetricsTest {
         assertThrows(IllegalArgumentException.class, () -> r.counter("x_total", "again"));
         assertEquals(1, c.value("quote\" back\\ nl\n"));
     }
+
+    @Test
+    void refusedRoutesAreAGaugeByReason() {
+        AgentMetrics m = new AgentMetrics();
+        m.bindRoutesRefused(() -> List.of(new Metrics.Sample(List.of("would_replace"), 1),
+                new Metrics.Sample(List.of("outside_cluster_cidr"), 2)));
+        List<String> lines = List.of(m.render().split("\n"));
+
+        assertTrue(lines.contains("# TYPE edgelink_routes_refused gauge"), lines.toString());
+        assertTrue(lines.contains("edgelink_routes_refused{reason=\"outside_cluster_cidr\"} 2"), lines.toString());
+        assertTrue(lines.contains("edgelink_routes_refused{reason=\"would_replace\"} 1"), lines.toString());
+    }
 }
