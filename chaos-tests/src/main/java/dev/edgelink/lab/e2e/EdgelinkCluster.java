@@ -57,6 +57,7 @@ public final class EdgelinkCluster implements AutoCloseable {
     private final Map<String, String> extraConfig = new LinkedHashMap<>();
     private boolean bootstrap = true;
     private boolean closed;
+    private LabCa ca;
 
     /** One node of the cluster: its settings, files, and the agent process now running (or not). */
     public static final class Member {
@@ -111,6 +112,24 @@ public final class EdgelinkCluster implements AutoCloseable {
 
         public Path configFile() {
             return config;
+        }
+
+        /** The node certificate the lab's CA signed for this member (written at each start). */
+        public Path certificateFile() {
+            return config.resolveSibling("node.crt");
+        }
+
+        /**
+         * Where this member's agent looks for a CA revocation list (absent until a test writes one there; the agent
+         * takes it within seconds and gossip carries it to every other member).
+         */
+        public Path revocationFile() {
+            return config.resolveSibling("revocations.crl");
+        }
+
+        /** The node key the agent uses (made by the lab before the first start, so the CA can sign for it). */
+        public Path keyFile() {
+            return stateDir.resolve("node.key");
         }
 
         public Optional<LabProcess> agent() {
@@ -183,6 +202,7 @@ public final class EdgelinkCluster implements AutoCloseable {
             throw new UncheckedIOException("cannot install the edgelink CNI launcher in " + CNI_BIN, e);
         }
         EdgelinkCluster c = new EdgelinkCluster(lab, launcher, classpath);
+        c.ca = LabCa.create(lab.dir().resolve("ca"), "lab-" + lab.id());
         int i = 1;
         for (Node n : nodes) {
             c.members.put(n.name(), new Member(n, i++, lab.dir().resolve("agent-" + n.name())));
@@ -216,6 +236,11 @@ public final class EdgelinkCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The lab's cluster CA: every member gets a certificate from it unless its config sets {@code trust}. */
+    public LabCa ca() {
+        return ca;
     }
 
     public Lab lab() {
@@ -498,6 +523,26 @@ public final class EdgelinkCluster implements AutoCloseable {
                 + String.join("\n", List.of(lines).subList(Math.max(0, lines.length - 30), lines.length));
     }
 
+    /**
+     * Signs this member's certificate for what its config says (pod CIDR, site, relay server) and returns its
+     * {@code trust} line. The node key is made first if missing: the certificate names its peer id.
+     */
+    private String certify(Member m, Map<String, String> extra) {
+        try {
+            if (!Files.isDirectory(m.stateDir)) {
+                Files.createDirectories(m.stateDir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the state directory of " + m.name(), e);
+        }
+        String site = extra.getOrDefault("site", "").replace("'", "").replace("\"", "").trim();
+        boolean relay = extra.getOrDefault("relay", "").replaceAll("\\s", "").contains("server:true");
+        ca.signTo(m.certificateFile(), m.name(), LabCa.peerOf(m.keyFile()), List.of(m.podCidr()), site, relay);
+        return "trust: {caFiles: [" + ca.certificateFile() + "], certFile: " + m.certificateFile()
+                + ", revocationFile: " + m.revocationFile() + "}";
+    }
+
     private void writeConfig(Member m) {
         List<String> lines = new ArrayList<>(List.of(
                 "nodeName: " + m.name(),
@@ -513,6 +558,9 @@ public final class EdgelinkCluster implements AutoCloseable {
         Map<String, String> extra = new LinkedHashMap<>(extraConfig);
         extra.putAll(m.ownConfig);
         extra.forEach((k, v) -> lines.add(k + ": " + v));
+        if (!extra.containsKey("trust")) {
+            lines.add(certify(m, extra));
+        }
         if (!extra.containsKey("timeouts")) {
             lines.add("timeouts: {probeInterval: 300ms, probeTimeout: 300ms, gossipInterval: 500ms, recordTtl: "
                     + RECORD_TTL.toSeconds() + "s}");
