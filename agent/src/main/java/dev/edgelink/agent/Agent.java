@@ -392,11 +392,12 @@ public final class Agent implements AgentView, AutoCloseable {
     private String why(PathStatus s) {
         if (keeper != null && s.path() != null && !s.path().kernel()) {
             String k = keeper.why(s.peer());
-            if (k.startsWith(s.path().toString())) {
-                return k;
-            }
             String reason = s.reason() == null ? "" : s.reason();
-            return reason.startsWith(s.path().toString()) ? reason : s.path() + ": " + reason;
+            String base = k.startsWith(s.path().toString()) ? k
+                    : reason.startsWith(s.path().toString()) ? reason : s.path() + ": " + reason;
+            // Say why the pod traffic is not on a kernel path (an untrusted underlay, a NAT between).
+            String kernel = membership.member(s.peer()).map(m -> kernelRefusal(m, nat)).orElse(null);
+            return kernel == null ? base : base + "; no kernel path: " + kernel;
         }
         return s.reason();
     }

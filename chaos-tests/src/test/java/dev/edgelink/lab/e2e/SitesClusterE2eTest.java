@@ -242,6 +242,27 @@ class SitesClusterE2eTest {
         }
         assertTrue(s.a1().exec("ip", "route", "show", cluster.member(s.a2()).podCidr()).check().stdout()
                 .contains("via " + s.a2().address()), "hostgw route to a-n2's pods via its LAN address");
+        siteNodesReachTheCloudOverAnEncryptedPathOnly();
+    }
+
+    /**
+     * The cloud nodes have no site label: another site than a and b. Pod traffic between a site and the cloud
+     * crosses the internet, so no kernel path (clear text) may carry it, both ends say why, and it flows.
+     */
+    private void siteNodesReachTheCloudOverAnEncryptedPathOnly() {
+        for (Node n : siteNodes()) {
+            for (Node c : List.of(s.cloud(), t.relay2())) {
+                for (var pair : List.of(List.of(n, c), List.of(c, n))) {
+                    String path = cluster.awaitActive(cluster.member(pair.get(0)), pair.get(1).name(), CONVERGE);
+                    assertTrue(path.equals("direct") || path.equals("relayed"), pair.get(0).name() + " -> "
+                            + pair.get(1).name() + " on " + path + ": a kernel path across the internet");
+                }
+            }
+        }
+        JsonNode toCloud = EdgelinkCluster.peer(cluster.status(cluster.member(s.a1())), "cloud").orElseThrow();
+        assertTrue(toCloud.path("why").asText().contains("not in trust.kernelUnderlays"),
+                "a-n1 says why no kernel path to the cloud: " + toCloud);
+        assertTrue(pod(s.a1()).ping(pod(s.cloud()).ip()), "a-n1's pod reaches the cloud's pod");
     }
 
     private void awaitCrossSiteDirect() {
