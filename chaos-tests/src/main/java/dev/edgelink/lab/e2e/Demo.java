@@ -83,6 +83,8 @@ public final class Demo {
             Runtime.getRuntime().addShutdownHook(new Thread(c::close, "demo-teardown"));   // Ctrl-C
             progress("%s; starting agents", setup.describe(lab));
             setup.configure(cluster);
+            progress("cluster CA %s (%s): every agent gets a certificate for its name, key, pod CIDR and site",
+                    cluster.ca().certificate().fingerprint(), cluster.ca().certificateFile());
             cluster.startAll();
             List<End> ends = startPods(lab, cluster, setup);
             progress("pods: %s; waiting for paths", ends.subList(cluster.members().size(), ends.size()).stream()
