@@ -11,6 +11,7 @@ import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.tunnel.TunnelConfig;
 import dev.edgelink.libp2p.ConfigurationException;
+import dev.edgelink.libp2p.crypto.KeyFiles;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.pnet.SwarmKey;
 import java.io.IOException;
@@ -34,7 +35,8 @@ import java.util.regex.Pattern;
  * Reads the agent's YAML config into a validated {@link AgentConfig}. Every key is optional except {@code podCidr};
  * unknown keys are refused; every error is a {@link ConfigException} naming the key. File paths must be absolute
  * (the agent is a daemon: its working directory means nothing). Files the config points to (the PSK) are read
- * here, so that a bad one fails at start, not at the first connection.
+ * here, so that a bad one fails at start, not at the first connection; a PSK file other users may read is refused
+ * ({@link KeyFiles#requirePrivate}).
  */
 public final class ConfigLoader {
     /** The key a problem with the file as a whole is reported under. */
@@ -227,6 +229,7 @@ public final class ConfigLoader {
         }
         Path file = absolute(s.key("pskFile"), text.get());
         try {
+            KeyFiles.requirePrivate(file);
             SwarmKey.fromFile(file);
         } catch (ConfigurationException e) {
             throw new ConfigException(s.key("pskFile"), e.getMessage(), e);

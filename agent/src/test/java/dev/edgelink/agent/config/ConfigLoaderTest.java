@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The agent's YAML config: defaults, a full file, and an error naming the key for every key. */
 class ConfigLoaderTest {
@@ -80,10 +84,37 @@ class ConfigLoaderTest {
         assertEquals(OptionalLong.of(1 << 20), c.memory().relayBytes());
     }
 
+    /** A valid swarm key file with {@code mode}, created with it (never readable by others in between). */
+    private Path swarmKeyFile(String mode) throws IOException {
+        Path psk = dir.resolve("swarm.key");
+        Files.deleteIfExists(psk);
+        Files.createFile(psk, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(psk, "/key/swarm/psk/1.0.0/\n/base16/\n" + "ab".repeat(32) + "\n");
+        Files.setPosixFilePermissions(psk, PosixFilePermissions.fromString(mode));
+        return psk;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"rw-r--r--, 0644", "rw-r-----, 0640", "rw----r--, 0604"})
+    void aPskFileOtherUsersMayReadIsRefusedWithItsModeAndTheFix(String mode, String octal) throws IOException {
+        Path psk = swarmKeyFile(mode);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> LOADER.parse("podCidr: 10.244.1.0/24\npskFile: " + psk + "\n"));
+        assertEquals("pskFile", e.key());
+        assertTrue(e.getMessage().contains(psk + " has mode " + octal), e.getMessage());
+        assertTrue(e.getMessage().contains("chmod 600 " + psk), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rw-------", "r--------"})
+    void aPskFileOnlyItsOwnerMayReadIsAccepted(String mode) throws IOException {
+        Path psk = swarmKeyFile(mode);
+        assertEquals(Optional.of(psk), LOADER.parse("podCidr: 10.244.1.0/24\npskFile: " + psk + "\n").pskFile());
+    }
+
     @Test
     void aFullConfigIsReadAsWritten() throws Exception {
-        Path psk = dir.resolve("swarm.key");
-        Files.writeString(psk, "/key/swarm/psk/1.0.0/\n/base16/\n" + "ab".repeat(32) + "\n");
+        Path psk = swarmKeyFile("rw-------");
         AgentConfig c = LOADER.parse(String.join("\n",
                 "nodeName: node-a.site1",
                 "podCidr: 10.50.3.0/24",
