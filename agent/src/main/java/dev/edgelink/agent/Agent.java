@@ -50,6 +50,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -135,6 +136,13 @@ public final class Agent implements AgentView, AutoCloseable {
         }
         host = startHost(key);
         closeables.add(host);
+        metrics.bindConnections(() -> List.of(
+                new Metrics.Sample(List.of("pending"), host.pendingHandshakes()),
+                new Metrics.Sample(List.of("established"), host.establishedConnections())), () -> {
+                    Map<String, Long> refused = new LinkedHashMap<>();
+                    host.refusals().forEach((reason, n) -> refused.put(reason.label(), n));
+                    return refused;
+                });
         if (config.staticPeers().isEmpty()) {
             membership = new MembershipPeerSource(host, config, nodeRecord(), tasks);
             peers = membership;
