@@ -272,8 +272,10 @@ public final class Agent implements AgentView, AutoCloseable {
     }
 
     private Host startHost(PrivKey key) {
+        AgentConfig.Connections limits = config.connections();
         HostConfig.Builder b = HostConfig.builder(key).listen(config.listen()).eventLoopThreads(EVENT_LOOP_THREADS)
-                .tasks(tasks);
+                .tasks(tasks).maxConnections(limits.maxConnections()).maxPendingPerIp(limits.maxPendingPerIp())
+                .maxPendingHandshakes(limits.maxPendingHandshakes()).handshakeTimeout(limits.handshakeTimeout());
         config.pskFile().ifPresent(f -> b.swarmKey(SwarmKey.fromFile(f)));
         Host h = Host.start(b.build());
         identify = new IdentifyService(h);

@@ -2,6 +2,7 @@ package dev.edgelink.agent.config;
 
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -34,13 +35,14 @@ import java.util.OptionalLong;
  * @param memory limits on memory the network can make the agent hold (empty: derived from direct memory)
  * @param staticPeers peers given by hand (a testing aid: they bypass membership)
  * @param nat the cross-NAT settings: site label, relay server and client, hole punching, userspace paths
+ * @param connections the libp2p host's limits on connections and handshakes
  */
 public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCidr, List<Multiaddr> listen,
                           List<Multiaddr> bootstrapPeers, List<String> mdnsInterfaces, Optional<Path> pskFile,
                           TunnelMode tunnelMode, Optional<String> underlayInterface,
                           Optional<Inet4Address> underlayAddress, Path stateDir, Path cniSocket,
                           InetSocketAddress statusAddress, boolean masquerade, Timeouts timeouts,
-                          List<StaticPeerConfig> staticPeers, Nat nat, Memory memory) {
+                          List<StaticPeerConfig> staticPeers, Nat nat, Memory memory, Connections connections) {
 
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/edgelink");
     public static final Path DEFAULT_CNI_SOCKET = Path.of("/run/edgelink/cni.sock");
@@ -67,6 +69,7 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
         Objects.requireNonNull(timeouts, "timeouts");
         staticPeers = List.copyOf(staticPeers);
         Objects.requireNonNull(nat, "nat");
+        Objects.requireNonNull(connections, "connections");
     }
 
     /** This node's site label (empty: none). */
@@ -168,6 +171,23 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
     public record Memory(OptionalLong tunnelPeerBytes, OptionalLong tunnelTotalBytes, OptionalLong relayBytes) {
         public static Memory derived() {
             return new Memory(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
+        }
+    }
+
+    /**
+     * The libp2p host's limits (config section {@code libp2p}, defaults from {@link HostConfig}): established
+     * connections, and the handshakes strangers can open without any key.
+     *
+     * @param maxConnections established (authenticated) connections at most, TCP and relayed
+     * @param maxPendingPerIp inbound handshakes at once from one address (IPv6: one /64)
+     * @param maxPendingHandshakes inbound handshakes at once in all
+     * @param handshakeTimeout how long an inbound connection may stay unauthenticated
+     */
+    public record Connections(int maxConnections, int maxPendingPerIp, int maxPendingHandshakes,
+                              Duration handshakeTimeout) {
+        public static Connections defaults() {
+            return new Connections(HostConfig.DEFAULT_MAX_CONNECTIONS, HostConfig.DEFAULT_MAX_PENDING_PER_IP,
+                    HostConfig.DEFAULT_MAX_PENDING_HANDSHAKES, HostConfig.DEFAULT_HANDSHAKE_TIMEOUT);
         }
     }
 }

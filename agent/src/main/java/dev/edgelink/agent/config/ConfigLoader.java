@@ -12,6 +12,7 @@ import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.tunnel.TunnelConfig;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.crypto.KeyFiles;
+import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.pnet.SwarmKey;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -87,7 +89,7 @@ public final class ConfigLoader {
     private AgentConfig read(Section s) {
         s.only("nodeName", "podCidr", "clusterCidr", "listen", "bootstrapPeers", "mdnsInterfaces", "pskFile",
                 "tunnelMode", "underlay", "stateDir", "cniSocket", "statusAddress", "masquerade", "timeouts",
-                "staticPeers", "site", "relay", "holePunch", "userspace", "memory");
+                "staticPeers", "site", "relay", "holePunch", "userspace", "memory", "libp2p");
         String nodeName = nodeName(s.key("nodeName"), s.text("nodeName").orElseGet(hostname));
         IpPrefix clusterCidr = cidr(s.key("clusterCidr"),
                 s.text("clusterCidr").orElse(AgentConfig.DEFAULT_CLUSTER_CIDR));
@@ -104,7 +106,8 @@ public final class ConfigLoader {
                 cniSocket(s), statusAddress(s.key("statusAddress"),
                         s.text("statusAddress").orElse(AgentConfig.DEFAULT_STATUS_ADDRESS)),
                 s.bool("masquerade").orElse(true), timeouts(s.section("timeouts")),
-                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s), memory(s.section("memory")));
+                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s), memory(s.section("memory")),
+                connections(s.section("libp2p")));
     }
 
     private static AgentConfig.Nat nat(Section s) {
@@ -329,6 +332,29 @@ public final class ConfigLoader {
     private static OptionalLong size(Section m, String key, long min) {
         Optional<String> text = m.text(key);
         return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Sizes.parse(m.key(key), text.get(), min));
+    }
+
+    private static AgentConfig.Connections connections(Section c) {
+        c.only("maxConnections", "maxPendingPerIp", "maxPendingHandshakes", "handshakeTimeout");
+        AgentConfig.Connections d = AgentConfig.Connections.defaults();
+        Duration handshake = c.text("handshakeTimeout").map(v -> Durations.parse(c.key("handshakeTimeout"), v))
+                .orElse(d.handshakeTimeout());
+        if (handshake.compareTo(HostConfig.DEFAULT_UPGRADE_TIMEOUT) > 0) {
+            throw new ConfigException(c.key("handshakeTimeout"), Durations.format(handshake) + " is longer than the "
+                    + "upgrade timeout (" + Durations.format(HostConfig.DEFAULT_UPGRADE_TIMEOUT) + "), which ends "
+                    + "every handshake first");
+        }
+        return new AgentConfig.Connections(atLeastOne(c, "maxConnections", d.maxConnections()),
+                atLeastOne(c, "maxPendingPerIp", d.maxPendingPerIp()),
+                atLeastOne(c, "maxPendingHandshakes", d.maxPendingHandshakes()), handshake);
+    }
+
+    private static int atLeastOne(Section c, String key, int otherwise) {
+        int n = c.integer(key).orElse(otherwise);
+        if (n < 1) {
+            throw new ConfigException(c.key(key), n + " must be at least 1");
+        }
+        return n;
     }
 
     private static Timeouts timeouts(Section t) {

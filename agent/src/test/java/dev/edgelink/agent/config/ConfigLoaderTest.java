@@ -53,6 +53,7 @@ class ConfigLoaderTest {
         assertEquals(AgentConfig.Timeouts.defaults(), c.timeouts());
         assertEquals(List.of(), c.staticPeers());
         assertEquals(AgentConfig.Nat.defaults(), c.nat());
+        assertEquals(new AgentConfig.Connections(1024, 8, 128, Duration.ofSeconds(5)), c.connections());
         assertEquals("", c.site());
         assertEquals(Duration.ofMillis(300), c.timeouts().probeInterval());
         assertTrue(c.timeouts().probeInterval().multipliedBy(c.timeouts().probeFailures())
@@ -72,6 +73,14 @@ class ConfigLoaderTest {
                 + "relay: {peers: [" + other + "]}\n");
         assertEquals(List.of(other), d.relayPeers().stream().map(Object::toString).toList());
         assertTrue(d.nat().holePunch() && d.nat().userspace() && !d.nat().relayServer());
+    }
+
+    @Test
+    void theHostsConnectionLimitsAreRead() {
+        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\n"
+                + "libp2p: {maxConnections: 4096, maxPendingPerIp: 64, maxPendingHandshakes: 512, "
+                + "handshakeTimeout: 3s}\n");
+        assertEquals(new AgentConfig.Connections(4096, 64, 512, Duration.ofSeconds(3)), c.connections());
     }
 
     @Test
@@ -163,7 +172,7 @@ class ConfigLoaderTest {
     }
 
     static Stream<Arguments> invalid() {
-        return Stream.concat(invalidMemory(), Stream.of(
+        return Stream.concat(Stream.concat(invalidMemory(), invalidLibp2p()), Stream.of(
                 Arguments.of("", "podCidr", "is required"),
                 Arguments.of("nodeName: x\n", "podCidr", "is required"),
                 Arguments.of("podCidr: [a, b]\n", "podCidr", "single value"),
@@ -238,6 +247,18 @@ class ConfigLoaderTest {
                 Arguments.of("- a\n- b\n", "", "must be a mapping"),
                 Arguments.of("podCidr: 10.244.1.0/24\npodCidr: 10.244.2.0/24\n", "--config", "Duplicate field"),
                 Arguments.of("podCidr: [unclosed\n", "--config", "not valid YAML")));
+    }
+
+    static Stream<Arguments> invalidLibp2p() {
+        return Stream.of(
+                Arguments.of("libp2p: {maxConnections: 0}\n", "libp2p.maxConnections", "at least 1"),
+                Arguments.of("libp2p: {maxPendingPerIp: -1}\n", "libp2p.maxPendingPerIp", "at least 1"),
+                Arguments.of("libp2p: {maxPendingHandshakes: many}\n", "libp2p.maxPendingHandshakes",
+                        "whole number"),
+                Arguments.of("libp2p: {handshakeTimeout: 0s}\n", "libp2p.handshakeTimeout", "longer than zero"),
+                Arguments.of("libp2p: {handshakeTimeout: 1m}\n", "libp2p.handshakeTimeout",
+                        "longer than the upgrade timeout (10s)"),
+                Arguments.of("libp2p: {maxStreams: 1}\n", "libp2p.maxStreams", "unknown key"));
     }
 
     static Stream<Arguments> invalidMemory() {
