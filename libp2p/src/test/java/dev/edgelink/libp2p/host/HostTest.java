@@ -174,7 +174,15 @@ class HostTest {
     @Test
     void authenticatedConnectionsBeyondTheLimitAreClosed() throws Exception {
         Host server = host(HostConfig.builder(Keys.generateEd25519()).listen(List.of(ANY)).maxConnections(1));
+        CompletableFuture<Connection> first = new CompletableFuture<>();
+        server.addListener(new HostListener() {
+            @Override
+            public void connectionOpened(Connection connection) {
+                first.complete(connection);
+            }
+        });
         await(host().connect(addressOf(server)));
+        await(first);
         Host second = host();
         CompletableFuture<Connection> closed = new CompletableFuture<>();
         second.addListener(new HostListener() {

@@ -163,6 +163,13 @@ class RelayedConnectionTest {
     void anInboundRelayedConnectionOfARefusedPeerIsClosed() throws Exception {
         Host a = host(null);
         Host b = host(null);
+        CompletableFuture<Connection> atB = new CompletableFuture<>();
+        b.addListener(new HostListener() {
+            @Override
+            public void connectionOpened(Connection connection) {
+                atB.complete(connection);
+            }
+        });
         Connection direct = await(a.connect(b.listenAddresses().get(0).withPeerId(b.peerId())));
         CompletableFuture<Connection> inbound = new CompletableFuture<>();
         b.setHandler(CARRIER, s -> b.upgradeRelayed(s, Unpooled.EMPTY_BUFFER, a.peerId(),
@@ -173,6 +180,8 @@ class RelayedConnectionTest {
                         inbound.complete(c);
                     }
                 }));
+        // a's dial completes before b has authenticated a (Noise lets the initiator finish first)
+        await(atB);
         b.setPeerGate(peer -> !peer.equals(a.peerId()));
 
         Stream carrier = await(direct.newStream(CARRIER));
