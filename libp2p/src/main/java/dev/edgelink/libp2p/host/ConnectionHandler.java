@@ -108,7 +108,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         timeout = ctx.executor().schedule(() -> timedOut(ctx, new TransportException(
                 "connection upgrade timed out after " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
         long handshakeMillis = host.config().handshakeTimeout().toMillis();
-        if (handshakeMillis < millis) {
+        if (source != null && handshakeMillis < millis) {
+            // a stranger's socket holds a handshake slot; our own dials hold none and keep the upgrade timeout
             handshakeTimeout = ctx.executor().schedule(() -> timedOut(ctx, new TransportException(
                     "connection handshake timed out after " + handshakeMillis + " ms: no authenticated peer")),
                     handshakeMillis, TimeUnit.MILLISECONDS);

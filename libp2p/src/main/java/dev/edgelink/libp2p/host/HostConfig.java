@@ -32,7 +32,7 @@ public final class HostConfig {
     public static final int DEFAULT_MAX_PENDING_PER_IP = 8;
     /** Inbound connections still in their handshake, from all sources together. */
     public static final int DEFAULT_MAX_PENDING_HANDSHAKES = 128;
-    /** From connected to the remote authenticated (pnet, multistream, noise): how long a stranger may hold a slot. */
+    /** From accept to the remote authenticated (pnet, multistream, noise): how long a stranger holds a slot. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
     /** The default peer gate: every authenticated peer may stay. */
     public static final Predicate<PeerId> ALLOW_ALL = peer -> true;
@@ -105,8 +105,9 @@ public final class HostConfig {
     }
 
     /**
-     * How long an inbound or outbound connection may stay unauthenticated: past it, the connection is closed (and,
-     * inbound, counted as {@link Refusal#HANDSHAKE_DEADLINE}). The upgrade timeout still bounds the whole upgrade.
+     * How long an inbound connection may stay unauthenticated (holding a handshake slot): past it, it is closed and
+     * counted as {@link Refusal#HANDSHAKE_DEADLINE}. The upgrade timeout bounds the whole upgrade, and is all that
+     * bounds our own dials.
      */
     public Duration handshakeTimeout() {
         return handshakeTimeout;
