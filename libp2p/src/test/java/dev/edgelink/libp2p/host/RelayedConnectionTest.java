@@ -192,22 +192,30 @@ class RelayedConnectionTest {
         assertFalse(b.relayedConnection(a.peerId()).isPresent());
     }
 
+    private static CountDownLatch closedTwice(Host h) {
+        CountDownLatch closed = new CountDownLatch(2);
+        h.addListener(new HostListener() {
+            @Override
+            public void connectionClosed(Connection connection) {
+                closed.countDown();
+            }
+        });
+        return closed;
+    }
+
     @Test
     void disconnectClosesTheDirectAndTheRelayedConnection() throws Exception {
         Host a = host(null);
         Host b = host(null);
         relayedPair(a, b);
-        CountDownLatch closedAtB = new CountDownLatch(2);
-        b.addListener(new HostListener() {
-            @Override
-            public void connectionClosed(Connection connection) {
-                closedAtB.countDown();
-            }
-        });
+        CountDownLatch closedAtA = closedTwice(a);
+        CountDownLatch closedAtB = closedTwice(b);
 
         assertEquals(2, a.disconnect(b.peerId()));
 
+        assertTrue(closedAtA.await(20, TimeUnit.SECONDS), "a closed both connections");
         assertTrue(closedAtB.await(20, TimeUnit.SECONDS), "b saw both connections close");
         assertFalse(a.connection(b.peerId()).isPresent());
+        assertEquals(0, a.establishedConnections());
     }
 }
