@@ -124,9 +124,9 @@ final class Refusals {
         return report -> {
             String what = describe(report.reason(), config);
             if (isFlood(report.reason())) {
-                LOG.warn("{}: {} since the last report, last {}", what, report.count(), report.lastDetail());
+                LOG.warn("{}: count={} since the last such line, last {}", what, report.count(), report.lastDetail());
             } else {
-                LOG.info("{}: {} since the last report, last {}", what, report.count(), report.lastDetail());
+                LOG.info("{}: count={} since the last such line, last {}", what, report.count(), report.lastDetail());
             }
         };
     }
