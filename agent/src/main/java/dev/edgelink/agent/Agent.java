@@ -52,6 +52,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -140,6 +141,13 @@ public final class Agent implements AgentView, AutoCloseable {
         }
         host = startHost(key);
         closeables.add(host);
+        metrics.bindConnections(() -> List.of(
+                new Metrics.Sample(List.of("pending"), host.pendingHandshakes()),
+                new Metrics.Sample(List.of("established"), host.establishedConnections())), () -> {
+                    Map<String, Long> refused = new LinkedHashMap<>();
+                    host.refusals().forEach((reason, n) -> refused.put(reason.label(), n));
+                    return refused;
+                });
         if (config.staticPeers().isEmpty()) {
             membership = new MembershipPeerSource(host, config, nodeRecord(), trust.membership(), tasks);
             peers = membership;
@@ -284,8 +292,12 @@ public final class Agent implements AgentView, AutoCloseable {
     }
 
     private Host startHost(PrivKey key) {
+        AgentConfig.Connections limits = config.connections();
         HostConfig.Builder b = HostConfig.builder(key).listen(config.listen()).eventLoopThreads(EVENT_LOOP_THREADS)
-                .tasks(tasks);
+                .tasks(tasks).maxConnections(limits.maxConnections()).maxPendingPerIp(limits.maxPendingPerIp())
+                .maxPendingHandshakes(limits.maxPendingHandshakes()).handshakeTimeout(limits.handshakeTimeout())
+                // a node whose certificate the CA revoked is not connected to, in either direction
+                .peerGate(peer -> !trust.membership().isRevoked(peer));
         config.pskFile().ifPresent(f -> b.swarmKey(SwarmKey.fromFile(f)));
         Host h = Host.start(b.build());
         identify = new IdentifyService(h);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.bench.BenchProtocol;
+import dev.edgelink.libp2p.crypto.KeyFiles;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.echo.EchoClient;
@@ -81,7 +82,7 @@ final class P2pCommands {
     }
 
     private int id(Args args) {
-        PrivKey key = Keys.loadOrCreate(Path.of(args.required("key")));
+        PrivKey key = nodeKey(Path.of(args.required("key")));
         out.print(out.object().put("peerId", PeerId.fromPublicKey(key.publicKey()).toString()));
         return 0;
     }
@@ -94,7 +95,7 @@ final class P2pCommands {
         if (addresses.isEmpty()) {
             throw new ConfigurationException("missing option --listen");
         }
-        Host host = Host.start(config(args, Keys.loadOrCreate(Path.of(args.required("key"))), addresses));
+        Host host = Host.start(config(args, nodeKey(Path.of(args.required("key"))), addresses));
         IdentifyService identify = services(host);
         if (args.has("echo")) {
             EchoService.register(host);
@@ -170,7 +171,7 @@ final class P2pCommands {
             config = config.withNonMemberLimit(new CircuitLimit(
                     Duration.ofSeconds(args.number("limit-seconds", 120, 1)), args.number("limit-bytes", 1 << 17, 1)));
         }
-        Host host = Host.start(config(args, Keys.loadOrCreate(Path.of(args.required("key"))), addresses));
+        Host host = Host.start(config(args, nodeKey(Path.of(args.required("key"))), addresses));
         services(host);
         if (args.has("echo")) {
             EchoService.register(host);
@@ -329,12 +330,21 @@ final class P2pCommands {
 
     private static HostConfig config(Args args, PrivKey key, List<Multiaddr> listen) {
         HostConfig.Builder b = HostConfig.builder(key).listen(listen);
-        args.option("psk").ifPresent(p -> b.swarmKey(SwarmKey.fromFile(Path.of(p))));
+        args.option("psk").ifPresent(p -> {
+            KeyFiles.requirePrivate(Path.of(p));
+            b.swarmKey(SwarmKey.fromFile(Path.of(p)));
+        });
         return b.build();
     }
 
+    /** The node key in {@code file}, created (0600) if missing; refused if other users may read it. */
+    private static PrivKey nodeKey(Path file) {
+        KeyFiles.requirePrivate(file);
+        return Keys.loadOrCreate(file);
+    }
+
     private static PrivKey clientKey(Args args) {
-        return args.option("key").map(k -> Keys.loadOrCreate(Path.of(k))).orElseGet(Keys::generateEd25519);
+        return args.option("key").map(k -> nodeKey(Path.of(k))).orElseGet(Keys::generateEd25519);
     }
 
     private static <T> T await(CompletableFuture<T> future, Args args) throws InterruptedException,

@@ -2,6 +2,7 @@ package dev.edgelink.agent.config;
 
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -36,13 +37,15 @@ import java.util.OptionalLong;
  * @param nat the cross-NAT settings: site label, relay server and client, hole punching, userspace paths
  * @param trust who is a node: the cluster CA, this node's certificate, revocations, and which underlays carry
  *     kernel paths
+ * @param connections the libp2p host's limits on connections and handshakes
  */
 public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCidr, List<Multiaddr> listen,
                           List<Multiaddr> bootstrapPeers, List<String> mdnsInterfaces, Optional<Path> pskFile,
                           TunnelMode tunnelMode, Optional<String> underlayInterface,
                           Optional<Inet4Address> underlayAddress, Path stateDir, Path cniSocket,
                           InetSocketAddress statusAddress, boolean masquerade, Timeouts timeouts,
-                          List<StaticPeerConfig> staticPeers, Nat nat, Memory memory, Trust trust) {
+                          List<StaticPeerConfig> staticPeers, Nat nat, Memory memory, Trust trust,
+                          Connections connections) {
 
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/edgelink");
     public static final Path DEFAULT_CNI_SOCKET = Path.of("/run/edgelink/cni.sock");
@@ -71,6 +74,7 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
         Objects.requireNonNull(nat, "nat");
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(trust, "trust");
+        Objects.requireNonNull(connections, "connections");
     }
 
     /** This node's site label (empty: none). */
@@ -202,6 +206,23 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
         /** No CA: the lab mode. */
         public static Trust insecureLab() {
             return new Trust(List.of(), Optional.empty(), Optional.empty(), true, DEFAULT_CLOCK_SKEW, List.of());
+        }
+    }
+
+    /**
+     * The libp2p host's limits (config section {@code libp2p}, defaults from {@link HostConfig}): established
+     * connections, and the handshakes strangers can open without any key.
+     *
+     * @param maxConnections established (authenticated) connections at most, TCP and relayed
+     * @param maxPendingPerIp inbound handshakes at once from one address (IPv6: one /64)
+     * @param maxPendingHandshakes inbound handshakes at once in all
+     * @param handshakeTimeout how long an inbound connection may stay unauthenticated
+     */
+    public record Connections(int maxConnections, int maxPendingPerIp, int maxPendingHandshakes,
+                              Duration handshakeTimeout) {
+        public static Connections defaults() {
+            return new Connections(HostConfig.DEFAULT_MAX_CONNECTIONS, HostConfig.DEFAULT_MAX_PENDING_PER_IP,
+                    HostConfig.DEFAULT_MAX_PENDING_HANDSHAKES, HostConfig.DEFAULT_HANDSHAKE_TIMEOUT);
         }
     }
 }

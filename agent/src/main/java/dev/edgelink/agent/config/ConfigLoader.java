@@ -13,6 +13,8 @@ import dev.edgelink.dataplane.tunnel.TunnelConfig;
 import dev.edgelink.discovery.trust.InvalidCertificateException;
 import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.ConfigurationException;
+import dev.edgelink.libp2p.crypto.KeyFiles;
+import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.pnet.SwarmKey;
 import java.io.IOException;
@@ -22,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +39,8 @@ import java.util.regex.Pattern;
  * Reads the agent's YAML config into a validated {@link AgentConfig}. Every key is optional except {@code podCidr};
  * unknown keys are refused; every error is a {@link ConfigException} naming the key. File paths must be absolute
  * (the agent is a daemon: its working directory means nothing). Files the config points to (the PSK) are read
- * here, so that a bad one fails at start, not at the first connection.
+ * here, so that a bad one fails at start, not at the first connection; a PSK file other users may read is refused
+ * ({@link KeyFiles#requirePrivate}).
  */
 public final class ConfigLoader {
     /** The key a problem with the file as a whole is reported under. */
@@ -87,7 +91,7 @@ public final class ConfigLoader {
     private AgentConfig read(Section s) {
         s.only("nodeName", "podCidr", "clusterCidr", "listen", "bootstrapPeers", "mdnsInterfaces", "pskFile",
                 "tunnelMode", "underlay", "stateDir", "cniSocket", "statusAddress", "masquerade", "timeouts",
-                "staticPeers", "site", "relay", "holePunch", "userspace", "memory", "trust");
+                "staticPeers", "site", "relay", "holePunch", "userspace", "memory", "trust", "libp2p");
         AgentConfig.Trust trust = trust(s.section("trust"));
         Optional<NodeCertificate> cert = trust.certFile().map(ConfigLoader::certificate);
         String nodeName = nodeName(s.key("nodeName"), s.text("nodeName")
@@ -110,7 +114,7 @@ public final class ConfigLoader {
                         s.text("statusAddress").orElse(AgentConfig.DEFAULT_STATUS_ADDRESS)),
                 s.bool("masquerade").orElse(true), timeouts(s.section("timeouts")),
                 staticPeers(s, nodeName, podCidr, clusterCidr), nat(s, cert), memory(s.section("memory")),
-                trust);
+                trust, connections(s.section("libp2p")));
     }
 
     /** The certificate file, parsed only (the agent checks its signature at start, against the CAs). */
@@ -280,6 +284,7 @@ public final class ConfigLoader {
         }
         Path file = absolute(s.key("pskFile"), text.get());
         try {
+            KeyFiles.requirePrivate(file);
             SwarmKey.fromFile(file);
         } catch (ConfigurationException e) {
             throw new ConfigException(s.key("pskFile"), e.getMessage(), e);
@@ -379,6 +384,29 @@ public final class ConfigLoader {
     private static OptionalLong size(Section m, String key, long min) {
         Optional<String> text = m.text(key);
         return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Sizes.parse(m.key(key), text.get(), min));
+    }
+
+    private static AgentConfig.Connections connections(Section c) {
+        c.only("maxConnections", "maxPendingPerIp", "maxPendingHandshakes", "handshakeTimeout");
+        AgentConfig.Connections d = AgentConfig.Connections.defaults();
+        Duration handshake = c.text("handshakeTimeout").map(v -> Durations.parse(c.key("handshakeTimeout"), v))
+                .orElse(d.handshakeTimeout());
+        if (handshake.compareTo(HostConfig.DEFAULT_UPGRADE_TIMEOUT) > 0) {
+            throw new ConfigException(c.key("handshakeTimeout"), Durations.format(handshake) + " is longer than the "
+                    + "upgrade timeout (" + Durations.format(HostConfig.DEFAULT_UPGRADE_TIMEOUT) + "), which ends "
+                    + "every handshake first");
+        }
+        return new AgentConfig.Connections(atLeastOne(c, "maxConnections", d.maxConnections()),
+                atLeastOne(c, "maxPendingPerIp", d.maxPendingPerIp()),
+                atLeastOne(c, "maxPendingHandshakes", d.maxPendingHandshakes()), handshake);
+    }
+
+    private static int atLeastOne(Section c, String key, int otherwise) {
+        int n = c.integer(key).orElse(otherwise);
+        if (n < 1) {
+            throw new ConfigException(c.key(key), n + " must be at least 1");
+        }
+        return n;
     }
 
     private static Timeouts timeouts(Section t) {

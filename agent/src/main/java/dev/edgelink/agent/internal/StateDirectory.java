@@ -3,6 +3,8 @@ package dev.edgelink.agent.internal;
 import dev.edgelink.agent.config.AgentConfig;
 import dev.edgelink.agent.config.ConfigException;
 import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.libp2p.ConfigurationException;
+import dev.edgelink.libp2p.crypto.KeyFiles;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import java.io.IOException;
@@ -45,10 +47,21 @@ public final class StateDirectory {
         return new StateDirectory(config);
     }
 
-    /** The node key, created on first start. */
+    /**
+     * The node key, created on first start (0600).
+     *
+     * @throws ConfigException (key {@code stateDir}) when other users may read or change the key file, as ssh
+     *     refuses such a private key; or when it cannot be read or is not a key
+     */
     public PrivKey nodeKey() {
         boolean existed = Files.exists(config.keyFile());
-        PrivKey key = Keys.loadOrCreate(config.keyFile());
+        PrivKey key;
+        try {
+            KeyFiles.requirePrivate(config.keyFile());
+            key = Keys.loadOrCreate(config.keyFile());
+        } catch (ConfigurationException e) {
+            throw new ConfigException("stateDir", e.getMessage(), e);
+        }
         if (!existed) {
             LOG.info("node key created (file={})", config.keyFile());
         }

@@ -92,6 +92,17 @@ class P2pCommandsTest {
     }
 
     @Test
+    void aKeyFileOtherUsersMayReadIsRefused() throws Exception {
+        Path key = dir.resolve("open.key");
+        Keys.store(Keys.generateEd25519(), key);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        Result r = run("p2p", "id", "--key", key.toString());
+        assertEquals(2, r.exit());
+        String reason = r.first("error").path("reason").asText();
+        assertTrue(reason.contains(key + " has mode 0644") && reason.contains("chmod 600 " + key), reason);
+    }
+
+    @Test
     void pingPrintsRoundTripsAndTheRemotesIdentify() throws Exception {
         Result r = run("p2p", "ping", serverAddress, "--count", "3");
         assertEquals(0, r.exit(), r.events().toString());

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The agent's YAML config: defaults, a full file, and an error naming the key for every key. */
 class ConfigLoaderTest {
@@ -66,6 +70,7 @@ class ConfigLoaderTest {
         assertEquals(AgentConfig.Timeouts.defaults(), c.timeouts());
         assertEquals(List.of(), c.staticPeers());
         assertEquals(AgentConfig.Nat.defaults(), c.nat());
+        assertEquals(new AgentConfig.Connections(1024, 8, 128, Duration.ofSeconds(5)), c.connections());
         assertEquals("", c.site());
         assertEquals(Duration.ofMillis(300), c.timeouts().probeInterval());
         assertTrue(c.timeouts().probeInterval().multipliedBy(c.timeouts().probeFailures())
@@ -88,6 +93,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theHostsConnectionLimitsAreRead() {
+        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\n"
+                + "libp2p: {maxConnections: 4096, maxPendingPerIp: 64, maxPendingHandshakes: 512, "
+                + "handshakeTimeout: 3s}\n");
+        assertEquals(new AgentConfig.Connections(4096, 64, 512, Duration.ofSeconds(3)), c.connections());
+    }
+
+    @Test
     void memoryLimitsAreDerivedUnlessSetAndAcceptBinaryUnits() {
         assertEquals(AgentConfig.Memory.derived(), parse("podCidr: 10.244.1.0/24\n").memory());
         AgentConfig c = parse("podCidr: 10.244.1.0/24\n"
@@ -97,10 +110,37 @@ class ConfigLoaderTest {
         assertEquals(OptionalLong.of(1 << 20), c.memory().relayBytes());
     }
 
+    /** A valid swarm key file with {@code mode}, created with it (never readable by others in between). */
+    private Path swarmKeyFile(String mode) throws IOException {
+        Path psk = dir.resolve("swarm.key");
+        Files.deleteIfExists(psk);
+        Files.createFile(psk, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(psk, "/key/swarm/psk/1.0.0/\n/base16/\n" + "ab".repeat(32) + "\n");
+        Files.setPosixFilePermissions(psk, PosixFilePermissions.fromString(mode));
+        return psk;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"rw-r--r--, 0644", "rw-r-----, 0640", "rw----r--, 0604"})
+    void aPskFileOtherUsersMayReadIsRefusedWithItsModeAndTheFix(String mode, String octal) throws IOException {
+        Path psk = swarmKeyFile(mode);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse("podCidr: 10.244.1.0/24\npskFile: " + psk + "\n"));
+        assertEquals("pskFile", e.key());
+        assertTrue(e.getMessage().contains(psk + " has mode " + octal), e.getMessage());
+        assertTrue(e.getMessage().contains("chmod 600 " + psk), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rw-------", "r--------"})
+    void aPskFileOnlyItsOwnerMayReadIsAccepted(String mode) throws IOException {
+        Path psk = swarmKeyFile(mode);
+        assertEquals(Optional.of(psk), parse("podCidr: 10.244.1.0/24\npskFile: " + psk + "\n").pskFile());
+    }
+
     @Test
     void aFullConfigIsReadAsWritten() throws Exception {
-        Path psk = dir.resolve("swarm.key");
-        Files.writeString(psk, "/key/swarm/psk/1.0.0/\n/base16/\n" + "ab".repeat(32) + "\n");
+        Path psk = swarmKeyFile("rw-------");
         AgentConfig c = parse(String.join("\n",
                 "nodeName: node-a.site1",
                 "podCidr: 10.50.3.0/24",
@@ -149,7 +189,7 @@ class ConfigLoaderTest {
     }
 
     static Stream<Arguments> invalid() {
-        return Stream.concat(invalidMemory(), Stream.of(
+        return Stream.concat(Stream.concat(invalidMemory(), invalidLibp2p()), Stream.of(
                 Arguments.of("", "podCidr", "is required"),
                 Arguments.of("nodeName: x\n", "podCidr", "is required"),
                 Arguments.of("podCidr: [a, b]\n", "podCidr", "single value"),
@@ -244,6 +284,18 @@ class ConfigLoaderTest {
     @MethodSource("invalidTrust")
     void anInvalidTrustSettingIsRefusedWithItsKeyNamed(String body, String key, String fragment) {
         anInvalidSettingIsRefusedWithItsKeyNamed(body, key, fragment);
+    }
+
+    static Stream<Arguments> invalidLibp2p() {
+        return Stream.of(
+                Arguments.of("libp2p: {maxConnections: 0}\n", "libp2p.maxConnections", "at least 1"),
+                Arguments.of("libp2p: {maxPendingPerIp: -1}\n", "libp2p.maxPendingPerIp", "at least 1"),
+                Arguments.of("libp2p: {maxPendingHandshakes: many}\n", "libp2p.maxPendingHandshakes",
+                        "whole number"),
+                Arguments.of("libp2p: {handshakeTimeout: 0s}\n", "libp2p.handshakeTimeout", "longer than zero"),
+                Arguments.of("libp2p: {handshakeTimeout: 1m}\n", "libp2p.handshakeTimeout",
+                        "longer than the upgrade timeout (10s)"),
+                Arguments.of("libp2p: {maxStreams: 1}\n", "libp2p.maxStreams", "unknown key"));
     }
 
     static Stream<Arguments> invalidMemory() {

@@ -37,9 +37,6 @@ final class KeyFile {
     private static final Logger LOG = LoggerFactory.getLogger(KeyFile.class);
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> OPEN_TO_OTHERS = Set.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
     private KeyFile() {
     }
@@ -195,15 +192,8 @@ final class KeyFile {
     }
 
     private static void warnIfOpenToOthers(Path path) {
-        try {
-            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path);
-            if (mode.stream().anyMatch(OPEN_TO_OTHERS::contains)) {
-                LOG.warn("key file is accessible to other users; run chmod 600 on it path={} mode={}",
-                        path, PosixFilePermissions.toString(mode));
-            }
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // not a POSIX file system: nothing to check
-        }
+        KeyFiles.openMode(path).ifPresent(mode -> LOG.warn("key file is accessible to other users; run chmod 600 on"
+                + " it path={} mode={}", path, KeyFiles.octal(mode)));
     }
 
     private static String describe(IOException e) {

@@ -1,6 +1,7 @@
 package dev.edgelink.libp2p.host;
 
 import dev.edgelink.libp2p.Libp2pException;
+import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.TransportException;
 import dev.edgelink.libp2p.multistream.MultistreamHandler;
@@ -11,6 +12,7 @@ import dev.edgelink.libp2p.noise.NoiseSecured;
 import dev.edgelink.libp2p.peer.PeerId;
 import dev.edgelink.libp2p.yamux.YamuxRole;
 import dev.edgelink.libp2p.yamux.YamuxSession;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,9 +30,14 @@ import org.slf4j.LoggerFactory;
  *   [pnet] -> multistream(/noise) -> noise handshake -> multistream(/yamux/1.0.0) -> yamux
  * </pre>
  *
- * (the muxer round trip is skipped when both sides named it in the noise handshake), enforces the upgrade
- * timeout, and is where every failure of the connection ends up: it logs one line and closes the channel.
+ * (the muxer round trip is skipped when both sides named it in the noise handshake), enforces the handshake and
+ * upgrade timeouts, and is where every failure of the connection ends up: it logs one line and closes the channel.
  * A relayed connection runs the same pipeline on a {@link StreamChannel} over the relay's stream.
+ *
+ * <p>Once Noise has authenticated the remote, the host's peer gate is asked, then the connection takes an established
+ * slot ({@link ConnectionSlots}); a refused peer or a full host closes it at once. Until then an inbound connection
+ * is a stranger's: its failures (a wrong swarm key, garbage, the handshake deadline) are counted as
+ * {@link Refusal}s and logged by the host at most once per interval, never one line per connection.
  *
  * <p>An {@link Error} thrown by a handler of this connection (Netty catches every Throwable of a handler and fires it
  * here) closes this connection only, and is counted as task {@value #ERROR_TASK} in the host's
@@ -55,7 +62,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final Connection.Direction direction;
     private final boolean initiator;
     private final Connection.Path path;
+    private final ConnectionSlots.Source source;
+    private ConnectionSlots.Slot slot;
     private ScheduledFuture<?> timeout;
+    private ScheduledFuture<?> handshakeTimeout;
+    private boolean authenticated;
     private Connection connection;
     private NoiseSecured secured;
     private boolean failed;
@@ -66,15 +77,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
      * @param initiator whether we lead the upgrade (the dialer does, except in a hole punch: after a simultaneous
      *     open, and on an accepted socket from an address registered with {@link Host#leadInboundFrom})
      * @param path where the connection runs; null for TCP (taken from the channel once it is upgraded)
+     * @param source where an inbound connection comes from, counted against while its handshake runs; null for
+     *     connections we dialed
      */
     ConnectionHandler(Host host, PeerId expected, CompletableFuture<Connection> result,
-            Connection.Direction direction, boolean initiator, Connection.Path path) {
+            Connection.Direction direction, boolean initiator, Connection.Path path, ConnectionSlots.Source source) {
         this.host = host;
         this.expected = expected;
         this.result = result;
         this.direction = direction;
         this.initiator = initiator;
         this.path = path;
+        this.source = source;
     }
 
     private boolean initiator() {
@@ -83,9 +97,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        // taken here, where the channel is registered and active, so that an eviction can always close it
+        Channel ch = ctx.channel();
+        String remote = String.valueOf(ch.remoteAddress());
+        slot = source != null ? host.slots().inbound(source, remote, ch::close)
+                : host.slots().outbound(remote, ch::close);
+        ConnectionSlots.Slot mine = slot;
+        ch.closeFuture().addListener(f -> host.slots().release(mine));
         long millis = host.config().upgradeTimeout().toMillis();
-        timeout = ctx.executor().schedule(() -> fail(ctx, new TransportException("connection upgrade timed out after "
-                + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        timeout = ctx.executor().schedule(() -> timedOut(ctx, new TransportException(
+                "connection upgrade timed out after " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        long handshakeMillis = host.config().handshakeTimeout().toMillis();
+        if (source != null && handshakeMillis < millis) {
+            // a stranger's socket holds a handshake slot; our own dials hold none and keep the upgrade timeout
+            handshakeTimeout = ctx.executor().schedule(() -> timedOut(ctx, new TransportException(
+                    "connection handshake timed out after " + handshakeMillis + " ms: no authenticated peer")),
+                    handshakeMillis, TimeUnit.MILLISECONDS);
+        }
         MultistreamNegotiation negotiation = initiator()
                 ? MultistreamNegotiation.dialer(List.of(NOISE))
                 : MultistreamNegotiation.listener(NOISE::equals, () -> List.of(NOISE),
@@ -108,6 +136,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         secured = (NoiseSecured) event;
+        if (!admit(ctx, secured.remotePeer())) {
+            return;
+        }
         if (YAMUX.equals(secured.chosenMuxerOrNull())) {
             ctx.pipeline().addBefore(NAME, "yamux", muxerHandler(ctx, YAMUX));
             return;
@@ -118,6 +149,36 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         MultistreamNegotiation.DEFAULT_MAX_ATTEMPTS);
         ctx.pipeline().addBefore(NAME, "multistream-muxer",
                 new MultistreamHandler(negotiation, p -> muxerHandler(ctx, p), host.config().maxMultistreamMessage()));
+    }
+
+    /**
+     * The remote is authenticated: asks the peer gate, then takes an established slot. False when the connection
+     * is refused (and being closed).
+     */
+    private boolean admit(ChannelHandlerContext ctx, PeerId peer) {
+        authenticated = true;
+        if (handshakeTimeout != null) {
+            handshakeTimeout.cancel(false);
+        }
+        if (!host.admits(peer)) {
+            refuse(ctx, Refusal.PEER_GATE, new TransportException("peer " + peer + " refused by the peer gate"),
+                    "peer=" + peer + " remote=" + ctx.channel().remoteAddress());
+            return false;
+        }
+        switch (host.slots().authenticate(slot, peer)) {
+            case ESTABLISHED:
+                return true;
+            case FULL:
+                int max = host.config().maxConnections();
+                refuse(ctx, Refusal.CONNECTIONS, new LimitExceededException("maxConnections=" + max
+                        + " connections are established, no room for one more"),
+                        "peer=" + peer + " remote=" + ctx.channel().remoteAddress());
+                return false;
+            default:
+                // evicted while its last handshake message was on the way: counted then, closed by then
+                closeQuietly(ctx, new TransportException("connection closed during upgrade"));
+                return false;
+        }
     }
 
     /** Builds the yamux session and, once it sits in the pipeline, announces the connection. */
@@ -158,14 +219,58 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (timeout != null) {
             timeout.cancel(false);
         }
+        if (handshakeTimeout != null) {
+            handshakeTimeout.cancel(false);
+        }
         if (result != null && !result.isDone()) {
             result.completeExceptionally(new TransportException("connection closed during upgrade"));
         }
         super.channelInactive(ctx);
     }
 
+    /** The upgrade or handshake timer fired: for a stranger's connection that is a handshake deadline. */
+    private void timedOut(ChannelHandlerContext ctx, TransportException cause) {
+        if (isStranger()) {
+            refuse(ctx, Refusal.HANDSHAKE_DEADLINE, cause, "remote=" + ctx.channel().remoteAddress());
+        } else {
+            fail(ctx, cause);
+        }
+    }
+
+    /** An inbound connection whose peer is not authenticated yet. */
+    private boolean isStranger() {
+        return source != null && !authenticated;
+    }
+
+    /** Closes with a counted {@link Refusal}: the host logs those at most once per interval, so DEBUG here. */
+    private void refuse(ChannelHandlerContext ctx, Refusal reason, Libp2pException cause, String detail) {
+        if (failed) {
+            return;
+        }
+        host.refused(reason, detail);
+        LOG.debug("connection refused, {}: {} {}", reason.label(), cause.getMessage(), detail);
+        closeQuietly(ctx, cause);
+    }
+
+    private void closeQuietly(ChannelHandlerContext ctx, Libp2pException cause) {
+        failed = true;
+        if (result != null) {
+            result.completeExceptionally(cause);
+        }
+        ctx.close();
+    }
+
     private void fail(ChannelHandlerContext ctx, Libp2pException cause) {
         if (failed) {
+            return;
+        }
+        if (isStranger()) {
+            if (slot != null && slot.wasEvicted()) {
+                closeQuietly(ctx, cause);
+            } else {
+                refuse(ctx, Refusal.HANDSHAKE_FAILED, cause, "remote=" + ctx.channel().remoteAddress() + " ("
+                        + cause.getMessage() + ")");
+            }
             return;
         }
         failed = true;

@@ -1,7 +1,6 @@
 package dev.edgelink.libp2p.host;
 
 import dev.edgelink.libp2p.ConfigurationException;
-import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.TransportException;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
@@ -19,11 +18,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,13 @@ import org.slf4j.LoggerFactory;
  * apart: a peer may have one direct and one relayed connection at once (hole punching upgrades a relayed
  * connection while it still runs), the rule above applies within each kind, and {@link #connection(PeerId)}
  * prefers the direct one.
+ *
+ * <p>Limits ({@link HostConfig}): a connection takes one of {@code maxConnections} established slots only once Noise
+ * has authenticated its peer and the {@linkplain #setPeerGate peer gate} let it in. Until then an inbound
+ * connection is a stranger's handshake: at most {@code maxPendingPerIp} per source and {@code maxPendingHandshakes}
+ * in all run at once (a newer one closes the oldest), and none outlives {@code handshakeTimeout}. So a flood of
+ * connects, with or without the swarm key, cannot take the slots members need. What was refused is counted in
+ * {@link #refusals()} and logged at most once per reason and interval (see {@link ConnectionSlots}).
  */
 public final class Host implements AutoCloseable {
 
@@ -60,8 +69,10 @@ public final class Host implements AutoCloseable {
     private final List<HostListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Channel> serverChannels = new CopyOnWriteArrayList<>();
     private final List<Multiaddr> boundAddresses = new CopyOnWriteArrayList<>();
-    private final AtomicInteger channels = new AtomicInteger();
     private final InboundRoles inboundRoles = new InboundRoles(System::nanoTime);
+    private final Refusals refusals;
+    private final ConnectionSlots slots;
+    private volatile Predicate<PeerId> peerGate;
     private volatile CircuitDialer circuitDialer;
     private volatile boolean closed;
 
@@ -69,6 +80,11 @@ public final class Host implements AutoCloseable {
         this.config = config;
         this.peerId = PeerId.fromPublicKey(config.identity().publicKey());
         this.transport = new TcpTransport(config.eventLoopThreads());
+        this.refusals = new Refusals(System::nanoTime, Refusals.LOG_INTERVAL, this::schedule,
+                Refusals.logTo(config));
+        this.slots = new ConnectionSlots(config.maxPendingPerIp(), config.maxPendingHandshakes(),
+                config.maxConnections(), refusals::refused);
+        this.peerGate = config.peerGate();
         config.tasks().track(ConnectionHandler.ERROR_TASK);
     }
 
@@ -150,6 +166,43 @@ public final class Host implements AutoCloseable {
         List<Connection> all = new ArrayList<>(connections.values());
         all.addAll(relayed.values());
         return all;
+    }
+
+    /**
+     * Replaces the peer gate: asked once for every connection, both directions, TCP and relayed, right after Noise
+     * has authenticated the remote; a peer it refuses is closed at once (counted as {@link Refusal#PEER_GATE}, a
+     * dial to it fails). It runs on an event loop, so it must answer at once (a lookup, never I/O); one that throws
+     * refuses. Connections already open are not asked again: {@link #disconnect} closes them.
+     */
+    public void setPeerGate(Predicate<PeerId> gate) {
+        this.peerGate = Objects.requireNonNull(gate, "gate");
+    }
+
+    /**
+     * Closes every connection to {@code peer} at once: direct and relayed, and those authenticated but still
+     * choosing their muxer. Returns how many were closed.
+     */
+    public int disconnect(PeerId peer) {
+        int closed = slots.closeAll(peer);
+        if (closed > 0) {
+            LOG.info("disconnected peer={} connections={}", peer, closed);
+        }
+        return closed;
+    }
+
+    /** Connections refused so far, by reason (every reason present, most of them 0). */
+    public Map<Refusal, Long> refusals() {
+        return refusals.counts();
+    }
+
+    /** Inbound connections in their handshake now (not yet authenticated). */
+    public int pendingHandshakes() {
+        return slots.pendingCount();
+    }
+
+    /** Established (authenticated) connections now, TCP and relayed, with those still choosing their muxer. */
+    public int establishedConnections() {
+        return slots.establishedCount();
     }
 
     /** Installs the transport for {@code /p2p-circuit} addresses (null removes it: such dials then fail). */
@@ -261,22 +314,13 @@ public final class Host implements AutoCloseable {
     }
 
     private void initChannel(Channel ch, PeerId expected, CompletableFuture<Connection> result, boolean initiator) {
-        int open = channels.incrementAndGet();
-        ch.closeFuture().addListener(f -> channels.decrementAndGet());
-        if (open > config.maxConnections()) {
-            LimitExceededException e = new LimitExceededException("connections", config.maxConnections(), open);
-            LOG.warn("connection refused: {} remote={}", e.getMessage(), ch.remoteAddress());
-            if (result != null) {
-                result.completeExceptionally(e);
-            }
-            ch.close();
-            return;
-        }
         config.swarmKey().ifPresent(key -> ch.pipeline().addLast("pnet", new PnetHandler(key)));
         Connection.Direction direction = result != null ? Connection.Direction.OUTBOUND
                 : Connection.Direction.INBOUND;
+        ConnectionSlots.Source source = result != null ? null
+                : ConnectionSlots.Source.ip(((InetSocketAddress) ch.remoteAddress()).getAddress());
         ch.pipeline().addLast(ConnectionHandler.NAME,
-                new ConnectionHandler(this, expected, result, direction, initiator, null));
+                new ConnectionHandler(this, expected, result, direction, initiator, null, source));
     }
 
     /**
@@ -305,24 +349,14 @@ public final class Host implements AutoCloseable {
             result.completeExceptionally(new TransportException("host is closed"));
             return result;
         }
-        int open = channels.incrementAndGet();
-        if (open > config.maxConnections()) {
-            channels.decrementAndGet();
-            LimitExceededException e = new LimitExceededException("connections", config.maxConnections(), open);
-            LOG.warn("relayed connection refused: {} peer={}", e.getMessage(), remotePeer);
-            if (first != null) {
-                first.release();
-            }
-            carrier.reset();
-            result.completeExceptionally(e);
-            return result;
-        }
         StreamChannel channel = new StreamChannel(carrier, first, path.localAddress(), path.remoteAddress());
-        channel.closeFuture().addListener(f -> channels.decrementAndGet());
         config.swarmKey().ifPresent(key -> channel.pipeline().addLast("pnet", new PnetHandler(key)));
+        // an inbound relayed handshake is counted against the remote peer the relay names, see ConnectionSlots
+        ConnectionSlots.Source source = direction == Connection.Direction.INBOUND
+                ? ConnectionSlots.Source.relayed(remotePeer) : null;
         channel.pipeline().addLast(ConnectionHandler.NAME,
                 new ConnectionHandler(this, remotePeer, result, direction,
-                        direction == Connection.Direction.OUTBOUND, path));
+                        direction == Connection.Direction.OUTBOUND, path, source));
         carrier.eventLoop().register(channel).addListener(f -> {
             if (!f.isSuccess()) {
                 carrier.reset();
@@ -415,6 +449,33 @@ public final class Host implements AutoCloseable {
 
     List<HostListener> listeners() {
         return listeners;
+    }
+
+    ConnectionSlots slots() {
+        return slots;
+    }
+
+    void refused(Refusal reason, String detail) {
+        refusals.refused(reason, detail);
+    }
+
+    /** Whether the peer gate lets an authenticated {@code peer} in; a gate that throws refuses. */
+    boolean admits(PeerId peer) {
+        try {
+            return peerGate.test(peer);
+        } catch (RuntimeException e) {
+            LOG.warn("the peer gate failed, peer refused peer={}", peer, e);
+            return false;
+        }
+    }
+
+    /** Runs a refusal report later on an event loop; none once the host is closing. */
+    private void schedule(Runnable task, long delayNanos) {
+        try {
+            transport.group().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the host is shutting down: the counters still hold what the report would have said
+        }
     }
 
     boolean isClosed() {

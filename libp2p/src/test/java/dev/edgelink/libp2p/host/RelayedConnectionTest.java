@@ -2,9 +2,12 @@ package dev.edgelink.libp2p.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.edgelink.libp2p.TransportException;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.echo.EchoClient;
 import dev.edgelink.libp2p.echo.EchoService;
@@ -15,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -126,5 +131,91 @@ class RelayedConnectionTest {
         byte[] payload = "through pnet".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Long echoed = await(relayed.newStream(EchoService.PROTOCOL).thenCompose(s -> EchoClient.run(s, payload)));
         assertEquals(Long.valueOf(payload.length), echoed);
+    }
+
+    @Test
+    void thePeerGateIsAskedForRelayedConnectionsOnBothEnds() throws Exception {
+        Host a = host(null);
+        Host b = host(null);
+        Connection direct = await(a.connect(b.listenAddresses().get(0).withPeerId(b.peerId())));
+        CompletableFuture<Connection> inbound = new CompletableFuture<>();
+        b.setHandler(CARRIER, s -> b.upgradeRelayed(s, Unpooled.EMPTY_BUFFER, a.peerId(),
+                Connection.Direction.INBOUND, circuitPath(b, a)).whenComplete((c, e) -> {
+                    if (e != null) {
+                        inbound.completeExceptionally(e);
+                    } else {
+                        inbound.complete(c);
+                    }
+                }));
+
+        // the gate is asked for new connections only: the direct one carrying the relayed ones stays
+        a.setPeerGate(peer -> !peer.equals(b.peerId()));
+        Stream carrier = await(direct.newStream(CARRIER));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(a.upgradeRelayed(carrier, null,
+                b.peerId(), Connection.Direction.OUTBOUND, circuitPath(b, b))));
+        assertInstanceOf(TransportException.class, e.getCause());
+        assertEquals(1L, a.refusals().get(Refusal.PEER_GATE));
+        assertFalse(a.relayedConnection(b.peerId()).isPresent());
+        assertTrue(direct.isOpen());
+    }
+
+    @Test
+    void anInboundRelayedConnectionOfARefusedPeerIsClosed() throws Exception {
+        Host a = host(null);
+        Host b = host(null);
+        CompletableFuture<Connection> atB = new CompletableFuture<>();
+        b.addListener(new HostListener() {
+            @Override
+            public void connectionOpened(Connection connection) {
+                atB.complete(connection);
+            }
+        });
+        Connection direct = await(a.connect(b.listenAddresses().get(0).withPeerId(b.peerId())));
+        CompletableFuture<Connection> inbound = new CompletableFuture<>();
+        b.setHandler(CARRIER, s -> b.upgradeRelayed(s, Unpooled.EMPTY_BUFFER, a.peerId(),
+                Connection.Direction.INBOUND, circuitPath(b, a)).whenComplete((c, e) -> {
+                    if (e != null) {
+                        inbound.completeExceptionally(e);
+                    } else {
+                        inbound.complete(c);
+                    }
+                }));
+        // a's dial completes before b has authenticated a (Noise lets the initiator finish first)
+        await(atB);
+        b.setPeerGate(peer -> !peer.equals(a.peerId()));
+
+        Stream carrier = await(direct.newStream(CARRIER));
+        a.upgradeRelayed(carrier, null, b.peerId(), Connection.Direction.OUTBOUND, circuitPath(b, b));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(inbound));
+        assertTrue(e.getCause().getMessage().contains("peer gate"), e.getCause().getMessage());
+        assertEquals(1L, b.refusals().get(Refusal.PEER_GATE));
+        assertFalse(b.relayedConnection(a.peerId()).isPresent());
+    }
+
+    private static CountDownLatch closedTwice(Host h) {
+        CountDownLatch closed = new CountDownLatch(2);
+        h.addListener(new HostListener() {
+            @Override
+            public void connectionClosed(Connection connection) {
+                closed.countDown();
+            }
+        });
+        return closed;
+    }
+
+    @Test
+    void disconnectClosesTheDirectAndTheRelayedConnection() throws Exception {
+        Host a = host(null);
+        Host b = host(null);
+        relayedPair(a, b);
+        CountDownLatch closedAtA = closedTwice(a);
+        CountDownLatch closedAtB = closedTwice(b);
+
+        assertEquals(2, a.disconnect(b.peerId()));
+
+        assertTrue(closedAtA.await(20, TimeUnit.SECONDS), "a closed both connections");
+        assertTrue(closedAtB.await(20, TimeUnit.SECONDS), "b saw both connections close");
+        assertFalse(a.connection(b.peerId()).isPresent());
+        assertEquals(0, a.establishedConnections());
     }
 }

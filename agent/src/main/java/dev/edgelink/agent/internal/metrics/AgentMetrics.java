@@ -123,6 +123,26 @@ public final class AgentMetrics {
                 });
     }
 
+    /**
+     * Registers the libp2p host's connection counts ({@code edgelink_connections{state}}) and refusals
+     * ({@code edgelink_connections_refused_total{reason}}).
+     *
+     * @param connections handshakes in progress ({@code pending}) and {@code established} connections now
+     * @param refused connections the host refused so far, by reason label, every reason there from the start
+     */
+    public void bindConnections(Supplier<List<Metrics.Sample>> connections, Supplier<Map<String, Long>> refused) {
+        registry.gauge("edgelink_connections", "libp2p connections now, by state (pending: inbound, not yet "
+                + "authenticated; established: authenticated, TCP or relayed).", List.of("state"), connections);
+        registry.counterFunction("edgelink_connections_refused_total", "Connections the libp2p host closed before "
+                + "use, by reason (pending_per_ip, pending_total: a newer handshake took the oldest's room; "
+                + "handshake_deadline, handshake_failed: no authenticated peer; connections: maxConnections "
+                + "established; peer_gate: refused peer).", List.of("reason"), () -> {
+                    List<Metrics.Sample> out = new ArrayList<>();
+                    refused.get().forEach((reason, n) -> out.add(new Metrics.Sample(List.of(reason), n)));
+                    return out;
+                });
+    }
+
     public void probeSent(PathKind path) {
         probes.inc(path.toString());
     }

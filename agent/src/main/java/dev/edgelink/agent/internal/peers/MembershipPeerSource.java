@@ -142,6 +142,13 @@ public final class MembershipPeerSource implements PeerSource {
 
             @Override
             public void left(SignedRecord last, DepartureReason reason) {
+                if (reason == DepartureReason.REVOKED && !last.peerId().equals(host.peerId())) {
+                    // Revoked (or in a certificate dispute): no connection to it stays, so no tunnel, relay
+                    // reservation or circuit either; the host's gate refuses it from now on if it is revoked.
+                    int closed = host.disconnect(last.peerId());
+                    LOG.warn("member removed: {}; {} connection(s) to it closed (node={}, peer={})", reason, closed,
+                            last.nodeName(), last.peerId());
+                }
                 if (!last.peerId().equals(host.peerId())) {
                     LOG.info("member left: {} (node={}, peer={})", reason, last.nodeName(), last.peerId());
                     scheduler.execute(() -> onChange.accept(peers()));

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.libp2p.threads.TaskGuard;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The Prometheus text the agent serves on /metrics, line by line. */
@@ -69,6 +71,23 @@ class AgentMetricsTest {
         assertTrue(lines.contains("# TYPE edgelink_task_failures_total counter"), lines.toString());
         assertTrue(lines.contains("edgelink_task_failures_total{task=\"dataplane\"} 2"), lines.toString());
         assertTrue(lines.contains("edgelink_task_failures_total{task=\"nat\"} 0"), lines.toString());
+    }
+
+    @Test
+    void theHostsConnectionsAndRefusalsAreExportedByStateAndReason() {
+        AgentMetrics m = new AgentMetrics();
+        Map<String, Long> refused = new LinkedHashMap<>();
+        refused.put("pending_per_ip", 33L);
+        refused.put("peer_gate", 0L);
+        m.bindConnections(() -> List.of(new Metrics.Sample(List.of("pending"), 8),
+                new Metrics.Sample(List.of("established"), 1)), () -> refused);
+        List<String> lines = List.of(m.render().split("\n"));
+        assertTrue(lines.contains("# TYPE edgelink_connections_refused_total counter"), lines.toString());
+        assertTrue(lines.contains("edgelink_connections_refused_total{reason=\"pending_per_ip\"} 33"),
+                lines.toString());
+        assertTrue(lines.contains("edgelink_connections_refused_total{reason=\"peer_gate\"} 0"), lines.toString());
+        assertTrue(lines.contains("edgelink_connections{state=\"pending\"} 8"), lines.toString());
+        assertTrue(lines.contains("edgelink_connections{state=\"established\"} 1"), lines.toString());
     }
 
     @Test
