@@ -173,8 +173,11 @@ class TrustClusterE2eTest {
         // No certificate outlives its CA by ten years, so this one has none: the time is judged first, in every mode.
         long tenYears = Duration.ofDays(3650).toMillis();
         rogue("rogue-future", null, List.of("10.244.7.0/24"), tenYears);
-        Wait.until("every certified node refused the record from the future", SPREAD, () -> certified().stream()
-                .allMatch(m -> rejected(cluster.status(m), "FROM_THE_FUTURE") >= 1));
+        // The attacker sees every honest record as long expired (its clock is ten years on), so it only ever talks
+        // to its bootstrap node, n1; nobody passes a refused record on.
+        Wait.until("n1 refused the record from the future", SPREAD,
+                () -> rejected(cluster.status(cluster.member(t.n1())), "FROM_THE_FUTURE") >= 1);
+        sleep(SPREAD);
         for (EdgelinkCluster.Member m : certified()) {
             assertTrue(EdgelinkCluster.peer(cluster.status(m), "rogue-future").isEmpty(), m.name());
             assertTrue(m.node().exec("ip", "route", "show", "10.244.7.0/24").check().stdout().isBlank(), m.name());
