@@ -94,7 +94,7 @@ class ConfigLoaderTest {
 
     @Test
     void theHostsConnectionLimitsAreRead() {
-        AgentConfig c = LOADER.parse("podCidr: 10.244.1.0/24\n"
+        AgentConfig c = parse("podCidr: 10.244.1.0/24\n"
                 + "libp2p: {maxConnections: 4096, maxPendingPerIp: 64, maxPendingHandshakes: 512, "
                 + "handshakeTimeout: 3s}\n");
         assertEquals(new AgentConfig.Connections(4096, 64, 512, Duration.ofSeconds(3)), c.connections());

@@ -25,8 +25,8 @@ class StateDirectoryTest {
     Path dir;
 
     private AgentConfig config() {
-        return new ConfigLoader(() -> "edge-1").parse("podCidr: 10.244.1.0/24\nstateDir: " + dir.resolve("state")
-                + "\n");
+        return new ConfigLoader(() -> "edge-1").parse("podCidr: 10.244.1.0/24\ntrust: {insecure: true}\nstateDir: "
+                + dir.resolve("state") + "\n");
     }
 
     @Test
