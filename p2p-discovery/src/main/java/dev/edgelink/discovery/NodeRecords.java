@@ -104,7 +104,7 @@ public final class NodeRecords {
             throw new InvalidRecordException(RejectReason.BAD_SIGNATURE, "signature does not verify under the key of "
                     + PeerId.fromPublicKey(key));
         }
-        NodeRecord record = RecordCodec.decode(bytes);
+        NodeRecord record = RecordCodec.decode(bytes, PeerId.fromPublicKey(key));
         if (!record.peerId().matches(key)) {
             throw new InvalidRecordException(RejectReason.PEER_ID_MISMATCH, "record of node " + record.nodeName()
                     + " names peer " + record.peerId() + " but is signed by " + PeerId.fromPublicKey(key));

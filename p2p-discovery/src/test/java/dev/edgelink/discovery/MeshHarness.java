@@ -1,5 +1,6 @@
 package dev.edgelink.discovery;
 
+import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.host.Host;
 import dev.edgelink.libp2p.host.HostConfig;
@@ -11,11 +12,13 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Several hosts with membership services in one JVM, on 127.0.0.1 only. */
@@ -75,10 +78,21 @@ final class MeshHarness implements AutoCloseable {
                 .exchangeTimeout(Duration.ofSeconds(3));
     }
 
+    /** A node without a CA: its store takes every member at its word, its record carries no certificate. */
     Node start(String name, String podCidr, MembershipConfig config) {
+        return start(name, podCidr, config, MembershipTrust.insecure(MembershipStore.DEFAULT_CLOCK_SKEW),
+                peer -> Optional.empty());
+    }
+
+    /**
+     * A node whose store admits what {@code trust} admits, and whose record carries the certificate
+     * {@code certificate} returns for the node's peer id (none if empty). The record's site is "lab".
+     */
+    Node start(String name, String podCidr, MembershipConfig config, MembershipTrust trust,
+            Function<PeerId, Optional<NodeCertificate>> certificate) {
         Host host = Host.start(HostConfig.builder(Keys.generateEd25519()).listen(List.of(LOOPBACK))
                 .eventLoopThreads(1).build());
-        MembershipStore store = MembershipStore.inMemory();
+        MembershipStore store = MembershipStore.inMemory(StoreLimits.DEFAULT, trust);
         ScheduledExecutorService scheduler = new TaskGuard().newScheduler("members-" + name, "membership");
         MembershipService service = new MembershipService(host, store, config, scheduler, clock,
                 new Random(seed++));
@@ -95,8 +109,10 @@ final class MeshHarness implements AutoCloseable {
                         + " expiry " + last.record().expiresAtMillis());
             }
         });
-        service.start(NodeRecord.builder(name, host.peerId()).podCidr(podCidr).site("lab")
-                .tunnel(TunnelCapability.USERSPACE).build());
+        NodeRecord.Builder template = NodeRecord.builder(name, host.peerId()).podCidr(podCidr).site("lab")
+                .tunnel(TunnelCapability.USERSPACE);
+        certificate.apply(host.peerId()).ifPresent(template::certificate);
+        service.start(template.build());
         nodes.add(node);
         return node;
     }

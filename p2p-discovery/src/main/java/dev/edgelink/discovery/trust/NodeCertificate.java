@@ -37,10 +37,21 @@ public final class NodeCertificate {
      * @throws InvalidCertificateException MALFORMED or WRONG_KIND, naming the fingerprint and, once read, the node
      */
     public static NodeCertificate parse(byte[] encoded) {
+        return parse(encoded, null);
+    }
+
+    /**
+     * As {@link #parse(byte[])}, but when the certificate's peer id is {@code known} (the same bytes) that instance is
+     * taken instead of decoding the peer id again: decoding one validates the key it inlines, an Ed25519 point
+     * decompression. A node record's certificate names the record's peer, which the record's decoder already holds.
+     *
+     * @param known a peer id already decoded, or null
+     */
+    public static NodeCertificate parse(byte[] encoded, PeerId known) {
         byte[] copy = encoded.clone();
         TrustCodec.Envelope env = TrustCodec.decodeEnvelope(copy, TrustKind.NODE);
         TrustBodies.NodeFields fields = TrustBodies.decodeNode(env.body(),
-                TrustKind.NODE.label() + " " + env.fingerprint());
+                TrustKind.NODE.label() + " " + env.fingerprint(), known);
         return new NodeCertificate(copy, env, fields);
     }
 

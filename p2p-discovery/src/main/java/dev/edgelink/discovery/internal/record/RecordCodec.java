@@ -17,6 +17,7 @@ import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -79,6 +80,18 @@ public final class RecordCodec {
 
     /** @throws InvalidRecordException (MALFORMED) naming the first bad field */
     public static NodeRecord decode(byte[] bytes) {
+        return decode(bytes, null);
+    }
+
+    /**
+     * As {@link #decode(byte[])}; a peer id in the record or its certificate equal to {@code known} (the same bytes)
+     * is taken as {@code known} instead of being decoded again, which would validate its inlined key once more (an
+     * Ed25519 point decompression each). {@link dev.edgelink.discovery.NodeRecords#verify} passes the signer's.
+     *
+     * @param known a peer id already decoded, or null
+     * @throws InvalidRecordException (MALFORMED) naming the first bad field
+     */
+    public static NodeRecord decode(byte[] bytes, PeerId known) {
         NodeRecordProto.NodeRecord pb;
         try {
             pb = NodeRecordProto.NodeRecord.parseFrom(bytes);
@@ -87,7 +100,8 @@ public final class RecordCodec {
         }
         PeerId peer;
         try {
-            peer = PeerId.fromBytes(pb.getPeerId().toByteArray());
+            byte[] raw = pb.getPeerId().toByteArray();
+            peer = known != null && Arrays.equals(raw, known.toBytes()) ? known : PeerId.fromBytes(raw);
         } catch (Libp2pException e) {
             throw malformed("record peer id is invalid: " + e.getMessage(), e);
         }
@@ -130,7 +144,7 @@ public final class RecordCodec {
         }
         if (!pb.getCertificate().isEmpty()) {
             try {
-                b.certificate(NodeCertificate.parse(pb.getCertificate().toByteArray()));
+                b.certificate(NodeCertificate.parse(pb.getCertificate().toByteArray(), peer));
             } catch (InvalidCertificateException e) {
                 throw malformed("record certificate is invalid: " + e.getMessage(), e);
             }

@@ -87,7 +87,8 @@ public final class TrustBodies {
         return b.build().toByteArray();
     }
 
-    public static NodeFields decodeNode(byte[] body, String subject) {
+    /** @param known a peer id already decoded: taken if the body's peer id is the same bytes, or null */
+    public static NodeFields decodeNode(byte[] body, String subject, PeerId known) {
         TrustProto.NodeBody pb;
         try {
             pb = TrustProto.NodeBody.parseFrom(body);
@@ -98,7 +99,8 @@ public final class TrustBodies {
         subject = subject + " for node '" + pb.getNodeName() + "'";
         PeerId peer;
         try {
-            peer = PeerId.fromBytes(pb.getPeerId().toByteArray());
+            byte[] raw = pb.getPeerId().toByteArray();
+            peer = known != null && Arrays.equals(raw, known.toBytes()) ? known : PeerId.fromBytes(raw);
         } catch (Libp2pException | IllegalArgumentException e) {
             throw TrustCodec.malformed(subject + ": peer id is invalid: " + e.getMessage());
         }
