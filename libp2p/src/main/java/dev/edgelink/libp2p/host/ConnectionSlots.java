@@ -210,6 +210,12 @@ final class ConnectionSlots {
                     toClose.add(s);
                 }
             }
+            // Closing takes a moment (the channel closes on its event loop): the slots are free from now on, so a
+            // second call does not count them again and a new connection is not refused for them.
+            for (Slot s : toClose) {
+                established.remove(s);
+                s.state = State.CLOSED;
+            }
         }
         toClose.forEach(s -> s.closer.run());
         return toClose.size();
