@@ -2,7 +2,7 @@
 # How fast one thread verifies and admits node records (issue 9): a full sync of a NODES-node cluster into an empty
 # membership store, with a CA (cold and warm certificate cache) and without, next to raw Ed25519 verifications of the
 # same library. One JVM on this machine, no network. Prints one line per pass and round, then the medians.
-# Usage: bash scripts/bench-verify.sh [NODES] [ROUNDS] [WARMUP]      (default 1000 nodes, 7 rounds, 2 of them warm-up)
+# Usage: bash scripts/bench-verify.sh [NODES] [ROUNDS] [WARMUP]      (default 1000 nodes, 10 rounds, 3 of them warm-up)
 # Extra JVM flags through VERIFY_BENCH_JAVA_OPTS, e.g. a flight recording:
 #   VERIFY_BENCH_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/verify.jfr' bash scripts/bench-verify.sh 1000 30
 set -euo pipefail

@@ -44,7 +44,7 @@ import java.util.function.IntPredicate;
  * Times are the thread's CPU time (a shared machine's preemption does not count), so records/s is per core. The
  * first {@code WARMUP} rounds are printed but left out of the medians: they include class loading and JIT.
  *
- * <p>Usage: {@code VerifyBench [NODES] [ROUNDS] [WARMUP]}, defaults 1000, 7, 2.
+ * <p>Usage: {@code VerifyBench [NODES] [ROUNDS] [WARMUP]}, defaults 1000, 10, 3.
  */
 public final class VerifyBench {
 
@@ -64,8 +64,8 @@ public final class VerifyBench {
 
     public static void main(String[] args) {
         int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
-        int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         System.out.printf("VerifyBench: %d nodes, %d rounds (%d warm-up); java %s, %d CPUs, one thread, "
                 + "load %s%n", nodes, rounds, warmup, System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors(), loadAverage());

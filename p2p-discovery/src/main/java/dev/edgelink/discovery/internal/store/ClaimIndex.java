@@ -15,7 +15,8 @@ import java.util.TreeMap;
 /**
  * Who claims which node name and which pod CIDRs among the records a store holds, so that the records a new one may
  * clash with are found by lookups instead of a scan of the whole store. A scan made a full sync quadratic: a node
- * joining a cluster of 1000 compared half a million pairs, about as much CPU as all the signature checks together.
+ * joining a cluster of 1000 compared half a million pairs, a third of the sync's CPU and more than one of the two
+ * signature checks per record (VerifyBench, docs/benchmarks.md).
  *
  * <p>Prefixes are kept sorted by (family, network address, length). Two prefixes overlap exactly when one contains
  * the other, so the prefixes overlapping {@code p} are those whose network address lies within {@code p} (one range
