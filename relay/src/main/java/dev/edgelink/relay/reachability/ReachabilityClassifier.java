@@ -19,7 +19,8 @@ import java.util.Set;
  * destination (symmetric: {@code masquerade random/fully-random}). Dials from the listen port put all of them in
  * one group, which is why dials should reuse it. Without such a pair, a NAT that kept our source port for at least
  * {@code minPreserved} observers of different sockets counts as port-preserving (masquerade keeps the port when
- * it is free); a single disagreeing pair anywhere makes the verdict symmetric.
+ * it is free), and one that gave that many observers of different sockets a new port each, and kept none, counts
+ * as symmetric; a single disagreeing pair anywhere makes the verdict symmetric.
  */
 public final class ReachabilityClassifier {
 
@@ -59,12 +60,17 @@ public final class ReachabilityClassifier {
             return Reachability.NAT_PORT_PRESERVING;
         }
         Set<String> preservedBy = new HashSet<>();
+        Set<String> changedBy = new HashSet<>();
         for (Observation o : translated) {
-            if (o.observed().getPort() == o.local().getPort()) {
-                preservedBy.add(o.observer());
-            }
+            (o.observed().getPort() == o.local().getPort() ? preservedBy : changedBy).add(o.observer());
         }
-        return preservedBy.size() >= minPreserved ? Reachability.NAT_PORT_PRESERVING : Reachability.UNKNOWN;
+        if (preservedBy.size() >= minPreserved) {
+            return Reachability.NAT_PORT_PRESERVING;
+        }
+        // A NAT that keeps ports when it can (plain masquerade) changes one only on a clash; one that gave
+        // minPreserved observers of as many sockets a new port each maps per connection: symmetric.
+        return changedBy.size() >= minPreserved && preservedBy.isEmpty() ? Reachability.NAT_SYMMETRIC
+                : Reachability.UNKNOWN;
     }
 
     private enum Verdict { SYMMETRIC, CONSISTENT, TOO_FEW }

@@ -1,6 +1,8 @@
 package dev.edgelink.relay.reachability;
 
 import dev.edgelink.libp2p.host.Connection;
+import dev.edgelink.libp2p.host.Host;
+import dev.edgelink.libp2p.host.HostListener;
 import dev.edgelink.libp2p.identify.IdentifyInfo;
 import dev.edgelink.libp2p.identify.IdentifyService;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
@@ -18,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps our reachability up to date as identify results and AutoNAT verdicts arrive, and tells listeners when it
  * changes. Holds the latest observation per (observer, local socket), at most {@code maxObservations}, each for
- * {@code maxAgeNanos}. Listeners run on the thread that reported the change. Thread-safe.
+ * {@code maxAgeNanos} and only while the connection it was made on is open: a mapping seen on a connection that
+ * is gone says nothing about the NAT now (after the NAT changed, the old connections die and only new ones show
+ * the new behaviour; their old observations would keep the old verdict for the whole age). Listeners run on the thread that reported the change. Thread-safe.
  */
 public final class ReachabilityObserver {
 
@@ -49,6 +53,36 @@ public final class ReachabilityObserver {
 
     public void addListener(Listener listener) {
         listeners.add(listener);
+    }
+
+    /** Forgets the observations of every connection of {@code host} that closes. */
+    public void attach(Host host) {
+        host.addListener(new HostListener() {
+            @Override
+            public void connectionClosed(Connection connection) {
+                closed(connection);
+            }
+        });
+    }
+
+    /** {@code connection} is closed: what was observed on it is dropped. */
+    public void closed(Connection connection) {
+        if (!usable(connection.localAddress()) || !usable(connection.remoteAddress())) {
+            return;
+        }
+        closed(connection.remotePeer().toString(), connection.localAddress().toTcpSocketAddress(),
+                connection.remoteAddress().toTcpSocketAddress());
+    }
+
+    /** The connection of {@code observer} from {@code local} to {@code remote} is closed. */
+    public void closed(String observer, InetSocketAddress local, InetSocketAddress remote) {
+        String key = observer + "|" + local;
+        update(() -> {
+            Observation o = observations.get(key);
+            if (o != null && o.remote().equals(remote)) {
+                observations.remove(key);
+            }
+        });
     }
 
     /** Feeds every identify result of {@code identify} into this observer. */

@@ -86,4 +86,40 @@ class ReachabilityObserverTest {
         assertEquals(Reachability.NAT_PORT_PRESERVING, observer.current());
         assertEquals(List.of(sa("198.18.0.1", 2)), observer.observedAddresses());
     }
+
+    @Test
+    void aNewPortOnEverySocketForTwoObserversIsSymmetric() {
+        observer.observe(out("p1", sa("10.1.0.11", 40001), sa("198.18.0.10", 4001), sa("198.18.0.1", 61001)));
+        assertEquals(Reachability.UNKNOWN, observer.current());
+        observer.observe(out("p2", sa("10.1.0.11", 40002), sa("198.18.0.20", 4001), sa("198.18.0.1", 52002)));
+        assertEquals(Reachability.NAT_SYMMETRIC, observer.current());
+    }
+
+    @Test
+    void whenTheNatTurnsSymmetricTheClosedConnectionsEvidenceGoesWithThem() {
+        InetSocketAddress listen = sa("10.2.0.11", 4001);
+        observer.observe(out("p1", listen, sa("198.18.0.3", 4001), sa("198.18.0.2", 4001)));
+        observer.observe(out("p2", listen, sa("198.18.0.4", 4001), sa("198.18.0.2", 4001)));
+        assertEquals(Reachability.NAT_PORT_PRESERVING, observer.current());
+        // The NAT forgets its mappings and maps at random from now on: both connections die and are dialed again,
+        // from other sockets while the listen port's old pairs are not free yet.
+        observer.closed("p1", listen, sa("198.18.0.3", 4001));
+        observer.closed("p2", listen, sa("198.18.0.4", 4001));
+        observer.observe(out("p1", sa("10.2.0.11", 40001), sa("198.18.0.3", 4001), sa("198.18.0.2", 19984)));
+        observer.observe(out("p2", sa("10.2.0.11", 40002), sa("198.18.0.4", 4001), sa("198.18.0.2", 47550)));
+        assertEquals(Reachability.NAT_SYMMETRIC, observer.current());
+        assertEquals(List.of("UNKNOWN->NAT_PORT_PRESERVING", "NAT_PORT_PRESERVING->UNKNOWN",
+                "UNKNOWN->NAT_SYMMETRIC"), changes);
+    }
+
+    @Test
+    void aClosedConnectionOnlyDropsTheObservationMadeOnIt() {
+        InetSocketAddress listen = sa("10.1.0.11", 4001);
+        observer.observe(out("p1", listen, sa("198.18.0.10", 4001), sa("198.18.0.1", 4001)));
+        observer.observe(out("p2", listen, sa("198.18.0.20", 4001), sa("198.18.0.1", 4001)));
+        observer.closed("p1", listen, sa("198.18.0.99", 4001));
+        assertEquals(Reachability.NAT_PORT_PRESERVING, observer.current(), "another connection of p1's closed");
+        observer.closed("p1", listen, sa("198.18.0.10", 4001));
+        assertEquals(Reachability.UNKNOWN, observer.current());
+    }
 }

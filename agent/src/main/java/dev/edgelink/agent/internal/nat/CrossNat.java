@@ -96,6 +96,7 @@ public final class CrossNat implements AutoCloseable {
         this.observer = new ReachabilityObserver(new ReachabilityClassifier(2), System::nanoTime,
                 TimeUnit.MINUTES.toNanos(10), 64);
         observer.attach(identify);
+        observer.attach(host);
         observer.addListener((before, after) -> {
             LOG.info("reachability {} -> {} (node={})", before, after, config.nodeName());
             fireRecordChange();
