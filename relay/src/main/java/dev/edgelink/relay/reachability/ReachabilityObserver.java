@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * changes. Holds the latest observation per (observer, local socket), at most {@code maxObservations}, each for
  * {@code maxAgeNanos} and only while the connection it was made on is open: a mapping seen on a connection that
  * is gone says nothing about the NAT now (after the NAT changed, the old connections die and only new ones show
- * the new behaviour; their old observations would keep the old verdict for the whole age). Listeners run on the thread that reported the change. Thread-safe.
+ * the new behaviour; their old observations would keep the old verdict for the whole age). Listeners run on the
+ * thread that reported the change. Thread-safe.
  */
 public final class ReachabilityObserver {
 
