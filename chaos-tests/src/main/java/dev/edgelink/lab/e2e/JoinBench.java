@@ -8,6 +8,7 @@ import dev.edgelink.lab.Node;
 import dev.edgelink.lab.Topologies;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -67,15 +68,20 @@ public final class JoinBench {
     static final Duration FORGET_WAIT = Duration.ofSeconds(60);
     /** A leave's tombstone lives one record TTL; the stores sweep expired records every second. */
     static final Duration TOMBSTONE_WAIT = EdgelinkCluster.RECORD_TTL.plusSeconds(2);
+    /** {@code getconf CLK_TCK} on Linux: the unit of the CPU times in {@code /proc/PID/stat}. */
+    static final int CLOCK_TICKS = 100;
 
     private final EdgelinkCluster cluster;
     private final Topologies.Sites sites;
     private final EdgelinkCluster.Member joiner;
     private final List<EdgelinkCluster.Member> others;
 
-    /** One round: seconds from the spawn ({@code NaN}: not seen), who saw it last, b-n2's paths, notes. */
+    /**
+     * One round: seconds from the spawn ({@code NaN}: not seen), who saw it last, b-n2's paths, the CPU seconds b-n2's
+     * agent and the other five agents used from the spawn to the end of the round, notes.
+     */
     record Round(int number, double harnessMs, double startedS, double joinerSeesAllS, double allSeeJoinerS,
-            String lastObserver, String paths, String load, String note) {
+            String lastObserver, String paths, double joinerCpuS, double othersCpuS, String load, String note) {
         double reachableS() {
             return Math.max(joinerSeesAllS, allSeeJoinerS);
         }
@@ -207,6 +213,7 @@ public final class JoinBench {
     /** One round: spawns b-n2 and watches all six in parallel until they see each other ACTIVE. */
     private Round round(int number) throws IOException {
         String load = SitesBench.loadAverage().split(" ")[0];
+        double othersCpu0 = cpuSeconds(others);
         long h0 = System.nanoTime();
         cluster.start(joiner);
         long t0 = System.nanoTime();
@@ -231,14 +238,17 @@ public final class JoinBench {
             for (Future<Sight> f : watches) {
                 sights.add(result(f));
             }
-            return round(number, (t0 - h0) / 1e6, started, sights, load, note);
+            double joinerCpu = cpuSeconds(List.of(joiner));
+            double othersCpu = cpuSeconds(others) - othersCpu0;
+            return round(number, (t0 - h0) / 1e6, started, sights, new double[] {joinerCpu, othersCpu}, load, note);
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** Folds the six sights into a round: {@code sights.get(0)} is b-n2's own. */
-    static Round round(int number, double harnessMs, double started, List<Sight> sights, String load, String note) {
+    /** Folds the six sights into a round: {@code sights.get(0)} is b-n2's own; {@code cpu}: b-n2's, the others'. */
+    static Round round(int number, double harnessMs, double started, List<Sight> sights, double[] cpu, String load,
+            String note) {
         List<String> notes = new ArrayList<>();
         if (!note.isEmpty()) {
             notes.add(note);
@@ -258,7 +268,7 @@ public final class JoinBench {
         double allSee = allSaw ? last : Double.NaN;
         double ownS = own.failure() == null ? own.seconds() : Double.NaN;
         String lastOne = !allSaw || Double.isNaN(ownS) ? "" : ownS >= allSee ? own.observer() : lastObserver;
-        return new Round(number, harnessMs, started, ownS, allSee, lastOne, own.paths(), load,
+        return new Round(number, harnessMs, started, ownS, allSee, lastOne, own.paths(), cpu[0], cpu[1], load,
                 String.join("; ", notes));
     }
 
@@ -345,6 +355,29 @@ public final class JoinBench {
         }
     }
 
+    /**
+     * The CPU seconds (user + system) the members' agents have used so far, from {@code /proc/PID/stat} (the agent's
+     * PID is the JVM's: {@code ip netns exec} execs into it); NaN when one has exited.
+     */
+    private static double cpuSeconds(List<EdgelinkCluster.Member> members) {
+        double sum = 0;
+        for (EdgelinkCluster.Member m : members) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(m.agent().orElseThrow().pid()), "stat"));
+                sum += cpuTicks(stat) / (double) CLOCK_TICKS;
+            } catch (IOException e) {
+                return Double.NaN;
+            }
+        }
+        return sum;
+    }
+
+    /** utime + stime of a {@code /proc/PID/stat} line: fields 14 and 15, counted after the command's parenthesis. */
+    static long cpuTicks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
     private static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
@@ -364,18 +397,24 @@ public final class JoinBench {
             b.append("Before the first round: ").append(converged).append(".\n");
         }
         b.append("\n| round | load 1 min | started s | b-n2 sees all 5 ACTIVE s | all 5 see b-n2 ACTIVE s "
-                + "| reachable s | last to see | b-n2's paths then | notes |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|\n");
+                + "| reachable s | last to see | CPU s b-n2 / the other 5 | b-n2's paths then | notes |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Round r : rounds) {
-            b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.number(),
-                    r.load(), num(r.startedS()), num(r.joinerSeesAllS()), num(r.allSeeJoinerS()),
-                    num(r.reachableS()), r.lastObserver(), r.paths(), SitesBench.cell(r.note())));
+            b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s |%n",
+                    r.number(), r.load(), num(r.startedS()), num(r.joinerSeesAllS()), num(r.allSeeJoinerS()),
+                    num(r.reachableS()), r.lastObserver(), num(r.joinerCpuS()), num(r.othersCpuS()), r.paths(),
+                    SitesBench.cell(r.note())));
         }
         List<Round> done = rounds.stream().filter(Round::complete).toList();
         b.append(String.format(Locale.ROOT, "%nmedian of %d complete rounds of %d: started %s s, reachable %s s "
                 + "(b-n2 sees all %s s, all see b-n2 %s s)%n", done.size(), rounds.size(),
                 num(median(done, Round::startedS)), num(median(done, Round::reachableS)),
                 num(median(done, Round::joinerSeesAllS)), num(median(done, Round::allSeeJoinerS))));
+        b.append(String.format(Locale.ROOT, "CPU from the spawn to the end of the round: b-n2's agent %s s, the other "
+                + "five agents %s s together (medians); the harness's part before the spawn (config, certificate, "
+                + "fork; not counted above) %s ms%n", num(median(done, Round::joinerCpuS)),
+                num(median(done, Round::othersCpuS)), String.format(Locale.ROOT, "%.1f",
+                        median(rounds, Round::harnessMs))));
         return b.toString();
     }
 
