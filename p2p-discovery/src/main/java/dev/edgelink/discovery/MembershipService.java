@@ -289,7 +289,7 @@ public final class MembershipService implements AutoCloseable {
         PeerId remote = stream.connection().remotePeer();
         MembersCodec.Limits sized = new MembersCodec.Limits(acceptBytes(), limits.maxDigestEntries(),
                 limits.maxRecords());
-        View view = new View(remote);
+        View view = new View(remote, sized.maxMessageBytes());
         ExchangeStream ex = ExchangeStream.run(stream, new PushPullSession(role, view, sized), sized);
         try {
             ScheduledFuture<?> timeout = scheduler.schedule(
@@ -330,10 +330,13 @@ public final class MembershipService implements AutoCloseable {
     /** Our side of one exchange: the store; what the remote sends is verified off the event loop. */
     private final class View implements PushPullSession.Local {
         private final PeerId remote;
+        /** What we accept in this exchange: sized once at its start, the same for the decoder and the remote. */
+        private final int acceptBytes;
         private volatile CompletableFuture<Void> verified = CompletableFuture.completedFuture(null);
 
-        View(PeerId remote) {
+        View(PeerId remote, int acceptBytes) {
             this.remote = remote;
+            this.acceptBytes = acceptBytes;
         }
 
         @Override
@@ -363,7 +366,7 @@ public final class MembershipService implements AutoCloseable {
 
         @Override
         public int acceptBytes() {
-            return MembershipService.this.acceptBytes();
+            return acceptBytes;
         }
     }
 

@@ -5,6 +5,7 @@ import dev.edgelink.discovery.trust.InvalidCertificateException;
 import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.discovery.trust.RevocationList;
 import dev.edgelink.discovery.trust.TrustAnchors;
+import dev.edgelink.discovery.trust.TrustProblem;
 import dev.edgelink.libp2p.peer.PeerId;
 import java.time.Duration;
 import java.time.Instant;
@@ -143,7 +144,7 @@ public final class MembershipTrust {
      */
     public synchronized boolean offerRevocation(byte[] encoded) {
         if (anchors == null) {
-            throw new InvalidCertificateException(dev.edgelink.discovery.trust.TrustProblem.UNKNOWN_CA,
+            throw new InvalidCertificateException(TrustProblem.UNKNOWN_CA,
                     "this node trusts no CA (insecure mode): revocation lists mean nothing to it");
         }
         RevocationList list = anchors.verifyRevocation(encoded);

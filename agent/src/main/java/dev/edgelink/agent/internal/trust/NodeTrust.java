@@ -45,17 +45,14 @@ public final class NodeTrust implements AutoCloseable {
     private final AgentConfig.Trust config;
     private final MembershipTrust membership;
     private volatile NodeCertificate certificate;
-    private final List<CaCertificate> cas;
     private volatile long revocationModified = -1;
     private volatile long certModified = -1;
     private ScheduledFuture<?> watch;
 
-    private NodeTrust(AgentConfig.Trust config, MembershipTrust membership, NodeCertificate certificate,
-            List<CaCertificate> cas) {
+    private NodeTrust(AgentConfig.Trust config, MembershipTrust membership, NodeCertificate certificate) {
         this.config = config;
         this.membership = membership;
         this.certificate = certificate;
-        this.cas = List.copyOf(cas);
     }
 
     /**
@@ -71,7 +68,7 @@ public final class NodeTrust implements AutoCloseable {
             LOG.warn("trust: INSECURE mode (trust.insecure: true): there is no cluster CA, every holder of the swarm "
                     + "key is a member and may claim any name, pod CIDR, site and relay role; for labs only "
                     + "(node={})", config.nodeName());
-            return new NodeTrust(t, MembershipTrust.insecure(t.clockSkew()), null, List.of());
+            return new NodeTrust(t, MembershipTrust.insecure(t.clockSkew()), null);
         }
         List<CaCertificate> cas = new ArrayList<>();
         for (int i = 0; i < t.caFiles().size(); i++) {
@@ -88,7 +85,7 @@ public final class NodeTrust implements AutoCloseable {
         Path certFile = t.certFile().orElseThrow(() -> new ConfigException("trust.certFile",
                 "is required with trust.caFiles: this node's certificate (bin/edgelink ca sign)"));
         NodeCertificate cert = checkOwn(config, self, parse(certFile), anchors, nowMillis);
-        NodeTrust trust = new NodeTrust(t, membership, cert, cas);
+        NodeTrust trust = new NodeTrust(t, membership, cert);
         t.revocationFile().ifPresent(f -> {
             if (Files.exists(f)) {
                 trust.offerRevocationFile(null, f);
@@ -271,7 +268,7 @@ public final class NodeTrust implements AutoCloseable {
     }
 
     public List<CaCertificate> cas() {
-        return cas;
+        return membership.anchors().map(TrustAnchors::cas).orElse(List.of());
     }
 
     @Override

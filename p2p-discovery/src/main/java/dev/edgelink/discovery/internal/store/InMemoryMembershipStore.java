@@ -203,6 +203,11 @@ public final class InMemoryMembershipStore implements MembershipStore {
             return;
         }
         LOG.info("member removed node={} peer={} seq={} reason={}", r.nodeName(), r.peerId(), r.sequence(), reason);
+        tellLeft(r, reason);
+    }
+
+    /** Tells every listener that {@code r}'s node left; a listener that throws does not stop the others. */
+    private void tellLeft(SignedRecord r, DepartureReason reason) {
         for (MembershipListener l : listeners) {
             try {
                 l.left(r, reason);
@@ -388,13 +393,7 @@ public final class InMemoryMembershipStore implements MembershipStore {
             removed++;
             if (!r.record().leaving()) {
                 LOG.info("member expired node={} peer={} seq={}", r.nodeName(), r.peerId(), r.sequence());
-                for (MembershipListener l : listeners) {
-                    try {
-                        l.left(r, DepartureReason.EXPIRED);
-                    } catch (RuntimeException e) {
-                        LOG.error("membership listener failed node={} peer={}", r.nodeName(), r.peerId(), e);
-                    }
-                }
+                tellLeft(r, DepartureReason.EXPIRED);
             }
         }
         return removed;
