@@ -28,7 +28,8 @@ import dev.edgelink.agent.internal.nat.CrossNat;
 import dev.edgelink.agent.internal.nat.MemberInfo;
 import dev.edgelink.agent.internal.trust.NodeTrust;
 import dev.edgelink.agent.internal.nat.NatPolicy;
-import dev.edgelink.agent.internal.nat.PeerConnections;
+import dev.edgelink.agent.internal.connections.ConnectionManager;
+import dev.edgelink.agent.internal.connections.ConnectionPolicy;
 import dev.edgelink.dataplane.backend.userspace.UserspaceDevice;
 import dev.edgelink.dataplane.tunnel.TunnelProtocol;
 import dev.edgelink.discovery.RelayRole;
@@ -84,11 +85,11 @@ public final class Agent implements AgentView, AutoCloseable {
      * ping), so one loop is enough, and each loop costs a thread and a pooled-buffer thread cache.
      */
     static final int EVENT_LOOP_THREADS = 1;
-    /** How often the connection keeper looks at every member's connections. */
+    /** How often the connection manager decides over every peer. */
     static final Duration KEEPER_INTERVAL = Duration.ofSeconds(1);
-    /** How long a stop waits for the leave announcement to reach peers. */
-    static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(3);
-    /** The NAT thread's name in the {@link TaskGuard}: the connection keeper, watchdog, AutoNAT, DCUtR, redials. */
+    /** A peer without pod traffic for this long is idle: it keeps its routes, not its connection. */
+    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /** The NAT thread's name in the {@link TaskGuard}: the connection manager, watchdog, AutoNAT, DCUtR. */
     static final String NAT_TASK = "nat";
 
     private final AgentConfig config;
@@ -103,7 +104,7 @@ public final class Agent implements AgentView, AutoCloseable {
     private NodeDataplane dataplane;
     private PeerSource peers;
     private CrossNat nat;
-    private PeerConnections keeper;
+    private ConnectionManager connections;
     private MembershipPeerSource membership;
     private NodeTrust trust;
     private String announced = "";
@@ -179,20 +180,18 @@ public final class Agent implements AgentView, AutoCloseable {
 
     /**
      * The cross-NAT wiring: relay client, server and reservations, AutoNAT, reachability and DCUtR on the host;
-     * the connection keeper (a connection to every member, the tunnel stream on the right one); the tunnel
+     * the connection manager (connections for a reason only, the tunnel stream on the right one); the tunnel
      * protocol served into the userspace device; the userspace rungs' prober; the kernel rungs' NAT gate.
      */
     private void startCrossNat(MembershipPeerSource members) {
         ScheduledExecutorService natScheduler = tasks.newScheduler("edgelink-nat", NAT_TASK);
         closeables.add(natScheduler::shutdownNow);
-        // a connection a NAT forgot is closed within ~20 s, so reservations, circuits and the keeper start again
+        // a connection a NAT forgot is closed within ~20 s; reservations, circuits and the connection manager redial
         closeables.add(ConnectionWatchdog.start(host, ping, ConnectionWatchdog.Settings.DEFAULT, natScheduler));
         nat = new CrossNat(host, identify, config, members::memberPeerIds, members::memberInfos, natScheduler, tasks);
         closeables.add(nat);
-        keeper = new PeerConnections(host, config.nodeName(), nat, config::site, config.nat().holePunch(),
-                PunchPolicy.standard(),
-                dataplane::onUnderlaySubnet, dataplane::activePath, dataplane.userspace().orElse(null));
-        TunnelProtocol.serve(host, keeper, members::nodeOf);
+        connections = startConnections(members, natScheduler);
+        TunnelProtocol.serve(host, connections, members::nodeOf);
         dataplane.setUserspaceProber(new ConnectionProber(host, ping,
                 () -> dataplane.userspace().flatMap(UserspaceDevice::service), members::peerIdOf,
                 config.timeouts().probeTimeout()));
@@ -200,10 +199,10 @@ public final class Agent implements AgentView, AutoCloseable {
                 .map(m -> kernelRefusal(m, nat))
                 .orElse(null));
         nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
-        // the tunnel stream follows a path change at once, not at the keeper's next tick (up to a second later)
+        // the tunnel stream follows a path change at once, not at the manager's next tick (up to a second later)
         dataplane.setPathListener(peer -> {
             try {
-                natScheduler.execute(() -> keeper.tick(members.memberInfos()));
+                natScheduler.execute(connections::tick);
             } catch (RejectedExecutionException stopping) {
                 LOG.debug("path change of {} not followed: stopping (node={})", peer, config.nodeName());
             }
@@ -212,7 +211,7 @@ public final class Agent implements AgentView, AutoCloseable {
             int direct = 0;
             int relayed = 0;
             for (MemberInfo m : members.memberInfos()) {
-                PeerConnections.Links l = keeper.links(m);
+                ConnectionManager.PeerView l = connections.view(m);
                 direct += l.direct() ? 1 : 0;
                 relayed += l.relayed() ? 1 : 0;
             }
@@ -222,8 +221,59 @@ public final class Agent implements AgentView, AutoCloseable {
         // two tasks, so that one failing does not hold up the other (each is counted and runs again next second)
         natScheduler.scheduleWithFixedDelay(() -> announceIfChanged(members), 0, KEEPER_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
-        natScheduler.scheduleWithFixedDelay(() -> keeper.tick(members.memberInfos()), 0, KEEPER_INTERVAL.toMillis(),
-                TimeUnit.MILLISECONDS);
+        natScheduler.scheduleWithFixedDelay(connections::tick, 0, KEEPER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The connection manager: relays and bootstrap peers from the config (those with a peer id, not ourselves),
+     * members from membership, paths from the data plane. A packet that finds no tunnel stream wakes it.
+     */
+    private ConnectionManager startConnections(MembershipPeerSource members, ScheduledExecutorService natScheduler) {
+        Map<PeerId, Multiaddr> relays = withPeerIds(config.relayPeers());
+        Map<PeerId, Multiaddr> bootstrap = withPeerIds(config.bootstrapPeers());
+        ConnectionManager.Inputs inputs = new ConnectionManager.Inputs() {
+            @Override
+            public List<MemberInfo> members() {
+                return members.memberInfos();
+            }
+
+            @Override
+            public Optional<PathStatus> path(String nodeName) {
+                return dataplane.pathStatus(nodeName);
+            }
+
+            @Override
+            public boolean active(String nodeName) {
+                return true;
+            }
+
+            @Override
+            public boolean onOurSubnet(List<java.net.InetAddress> addresses) {
+                return dataplane.onUnderlaySubnet(addresses);
+            }
+        };
+        ConnectionManager m = new ConnectionManager(host, nat, config.nodeName(), config::site,
+                config.nat().holePunch(), PunchPolicy.standard(), relays, bootstrap, inputs,
+                dataplane.userspace().orElse(null),
+                new ConnectionPolicy(ConnectionPolicy.Settings.DEFAULT, new java.security.SecureRandom()),
+                System::nanoTime, IDLE_TIMEOUT);
+        m.setWake(() -> {
+            try {
+                natScheduler.execute(m::tick);
+            } catch (RejectedExecutionException stopping) {
+                LOG.debug("connection demand not followed: stopping (node={})", config.nodeName());
+            }
+        });
+        return m;
+    }
+
+    /** The addresses that name their peer, by peer, without our own. */
+    private Map<PeerId, Multiaddr> withPeerIds(List<Multiaddr> addresses) {
+        Map<PeerId, Multiaddr> out = new LinkedHashMap<>();
+        for (Multiaddr a : addresses) {
+            a.peerId().filter(p -> !p.equals(host.peerId())).ifPresent(p -> out.putIfAbsent(p, a));
+        }
+        return out;
     }
 
     /**
@@ -363,8 +413,9 @@ public final class Agent implements AgentView, AutoCloseable {
                 v.underlayAddresses().forEach(a -> underlay.add(a.getHostAddress()));
             }
             Optional<MemberInfo> member = membership == null ? Optional.empty() : membership.member(s.peer());
-            AgentStatus.Links links = member.map(m -> keeper.links(m))
-                    .map(l -> new AgentStatus.Links(l.direct(), l.relayed())).orElse(null);
+            AgentStatus.Links links = member.map(m -> connections.view(m))
+                    .map(l -> new AgentStatus.Links(l.direct(), l.relayed(), l.state().name(), l.reasons()))
+                    .orElse(null);
             out.add(new AgentStatus.Peer(s.peer(), peers.peerId(s.peer()).orElse(null), cidrs, underlay,
                     s.state().name(), s.path() == null ? null : s.path().toString(),
                     s.trial() == null ? null : s.trial().toString(), why(s),
@@ -400,10 +451,10 @@ public final class Agent implements AgentView, AutoCloseable {
                 rejected);
     }
 
-    /** The path machine's reason, or on a userspace path the connection keeper's (hole punch, relay). */
+    /** The path machine's reason, or on a userspace path the connection manager's (hole punch, relay). */
     private String why(PathStatus s) {
-        if (keeper != null && s.path() != null && !s.path().kernel()) {
-            String k = keeper.why(s.peer());
+        if (connections != null && s.path() != null && !s.path().kernel()) {
+            String k = membership.member(s.peer()).map(m -> connections.view(m).why()).orElse("");
             String reason = s.reason() == null ? "" : s.reason();
             String base = k.startsWith(s.path().toString()) ? k
                     : reason.startsWith(s.path().toString()) ? reason : s.path() + ": " + reason;

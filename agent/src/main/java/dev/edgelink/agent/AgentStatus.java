@@ -121,8 +121,24 @@ public record AgentStatus(Node node, List<Peer> peers, Userspace userspace, Trus
         }
     }
 
-    /** The libp2p connections to a peer: a direct one (TCP, maybe hole-punched), a relayed one. */
-    public record Links(boolean direct, boolean relayed) {
+    /**
+     * The libp2p connections to a peer and why they exist (the connection manager's view).
+     *
+     * @param direct a direct connection (TCP, maybe hole-punched) is open
+     * @param relayed a relayed one is
+     * @param state the manager's state for the peer (NONE, WAITING, DIALING, RELAYED, DIRECT, IDLE)
+     * @param reasons why we hold a connection: "relay", "bootstrap peer", "gossip partner", "pod traffic on a
+     *     userspace path", "userspace path being tried", or "opened by the peer"; empty: none wanted (a peer on a
+     *     kernel path, or idle)
+     */
+    public record Links(boolean direct, boolean relayed, String state, List<String> reasons) {
+        public Links {
+            reasons = reasons == null ? List.of() : List.copyOf(reasons);
+        }
+
+        public Links(boolean direct, boolean relayed) {
+            this(direct, relayed, null, List.of());
+        }
     }
 
     /** A rung of the ladder on this node: whether the kernel can do it, and why (not). */

@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
 public final class Host implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Host.class);
+    /**
+     * A second connection the peer dialed this long after its first one replaces the first (see
+     * {@code preferred}); sooner, it is a race of two dials and the older stays.
+     */
+    static final Duration REDIAL_AFTER = Duration.ofSeconds(5);
 
     /** Something registered with the host for a while; closing it ends it (idempotent). */
     public interface Registration extends AutoCloseable {
@@ -403,14 +408,21 @@ public final class Host implements AutoCloseable {
 
     /**
      * Of two live connections to one peer: the one whose upgrade was led by the lower peer id (the dialer, except
-     * after a hole punch, where both sides agree on the roles); if equal, the older.
+     * after a hole punch, where both sides agree on the roles); if equal, the older, unless the peer led both and
+     * the new one came more than {@link #REDIAL_AFTER} after the old: a peer dials a connected peer again only when
+     * its end of the old connection is gone (its NAT forgot the mapping, it restarted), and keeping our dead end
+     * would refuse its every new connection until our watchdog noticed, tens of seconds later.
      */
     private Connection preferred(Connection a, Connection b) {
         PeerId dialerA = a.isInitiator() ? peerId : a.remotePeer();
         PeerId dialerB = b.isInitiator() ? peerId : b.remotePeer();
         int cmp = dialerA.compareTo(dialerB);
         if (cmp == 0) {
-            return a.openedNanos() <= b.openedNanos() ? a : b;
+            Connection older = a.openedNanos() <= b.openedNanos() ? a : b;
+            Connection newer = older == a ? b : a;
+            boolean redialedByPeer = !a.isInitiator() && !b.isInitiator()
+                    && newer.openedNanos() - older.openedNanos() > REDIAL_AFTER.toNanos();
+            return redialedByPeer ? newer : older;
         }
         return cmp < 0 ? a : b;
     }

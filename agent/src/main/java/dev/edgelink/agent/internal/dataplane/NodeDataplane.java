@@ -513,6 +513,11 @@ public final class NodeDataplane implements AutoCloseable {
         return Optional.ofNullable(userspace);
     }
 
+    /** The peer's path state (active path, trial, reason), if the data plane knows the peer. */
+    public Optional<PathStatus> pathStatus(String nodeName) {
+        return loop.selector().status(nodeName);
+    }
+
     /** The peer's active path, or null while it has none. */
     public PathKind activePath(String nodeName) {
         return loop.selector().status(nodeName).map(PathStatus::path).orElse(null);

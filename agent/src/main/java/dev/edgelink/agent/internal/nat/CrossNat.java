@@ -6,7 +6,6 @@ import dev.edgelink.discovery.NodeReachability;
 import dev.edgelink.libp2p.host.Connection;
 import dev.edgelink.libp2p.host.DialOptions;
 import dev.edgelink.libp2p.host.Host;
-import dev.edgelink.libp2p.host.HostListener;
 import dev.edgelink.libp2p.identify.IdentifyService;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.mux.ByteBudget;
@@ -34,10 +33,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +57,6 @@ public final class CrossNat implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CrossNat.class);
 
     private final Host host;
-    private volatile boolean closed;
     private final AgentConfig config;
     private final ScheduledExecutorService scheduler;
     private final RelayClient relayClient;
@@ -111,8 +107,6 @@ public final class CrossNat implements AutoCloseable {
                 this::punchCandidates, scheduler, System::nanoTime);
         this.relayServer = config.nat().relayServer() ? startRelayServer(members) : null;
         this.others = others;
-        dialRelaysFromListenPort();
-        host.addListener(relayRedial);
         this.reservations = startReservations();
         scheduler.scheduleWithFixedDelay(this::askAutonat, 5, AUTONAT_EVERY.toSeconds(), TimeUnit.SECONDS);
     }
@@ -171,74 +165,9 @@ public final class CrossNat implements AutoCloseable {
         return r;
     }
 
-    /**
-     * The first connections to the relays are dialed from the listen port: then every relay sees the same local
-     * socket, which is what tells a port-preserving NAT from a symmetric one (membership and the reservations
-     * reuse these connections).
-     */
-    private void dialRelaysFromListenPort() {
-        for (Multiaddr r : config.relayPeers()) {
-            if (r.peerId().map(host.peerId()::equals).orElse(true)) {
-                continue;
-            }
-            try {
-                host.connect(r, FROM_LISTEN_PORT).get(6, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.info("first dial to the relay failed, the reservations retry: {} (node={}, relay={})",
-                        e.getMessage(), config.nodeName(), r);
-            }
-        }
-    }
-
-    /**
-     * When the direct connection to a relay closes (the relay restarted, or the connection watchdog found it dead
-     * because our NAT forgot its mapping), the relay is dialed again from the listen port at once, before the
-     * reservations retry (1 s later) and the connection keeper would dial it from any port: the relays' fresh
-     * observations of that one socket are what show whether the NAT's mapping changed, e.g. to a symmetric one.
-     */
-    private final HostListener relayRedial = new HostListener() {
-        @Override
-        public void connectionClosed(Connection c) {
-            if (c.isRelayed() || !isRelayPeer(c.remotePeer())) {
-                return;
-            }
-            scheduler.execute(() -> redialFromListenPort(c.remotePeer()));
-        }
-    };
-
     /** Dials to the relays from our listen port (the relays' observations of that socket show our NAT's mapping). */
     private static final DialOptions FROM_LISTEN_PORT = new DialOptions(true, false, DialOptions.UpgradeRole.INITIATOR,
             Optional.of(Duration.ofSeconds(5)));
-    /** The least time between two redials of one relay from {@link #relayRedial}. */
-    private static final Duration REDIAL_GAP = Duration.ofSeconds(2);
-    private final Map<PeerId, Long> lastRedial = new ConcurrentHashMap<>();
-
-    private boolean isRelayPeer(PeerId peer) {
-        return config.relayPeers().stream().anyMatch(r -> r.peerId().map(peer::equals).orElse(false));
-    }
-
-    private void redialFromListenPort(PeerId relay) {
-        if (closed || host.directConnection(relay).isPresent()) {
-            return;
-        }
-        // at most one redial per relay per REDIAL_GAP: a relay that still holds our dead connection closes each new
-        // one as a duplicate until its own watchdog drops the old one, and each close would call us again
-        long now = System.nanoTime();
-        Long last = lastRedial.get(relay);
-        if (last != null && now - last < REDIAL_GAP.toNanos()) {
-            return;
-        }
-        lastRedial.put(relay, now);
-        for (Multiaddr r : config.relayPeers()) {
-            if (r.peerId().map(relay::equals).orElse(false)) {
-                host.connect(r, FROM_LISTEN_PORT).exceptionally(e -> {
-                    LOG.info("redial of the relay from the listen port failed, the reservations retry: {} (node={}, "
-                            + "relay={})", e.getMessage(), config.nodeName(), r);
-                    return null;
-                });
-            }
-        }
-    }
 
     /**
      * Asks the relays and the members at other sites (never our own site: a LAN neighbour reaches our LAN address
@@ -346,7 +275,7 @@ public final class CrossNat implements AutoCloseable {
         };
     }
 
-    static Reachability fromRecord(NodeReachability r) {
+    public static Reachability fromRecord(NodeReachability r) {
         return switch (r) {
             case PUBLIC -> Reachability.PUBLIC;
             case NAT_PORT_PRESERVING -> Reachability.NAT_PORT_PRESERVING;
@@ -357,8 +286,6 @@ public final class CrossNat implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        host.removeListener(relayRedial);
         if (reservations != null) {
             reservations.close();
         }
