@@ -192,9 +192,11 @@ public final class Agent implements AgentView, AutoCloseable {
         closeables.add(nat);
         connections = startConnections(members, natScheduler);
         TunnelProtocol.serve(host, connections, members::nodeOf);
-        dataplane.setUserspaceProber(new ConnectionProber(host, ping,
+        ConnectionProber prober = new ConnectionProber(host, ping,
                 () -> dataplane.userspace().flatMap(UserspaceDevice::service), members::peerIdOf,
-                config.timeouts().probeTimeout()));
+                config.timeouts().probeTimeout());
+        prober.setMissingConnectionListener(connections::demand);
+        dataplane.setUserspaceProber(prober);
         dataplane.setKernelRefusal(peer -> members.member(peer.nodeName())
                 .map(m -> kernelRefusal(m, nat))
                 .orElse(null));
@@ -217,7 +219,12 @@ public final class Agent implements AgentView, AutoCloseable {
             }
             return List.of(new Metrics.Sample(List.of("direct"), direct),
                     new Metrics.Sample(List.of("relayed"), relayed));
-        }, () -> List.of(new Metrics.Sample(List.of(), nat.circuitAddresses().size())));
+        }, () -> List.of(new Metrics.Sample(List.of(), nat.circuitAddresses().size())), () -> {
+            List<Metrics.Sample> out = new ArrayList<>();
+            connections.reasonCounts().forEach((r, n) -> out.add(new Metrics.Sample(
+                    List.of(r.name().toLowerCase(java.util.Locale.ROOT)), n)));
+            return out;
+        });
         // two tasks, so that one failing does not hold up the other (each is counted and runs again next second)
         natScheduler.scheduleWithFixedDelay(() -> announceIfChanged(members), 0, KEEPER_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);

@@ -75,12 +75,14 @@ public final class ConnectionManager implements TunnelStreamSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
     private static final Duration DIAL_TIMEOUT = Duration.ofSeconds(3);
+    /** A peer's demand brings the next tick forward at most this often (the TUN reader may ask per packet). */
+    private static final Duration WAKE_GAP = Duration.ofMillis(200);
     /** Dials from our listen port (see the class comment). */
     private static final DialOptions FROM_LISTEN_PORT = new DialOptions(true, false,
             DialOptions.UpgradeRole.INITIATOR, Optional.of(Duration.ofSeconds(5)));
 
     private final Host host;
-    private final CrossNat nat;
+    private final NatView nat;
     private final String localNode;
     private final Supplier<String> localSite;
     private final boolean holePunch;
@@ -111,7 +113,7 @@ public final class ConnectionManager implements TunnelStreamSink {
      * @param sink where tunnel streams go (the userspace device), or null when this node has no userspace path
      * @param idleTimeout how long a packet's demand for a peer counts as traffic
      */
-    public ConnectionManager(Host host, CrossNat nat, String localNode, Supplier<String> localSite, boolean holePunch,
+    public ConnectionManager(Host host, NatView nat, String localNode, Supplier<String> localSite, boolean holePunch,
             PunchPolicy punchPolicy, Map<PeerId, Multiaddr> relays, Map<PeerId, Multiaddr> bootstrap, Inputs inputs,
             TunnelStreamSink sink, ConnectionPolicy policy, LongSupplier clock, Duration idleTimeout) {
         this.host = host;
@@ -201,7 +203,8 @@ public final class ConnectionManager implements TunnelStreamSink {
         boolean activeNow = inputs.active(m.nodeName()) || (asked != null && now - asked <= idleTimeout.toNanos());
         return new Facts(m.peerId(), relays.containsKey(m.peerId()), bootstrap.containsKey(m.peerId()), true,
                 canDial, !circuits(m).isEmpty(), direct.isPresent(), ours(direct), relayed.isPresent(),
-                ours(relayed), tunnel, sink != null && userspace(trial), activeNow, active == PathKind.RELAYED);
+                ours(relayed), tunnel, sink != null && userspace(trial), activeNow,
+                sink != null && (active == PathKind.RELAYED || trial == PathKind.RELAYED));
     }
 
     private static boolean userspace(PathKind k) {
@@ -400,8 +403,9 @@ public final class ConnectionManager implements TunnelStreamSink {
      * from now, and the next tick (brought forward) connects it. Any thread; never blocks.
      */
     public void demand(String nodeName) {
-        Long before = demanded.put(nodeName, clock.getAsLong());
-        if (before == null) {
+        long now = clock.getAsLong();
+        Long before = demanded.put(nodeName, now);
+        if (before == null || now - before > WAKE_GAP.toNanos()) {
             wake.run();
         }
     }
@@ -442,8 +446,8 @@ public final class ConnectionManager implements TunnelStreamSink {
         return out;
     }
 
-    private List<PeerId> allPeers() {
-        List<PeerId> out = new ArrayList<>(byPeer.keySet());
+    private Set<PeerId> allPeers() {
+        Set<PeerId> out = new java.util.LinkedHashSet<>(byPeer.keySet());
         out.addAll(relays.keySet());
         out.addAll(bootstrap.keySet());
         return out;

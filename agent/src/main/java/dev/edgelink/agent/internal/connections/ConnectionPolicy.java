@@ -131,11 +131,13 @@ public final class ConnectionPolicy {
      * @param tunnel its pod traffic needs a connection: its path (or the rung being tried) is a userspace one
      * @param trying a userspace rung of its path is being tried (a probe needs the connection now)
      * @param active its pods exchanged traffic within the idle timeout, or a packet asked for it
-     * @param tunnelOnRelayed the tunnel stream rides the relayed connection (its active path is relayed)
+     * @param relayedPath its active path or the rung being tried is {@code relayed}: a relayed connection is
+     *     needed now, also next to a direct one (a direct path that fails its probes falls to relayed, make before
+     *     break)
      */
     public record Facts(PeerId peer, boolean relay, boolean bootstrap, boolean member, boolean canDialDirect,
             boolean hasCircuits, boolean direct, boolean directOurs, boolean relayed, boolean relayedOurs,
-            boolean tunnel, boolean trying, boolean active, boolean tunnelOnRelayed) {
+            boolean tunnel, boolean trying, boolean active, boolean relayedPath) {
         public Facts {
             Objects.requireNonNull(peer, "peer");
         }
@@ -224,16 +226,18 @@ public final class ConnectionPolicy {
             closeUnneeded(now, f, e, out);
             return;
         }
-        if (f.direct() && f.relayed() && !f.tunnelOnRelayed()) {
-            out.add(new Close(f.peer(), Kind.RELAYED, "a direct connection carries the tunnel"));
-        }
         if (!f.direct() && f.canDialDirect()) {
             dial(now, f, e, Kind.DIRECT, out);
         }
         boolean tunnelReasons = e.reasons.contains(Reason.TRAFFIC) || e.reasons.contains(Reason.PATH);
-        boolean needRelayed = tunnelReasons && !f.direct() && (!f.canDialDirect() || e.directFailed);
+        // the path is (or is moving to) relayed, or nothing direct can be had: the relays carry it
+        boolean needRelayed = f.member() && (f.relayedPath()
+                || (tunnelReasons && !f.direct() && (!f.canDialDirect() || e.directFailed)));
         if (needRelayed && !f.relayed() && f.hasCircuits()) {
             dial(now, f, e, Kind.RELAYED, out);
+        }
+        if (f.direct() && f.relayed() && !needRelayed) {
+            out.add(new Close(f.peer(), Kind.RELAYED, "a direct connection carries the tunnel"));
         }
         if (holePunch && tunnelReasons && !f.direct() && f.relayed() && !f.relayedOurs() && !e.punching) {
             e.punching = true;

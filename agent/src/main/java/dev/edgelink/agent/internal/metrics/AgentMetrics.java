@@ -70,9 +70,13 @@ public final class AgentMetrics {
      * @param connections members with a libp2p connection of each kind (labels: kind = direct or relayed)
      * @param reservations relay reservations held now
      */
-    public void bindNatGauges(Supplier<List<Metrics.Sample>> connections, Supplier<List<Metrics.Sample>> reservations) {
+    public void bindNatGauges(Supplier<List<Metrics.Sample>> connections, Supplier<List<Metrics.Sample>> reservations,
+            Supplier<List<Metrics.Sample>> reasons) {
         registry.gauge("edgelink_peer_connections", "Members with an open libp2p connection, by kind (direct: TCP, "
                 + "maybe hole-punched; relayed: through a circuit relay).", List.of("kind"), connections);
+        registry.gauge("edgelink_connection_reasons", "Peers the connection manager holds a connection for, by "
+                + "reason (relay, bootstrap, gossip, traffic, path); a peer counts once per reason.",
+                List.of("reason"), reasons);
         registry.gauge("edgelink_relay_reservations", "Circuit relay reservations this node holds.", List.of(),
                 reservations);
     }

@@ -31,6 +31,7 @@ public final class ConnectionProber implements PathProber {
     private final Supplier<Optional<TunnelService>> service;
     private final Function<String, Optional<PeerId>> peerOf;
     private final Duration timeout;
+    private volatile java.util.function.Consumer<String> missing = n -> { };
 
     public ConnectionProber(Host host, PingService ping, Supplier<Optional<TunnelService>> service,
             Function<String, Optional<PeerId>> peerOf, Duration timeout) {
@@ -50,6 +51,8 @@ public final class ConnectionProber implements PathProber {
         Optional<Connection> c = path == PathKind.DIRECT ? host.directConnection(id.get())
                 : host.relayedConnection(id.get());
         if (c.isEmpty()) {
+            // the path needs a connection it does not have (a fall to relayed, a peer woken from idle): ask for it
+            missing.accept(peer.nodeName());
             return done(ProbeResult.failure(path + ": no " + path + " connection to " + peer.nodeName()));
         }
         if (service.get().map(s -> !s.connected(peer.nodeName())).orElse(true)) {
@@ -68,6 +71,11 @@ public final class ConnectionProber implements PathProber {
                         ? ProbeResult.failure(path + ": no ping answer from " + peer.nodeName() + " within "
                                 + timeout.toMillis() + " ms")
                         : ProbeResult.success(rtts.get(0).toNanos()));
+    }
+
+    /** Told the node name of a peer whose probed rung has no connection (the connection manager's demand). */
+    public void setMissingConnectionListener(java.util.function.Consumer<String> listener) {
+        this.missing = listener;
     }
 
     private static CompletableFuture<ProbeResult> done(ProbeResult r) {

@@ -1,6 +1,7 @@
 package dev.edgelink.agent.internal.nat;
 
 import dev.edgelink.agent.config.AgentConfig;
+import dev.edgelink.agent.internal.connections.NatView;
 import dev.edgelink.agent.internal.metrics.DirectMemory;
 import dev.edgelink.discovery.NodeReachability;
 import dev.edgelink.libp2p.host.Connection;
@@ -49,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * fed by identify, and DCUtR. What the node must announce (circuit addresses, reachability) is told to
  * {@link #onRecordChange} listeners.
  */
-public final class CrossNat implements AutoCloseable {
+public final class CrossNat implements NatView, AutoCloseable {
     /** How often the AutoNAT client asks the relays to dial us back. */
     static final Duration AUTONAT_EVERY = Duration.ofSeconds(30);
     /** At most this many peers are asked per round. */
@@ -245,10 +246,12 @@ public final class CrossNat implements AutoCloseable {
     }
 
     /** Our reachability as the record words it. */
+    @Override
     public NodeReachability reachability() {
         return toRecord(observer.current());
     }
 
+    @Override
     public Reachability rawReachability() {
         return observer.current();
     }
@@ -262,6 +265,7 @@ public final class CrossNat implements AutoCloseable {
         return relayServer != null;
     }
 
+    @Override
     public DcutrService dcutr() {
         return dcutr;
     }

@@ -142,6 +142,15 @@ class ConnectionPolicyTest {
     }
 
     @Test
+    void aDirectPathFallingToRelayedGetsARelayedConnectionAtOnceNextToTheDirectOne() {
+        PeerId p = peer();
+        Facts falling = new Facts(p, false, false, true, false, true, true, false, false, false, true, true, true,
+                true);
+        assertEquals(List.of(new Dial(p, Kind.RELAYED)), decide(0, falling));
+        assertTrue(policy.view(p).orElseThrow().reasons().contains(Reason.PATH));
+    }
+
+    @Test
     void aDirectDialThatFailsFallsBackToTheRelays() {
         PeerId p = peer();
         Facts f = new Facts(p, false, false, true, true, true, false, false, false, false, true, false, true, false);
