@@ -408,10 +408,10 @@ public final class Host implements AutoCloseable {
 
     /**
      * Of two live connections to one peer: the one whose upgrade was led by the lower peer id (the dialer, except
-     * after a hole punch, where both sides agree on the roles); if equal, the older, unless the peer led both and
-     * the new one came more than {@link #REDIAL_AFTER} after the old: a peer dials a connected peer again only when
-     * its end of the old connection is gone (its NAT forgot the mapping, it restarted), and keeping our dead end
-     * would refuse its every new connection until our watchdog noticed, tens of seconds later.
+     * after a hole punch, where both sides agree on the roles); if equal, the older, unless the new one came more
+     * than {@link #REDIAL_AFTER} after the old: a node dials a connected peer again only when its end of the old
+     * connection is gone (its NAT forgot the mapping, it restarted) or with a forced dial, and keeping the remote's
+     * dead end would refuse its every new connection until the remote's watchdog noticed, tens of seconds later.
      */
     private Connection preferred(Connection a, Connection b) {
         PeerId dialerA = a.isInitiator() ? peerId : a.remotePeer();
@@ -420,9 +420,8 @@ public final class Host implements AutoCloseable {
         if (cmp == 0) {
             Connection older = a.openedNanos() <= b.openedNanos() ? a : b;
             Connection newer = older == a ? b : a;
-            boolean redialedByPeer = !a.isInitiator() && !b.isInitiator()
-                    && newer.openedNanos() - older.openedNanos() > REDIAL_AFTER.toNanos();
-            return redialedByPeer ? newer : older;
+            // both ends see the same dialer and about the same gap, so both keep the same connection
+            return newer.openedNanos() - older.openedNanos() > REDIAL_AFTER.toNanos() ? newer : older;
         }
         return cmp < 0 ? a : b;
     }

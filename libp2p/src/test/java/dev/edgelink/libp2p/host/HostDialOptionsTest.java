@@ -3,6 +3,8 @@ package dev.edgelink.libp2p.host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +23,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -87,6 +90,40 @@ class HostDialOptionsTest {
             Thread.sleep(20);
         }
         assertFalse(ordinary.isOpen(), "the duplicate dialed by the higher peer id is closed");
+    }
+
+    /**
+     * Two connections from one dialer: a second one within {@link Host#REDIAL_AFTER} is a race and the older stays
+     * on both sides; one dialed later replaces the older on both sides (a NAT'd node that lost its end of the old
+     * connection must not be refused until the remote's watchdog notices).
+     */
+    @Test
+    void aSecondConnectionFromOneDialerIsARaceSoonAfterTheFirstAndAReplacementLater() throws Exception {
+        Host a = host();
+        Host b = host();
+        DialOptions force = new DialOptions(false, true, DialOptions.UpgradeRole.INITIATOR, Optional.empty());
+        Connection first = await(b.connect(addressOf(a)));
+        Connection race = await(b.connect(addressOf(a), force));
+        assertSame(first, race, "the dial of a race gives the connection that stays");
+        Thread.sleep(500);
+        assertTrue(first.isOpen(), "the older stays after a race");
+        assertEquals(port(first.localAddress()),
+                port(a.directConnection(b.peerId()).orElseThrow().remoteAddress()), "a keeps the older too");
+        Thread.sleep(Host.REDIAL_AFTER.toMillis() + 500);
+        Connection redial = await(b.connect(addressOf(a), force));
+        assertNotSame(first, redial);
+        awaitClosed(first, "the old connection, replaced by the redial");
+        assertTrue(redial.isOpen(), "the redial stays");
+        assertEquals(port(redial.localAddress()),
+                port(a.directConnection(b.peerId()).orElseThrow().remoteAddress()), "a keeps the redial too");
+    }
+
+    private static void awaitClosed(Connection c, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.isOpen() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(c.isOpen(), what + " is closed");
     }
 
     @Test
