@@ -136,7 +136,8 @@ public final class NodeDataplane implements AutoCloseable {
         this.scheduler = b.tasks.newScheduler("edgelink-dataplane", TASK);
         this.cidrFilter = new ClusterCidrFilter(config.clusterCidr());
         PeerPathMachine.Settings settings = new PeerPathMachine.Settings(config.timeouts().probeFailures(),
-                config.timeouts().probeInterval(), INITIAL_BACKOFF, MAX_BACKOFF);
+                config.timeouts().probeInterval(), config.timeouts().idleProbeInterval(),
+                config.timeouts().idleTimeout(), INITIAL_BACKOFF, MAX_BACKOFF);
         List<TunnelBackend> ladder = new ArrayList<>();
         for (TunnelBackend t : backends) {
             ladder.add(t.kind().kernel() ? new NatAwareBackend(t, p -> kernelRefusal.apply(p)) : t);
