@@ -200,6 +200,7 @@ public final class Agent implements AgentView, AutoCloseable {
                 .map(m -> kernelRefusal(m, nat))
                 .orElse(null));
         nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
+        nat.onRecordChange(dataplane::localChanged); // our reachability is in the kernel rungs' NAT gate
         // the tunnel stream follows a path change at once, not at the keeper's next tick (up to a second later)
         dataplane.setPathListener(peer -> {
             try {
