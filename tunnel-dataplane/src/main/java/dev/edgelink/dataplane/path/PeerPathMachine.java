@@ -42,8 +42,8 @@ import java.util.Optional;
  * verified promptly). An idle peer's kernel path is probed every {@code idleProbeInterval} instead of every
  * {@code probeInterval} (after a failed probe at {@code probeInterval} again, until it passes or the path falls). An
  * idle peer's userspace path (direct, relayed: each needs a libp2p connection, which an idle peer loses) is
- * <em>parked</em>: not probed at all, kept with its routes, and no userspace rung is tried for the peer (neither
- * as an upgrade nor as a retry of the ladder after FAILED); kernel rungs still may be. The first traffic reported
+ * <em>parked</em>: not probed at all and kept with its routes; no better userspace rung is tried (a better kernel
+ * rung still may be: it needs no connection), and in FAILED the ladder is not retried. The first traffic reported
  * makes the peer active and its path due at once; a probe that then fails counts as any other. A peer without a
  * path is searched for whether idle or not: it must get a route. The state stays what it was (ACTIVE, or FAILED
  * with the path kept); {@link PathStatus#parked()} and the reason say it is parked.
