@@ -87,8 +87,6 @@ public final class Agent implements AgentView, AutoCloseable {
     static final int EVENT_LOOP_THREADS = 1;
     /** How often the connection manager decides over every peer. */
     static final Duration KEEPER_INTERVAL = Duration.ofSeconds(1);
-    /** A peer without pod traffic for this long is idle: it keeps its routes, not its connection. */
-    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
     /** The NAT thread's name in the {@link TaskGuard}: the connection manager, watchdog, AutoNAT, DCUtR. */
     static final String NAT_TASK = "nat";
 
@@ -201,6 +199,7 @@ public final class Agent implements AgentView, AutoCloseable {
                 .map(m -> kernelRefusal(m, nat))
                 .orElse(null));
         nat.onRecordChange(() -> natScheduler.execute(() -> announceIfChanged(members)));
+        nat.onRecordChange(dataplane::localChanged); // our reachability is in the kernel rungs' NAT gate
         // the tunnel stream follows a path change at once, not at the manager's next tick (up to a second later)
         dataplane.setPathListener(peer -> {
             try {
@@ -251,7 +250,7 @@ public final class Agent implements AgentView, AutoCloseable {
 
             @Override
             public boolean active(String nodeName) {
-                return true;
+                return dataplane.activity().active(nodeName, System.nanoTime());
             }
 
             @Override
@@ -263,7 +262,9 @@ public final class Agent implements AgentView, AutoCloseable {
                 config.nat().holePunch(), PunchPolicy.standard(), relays, bootstrap, inputs,
                 dataplane.userspace().orElse(null),
                 new ConnectionPolicy(ConnectionPolicy.Settings.DEFAULT, new java.security.SecureRandom()),
-                System::nanoTime, IDLE_TIMEOUT);
+                System::nanoTime, config.timeouts().idleTimeout());
+        // the first packet to a peer without a tunnel stream asks for its connection, as in nebula
+        dataplane.setDemandListener(m::demand);
         m.setWake(() -> {
             try {
                 natScheduler.execute(m::tick);

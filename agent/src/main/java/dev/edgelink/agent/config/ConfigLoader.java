@@ -410,7 +410,8 @@ public final class ConfigLoader {
     }
 
     private static Timeouts timeouts(Section t) {
-        t.only("recordTtl", "gossipInterval", "probeInterval", "probeTimeout", "probeFailures");
+        t.only("recordTtl", "gossipInterval", "probeInterval", "probeTimeout", "probeFailures", "idleTimeout",
+                "idleProbeInterval");
         Timeouts d = Timeouts.defaults();
         Timeouts out = new Timeouts(
                 t.text("recordTtl").map(v -> Durations.parse(t.key("recordTtl"), v)).orElse(d.recordTtl()),
@@ -418,7 +419,10 @@ public final class ConfigLoader {
                         .orElse(d.gossipInterval()),
                 t.text("probeInterval").map(v -> Durations.parse(t.key("probeInterval"), v)).orElse(d.probeInterval()),
                 t.text("probeTimeout").map(v -> Durations.parse(t.key("probeTimeout"), v)).orElse(d.probeTimeout()),
-                t.integer("probeFailures").orElse(d.probeFailures()));
+                t.integer("probeFailures").orElse(d.probeFailures()),
+                t.text("idleTimeout").map(v -> Durations.parse(t.key("idleTimeout"), v)).orElse(d.idleTimeout()),
+                t.text("idleProbeInterval").map(v -> Durations.parse(t.key("idleProbeInterval"), v))
+                        .orElse(d.idleProbeInterval()));
         if (out.recordTtl().compareTo(out.gossipInterval().multipliedBy(4)) < 0) {
             throw new ConfigException(t.key("recordTtl"), Durations.format(out.recordTtl()) + " must be at least 4 "
                     + "gossip intervals (" + Durations.format(out.gossipInterval().multipliedBy(4))
@@ -431,6 +435,11 @@ public final class ConfigLoader {
         }
         if (out.probeFailures() < 1 || out.probeFailures() > 100) {
             throw new ConfigException(t.key("probeFailures"), out.probeFailures() + " is not in 1..100");
+        }
+        if (out.idleProbeInterval().compareTo(out.probeInterval()) < 0) {
+            throw new ConfigException(t.key("idleProbeInterval"), Durations.format(out.idleProbeInterval())
+                    + " is shorter than probeInterval (" + Durations.format(out.probeInterval())
+                    + "): idle peers would be probed more often than active ones");
         }
         return out;
     }

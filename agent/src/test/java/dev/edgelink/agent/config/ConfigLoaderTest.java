@@ -164,6 +164,8 @@ class ConfigLoaderTest {
                 "  probeInterval: 2s",
                 "  probeTimeout: 250ms",
                 "  probeFailures: 5",
+                "  idleTimeout: 10m",
+                "  idleProbeInterval: 1m",
                 "staticPeers:",
                 "  - nodeName: node-b",
                 "    podCidr: 10.50.4.0/24",
@@ -182,7 +184,7 @@ class ConfigLoaderTest {
         assertTrue(c.statusAddress().getAddress().isLoopbackAddress());
         assertEquals(9000, c.statusAddress().getPort());
         assertEquals(new AgentConfig.Timeouts(Duration.ofMinutes(2), Duration.ofMillis(500), Duration.ofSeconds(2),
-                Duration.ofMillis(250), 5), c.timeouts());
+                Duration.ofMillis(250), 5, Duration.ofMinutes(10), Duration.ofMinutes(1)), c.timeouts());
         AgentConfig.StaticPeerConfig peer = c.staticPeers().get(0);
         assertEquals("node-b", peer.nodeName());
         assertEquals(Optional.of(MacAddress.parse("02:00:00:00:00:02")), peer.vtepMac());
@@ -235,6 +237,9 @@ class ConfigLoaderTest {
                 Arguments.of("timeouts: {probeFailures: 0}\n", "timeouts.probeFailures", "not in 1..100"),
                 Arguments.of("timeouts: {probeFailures: many}\n", "timeouts.probeFailures", "whole number"),
                 Arguments.of("timeouts: {probeTimout: 1s}\n", "timeouts.probeTimout", "unknown key"),
+                Arguments.of("timeouts: {idleTimeout: 0s}\n", "timeouts.idleTimeout", "longer than zero"),
+                Arguments.of("timeouts: {idleProbeInterval: 100ms}\n", "timeouts.idleProbeInterval",
+                        "shorter than probeInterval (300ms)"),
                 Arguments.of("staticPeers: {a: b}\n", "staticPeers", "must be a list"),
                 Arguments.of("staticPeers: [x]\n", "staticPeers[0]", "must be a mapping"),
                 Arguments.of("staticPeers: [{podCidr: 10.244.2.0/24, underlay: 10.0.0.2}]\n",

@@ -52,6 +52,11 @@ class TwoAgentsLabTest {
      * {@code edgelink p2p id --key}) so that its peer id is known.
      */
     private Path config(int n) throws IOException {
+        return config(n, "");
+    }
+
+    /** As {@link #config(int)}, with more {@code timeouts} keys ({@code ", idleTimeout: 3s"}). */
+    private Path config(int n, String moreTimeouts) throws IOException {
         int other = 3 - n;
         PeerId otherId = PeerId.fromPublicKey(Keys.loadOrCreate(dir.resolve("state" + other + "/node.key"))
                 .publicKey());
@@ -64,7 +69,8 @@ class TwoAgentsLabTest {
                 "stateDir: " + dir.resolve("state" + n),
                 "cniSocket: " + dir.resolve("cni" + n + ".sock"),
                 "bootstrapPeers: [/ip4/10.0.0." + other + "/tcp/4001/p2p/" + otherId + "]",
-                "timeouts: {probeInterval: 300ms, probeTimeout: 300ms, gossipInterval: 500ms, recordTtl: 10s}",
+                "timeouts: {probeInterval: 300ms, probeTimeout: 300ms, gossipInterval: 500ms, recordTtl: 10s"
+                        + moreTimeouts + "}",
                 "trust: {insecure: true}",
                 ""), StandardCharsets.UTF_8);
         return file;
@@ -163,14 +169,56 @@ class TwoAgentsLabTest {
             assertEquals(0, back.exit(), back.output());
             assertEquals("hostgw", JSON.readTree(back.output()).path("path").asText());
 
+            // the path probes above are not pod traffic and are not counted; an ICMP ping to node2's tunnel address is
+            assertEquals(0, lab.execIn(ns[0], "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.244.2.0"));
             JsonNode counted = awaitCounted(lab, ns[0], "node2", logA);
-            assertTrue(counted.path("txBytes").asLong() >= 3 * 28 && counted.path("rxBytes").asLong() >= 3 * 28,
-                    "the three pings and their answers, on hostgw: " + counted);
+            assertTrue(counted.path("txBytes").asLong() >= 3 * 84 && counted.path("rxBytes").asLong() >= 3 * 84,
+                    "the three pings and their answers (84 bytes each), on hostgw: " + counted);
             AgentLab.Result human = lab.execIn(ns[0], java("status"));
             assertTrue(human.output().lines().anyMatch(l -> l.matches("node2 +hostgw +ACTIVE .*")), human.output());
             assertTrue(lab.execIn(ns[0], List.of("nft", "list", "table", "ip", "edgelink_peers")).output()
                     .contains("10.244.2.0/24"), "node2's pod CIDR in the counter maps");
             assertTrue(lab.ip(ns[0], "route", "show", "10.244.2.0/24").contains("via 10.0.0.2 dev ul proto 69"));
+        }
+    }
+
+    /** Probes of node1's that arrived at node2 so far, as node2's own nftables counter (made here) saw them. */
+    private static long probesFromNode1(AgentLab lab, String nodeB) throws Exception {
+        AgentLab.Result r = lab.execIn(nodeB, List.of("nft", "-j", "list", "counter", "ip", "probes", "from1"));
+        assertEquals(0, r.exit(), r.output());
+        return JSON.readTree(r.output()).at("/nftables/1/counter/packets").asLong(-1);
+    }
+
+    /**
+     * Probing follows traffic, end to end: with {@code idleTimeout: 3s} and {@code idleProbeInterval: 2s}, node1
+     * probes idle node2 about every 2 s (its own probes do not count as traffic), and every 300 ms while a ping
+     * runs between the two. The probes are counted at node2 with nftables, not by the agent.
+     */
+    @Test
+    void probesFollowTrafficBetweenTwoAgents() throws Exception {
+        try (AgentLab lab = AgentLab.open()) {
+            String[] ns = segment(lab);
+            assertEquals(0, lab.execIn(ns[1], "nft", "add table ip probes; add counter ip probes from1;"
+                    + " add chain ip probes in { type filter hook input priority filter; };"
+                    + " add rule ip probes in ip saddr 10.0.0.1 udp dport 8473 counter name from1"));
+            Path logA = dir.resolve("a.log");
+            String idle = ", idleTimeout: 3s, idleProbeInterval: 2s";
+            lab.spawnIn(ns[0], java("agent", "--config", config(1, idle).toString()), logA);
+            lab.spawnIn(ns[1], java("agent", "--config", config(2, idle).toString()), dir.resolve("b.log"));
+            awaitPath(lab, ns[0], "node2", "hostgw", logA);
+
+            Thread.sleep(4_000); // a new peer is active for idleTimeout after it appeared
+            long before = probesFromNode1(lab, ns[1]);
+            Thread.sleep(6_000);
+            long idleProbes = probesFromNode1(lab, ns[1]) - before;
+            assertEquals(0, lab.execIn(ns[0], "ping", "-c", "30", "-i", "0.2", "-W", "2", "10.244.2.0"));
+            long activeProbes = probesFromNode1(lab, ns[1]) - before - idleProbes;
+
+            System.out.printf("node1's probes of node2 in 6 s: %d idle, %d while pinging%n", idleProbes,
+                    activeProbes);
+            assertTrue(idleProbes >= 1 && idleProbes <= 6, "every 2 s while idle (20 at 300 ms): " + idleProbes);
+            assertTrue(activeProbes >= 8, "every 300 ms while there is traffic (20 in 6 s): " + activeProbes);
+            awaitPath(lab, ns[0], "node2", "hostgw", logA);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.edgelink.dataplane.nat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.path.probe.UdpEchoResponder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +25,12 @@ import java.util.zip.CRC32;
  *   map tx { ipv4_addr : counter; interval }   peer pod CIDR -&gt; its tx counter (looked up by daddr)
  *   map rx { ipv4_addr : counter; interval }   peer pod CIDR -&gt; its rx counter (looked up by saddr)
  *   chain count_forward: counter name ip daddr map @tx; counter name ip saddr map @rx
- *   chain count_output:  counter name ip daddr map @tx
- *   chain count_input:   counter name ip saddr map @rx
+ *   chain count_output:  udp dport 8473 return; udp sport 8473 return; counter name ip daddr map @tx
+ *   chain count_input:   udp dport 8473 return; udp sport 8473 return; counter name ip saddr map @rx
  * </pre>
+ *
+ * The path probes between the nodes' tunnel addresses (UDP port {@link #PROBE_PORT}, from and to this node) are not
+ * counted: the counts say when pods exchanged traffic, and probing follows that, so probes must not count as it.
  *
  * One map lookup per packet and direction, whatever the number of peers. Tunnelled packets are counted as the
  * inner packet (before encapsulation on the way out, after decapsulation on the way in): the outer packet's
@@ -38,7 +42,9 @@ import java.util.zip.CRC32;
 public final class PeerCounters {
     public static final String TABLE = "edgelink_peers";
     /** Rules the chains hold when the table is whole. */
-    static final int RULES = 4;
+    static final int RULES = 8;
+    /** The path probes' port: packets from or to it on this node are not counted. */
+    public static final int PROBE_PORT = UdpEchoResponder.DEFAULT_PORT;
     private static final long NFT_TIMEOUT_SECONDS = 10;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -109,6 +115,12 @@ public final class PeerCounters {
         if (!tx.isEmpty()) {
             b.append("add element ip ").append(TABLE).append(" tx { ").append(String.join(", ", tx)).append(" }\n");
             b.append("add element ip ").append(TABLE).append(" rx { ").append(String.join(", ", rx)).append(" }\n");
+        }
+        for (String chain : List.of("count_output", "count_input")) {
+            for (String port : List.of("dport", "sport")) {
+                b.append("add rule ip ").append(TABLE).append(' ').append(chain).append(" udp ").append(port)
+                        .append(' ').append(PROBE_PORT).append(" return\n");
+            }
         }
         b.append("add rule ip ").append(TABLE).append(" count_forward counter name ip daddr map @tx\n")
                 .append("add rule ip ").append(TABLE).append(" count_forward counter name ip saddr map @rx\n")

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>No I/O and no clock: every call takes {@code nowNanos}. A driver (the agent's data plane loop) calls, in turn,
  * {@link #tick}, makes the kernel match {@link #plans()}, runs {@link #dueProbes} through a {@link PathProber},
- * reports with {@link #onProbeResult}, and reconciles again. Thread-safe (one lock).
+ * reports with {@link #onProbeResult}, and reconciles again. Besides, it reports each peer's pod traffic
+ * ({@link #onTraffic}: probing follows it, see {@link PeerPathMachine}) and calls {@link #reevaluate} when our own
+ * side changed in a way the backends' verdicts depend on. Thread-safe (one lock).
  */
 public final class PathSelector {
     private static final Logger LOG = LoggerFactory.getLogger(PathSelector.class);
@@ -60,6 +62,23 @@ public final class PathSelector {
         PeerPathMachine m = machines.computeIfAbsent(peer.nodeName(),
                 n -> new PeerPathMachine(n, settings, nowNanos));
         apply(peer.nodeName(), m, () -> m.setRungs(rungs(peer), nowNanos));
+    }
+
+    /**
+     * Asks every backend again what it can do for every peer, now: for a change on our side (our reachability, our
+     * underlay subnets) that the verdicts depend on but no peer's record shows. A path that became ineligible is
+     * left at once, a rung that became usable is tried at the next {@link #tick}.
+     */
+    public synchronized void reevaluate(long nowNanos) {
+        machines.forEach((n, m) -> apply(n, m, () -> m.setRungs(rungs(peers.get(n)), nowNanos)));
+    }
+
+    /** Pod traffic to or from {@code nodeName} was seen at {@code atNanos} (ignored for an unknown peer). */
+    public synchronized void onTraffic(String nodeName, long atNanos) {
+        PeerPathMachine m = machines.get(nodeName);
+        if (m != null) {
+            apply(nodeName, m, () -> m.onTraffic(atNanos));
+        }
     }
 
     /** Forgets a departed peer; the next reconcile removes its kernel objects. */
@@ -136,6 +155,10 @@ public final class PathSelector {
         PathStatus before = m.status();
         transition.run();
         PathStatus after = m.status();
+        if (before.parked() != after.parked()) {
+            LOG.debug("{} (peer={}, path={})", after.parked() ? "idle: path parked" : "active again: path unparked",
+                    peer, after.path());
+        }
         if (before.state() == after.state() && before.path() == after.path() && before.trial() == after.trial()) {
             return;
         }

@@ -10,9 +10,11 @@ import dev.edgelink.dataplane.backend.PathKind;
  * @param path the path carrying the peer's pod traffic, or {@code null} while none has been verified
  * @param trial the path being probed before use, or {@code null}
  * @param reason why this path, in words ("vxlan: ipip unavailable on this kernel (EOPNOTSUPP); ...")
- * @param lastChangeNanos when {@code path} or {@code state} last changed (the injected clock's time)
+ * @param lastChangeNanos when {@code path}, {@code state} or {@code parked} last changed (the injected clock's time)
  * @param rttNanos the last successful probe's round-trip time, or -1
+ * @param parked the peer is idle and its userspace {@code path} is kept without probes (and needs no connection)
+ *     until pod traffic resumes
  */
 public record PathStatus(String peer, PeerPathMachine.State state, PathKind path, PathKind trial, String reason,
-                         long lastChangeNanos, long rttNanos) {
+                         long lastChangeNanos, long rttNanos, boolean parked) {
 }

@@ -36,6 +36,17 @@ import java.util.Optional;
  * Better rungs that failed are retried with exponential backoff ({@code initialBackoff}, doubling up to
  * {@code maxBackoff}). While a trial runs, the active path is not probed (a trial lasts at most
  * {@code failuresToFall} probes).
+ *
+ * <p>Probing follows traffic. The caller reports the peer's pod traffic ({@link #onTraffic}); a peer with none for
+ * {@code idleTimeout} is idle (a new peer counts as having had traffic when it was added, so a joining peer is
+ * verified promptly). An idle peer's kernel path is probed every {@code idleProbeInterval} instead of every
+ * {@code probeInterval} (after a failed probe at {@code probeInterval} again, until it passes or the path falls). An
+ * idle peer's userspace path (direct, relayed: each needs a libp2p connection, which an idle peer loses) is
+ * <em>parked</em>: not probed at all and kept with its routes; no better userspace rung is tried (a better kernel
+ * rung still may be: it needs no connection), and in FAILED the ladder is not retried. The first traffic reported
+ * makes the peer active and its path due at once; a probe that then fails counts as any other. A peer without a
+ * path is searched for whether idle or not: it must get a route. The state stays what it was (ACTIVE, or FAILED
+ * with the path kept); {@link PathStatus#parked()} and the reason say it is parked.
  */
 public final class PeerPathMachine {
 
@@ -70,11 +81,14 @@ public final class PeerPathMachine {
      * The machine's limits, each enforced here and nowhere else.
      *
      * @param failuresToFall consecutive probe failures after which a path is given up
-     * @param probeInterval time between probes of one peer
+     * @param probeInterval time between probes of an active peer's path (and of every trial)
+     * @param idleProbeInterval time between probes of an idle peer's kernel path
+     * @param idleTimeout a peer without pod traffic for this long is idle
      * @param initialBackoff first wait before a failed better rung (or, in FAILED, the ladder) is tried again
      * @param maxBackoff the longest such wait
      */
-    public record Settings(int failuresToFall, Duration probeInterval, Duration initialBackoff, Duration maxBackoff) {
+    public record Settings(int failuresToFall, Duration probeInterval, Duration idleProbeInterval,
+                           Duration idleTimeout, Duration initialBackoff, Duration maxBackoff) {
         public Settings {
             if (failuresToFall < 1) {
                 throw new IllegalArgumentException("failuresToFall must be at least 1, got " + failuresToFall);
@@ -82,11 +96,9 @@ public final class PeerPathMachine {
             if (probeInterval.isNegative() || initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
                 throw new IllegalArgumentException("need 0 <= probeInterval, 0 <= initialBackoff <= maxBackoff");
             }
-        }
-
-        /** 3 failures, a probe a second, backoff 5 s doubling to 5 min. */
-        public static Settings defaults() {
-            return new Settings(3, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMinutes(5));
+            if (idleProbeInterval.compareTo(probeInterval) < 0 || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("need probeInterval <= idleProbeInterval and 0 < idleTimeout");
+            }
         }
     }
 
@@ -106,11 +118,16 @@ public final class PeerPathMachine {
     private String reason = "not yet tried";
     private long lastChange;
     private long rtt = -1;
+    /** When pod traffic was last reported; a new peer counts as having had some when it was added. */
+    private long lastTraffic;
+    private boolean idle;
+    private boolean parked;
 
     public PeerPathMachine(String peer, Settings settings, long nowNanos) {
         this.peer = Objects.requireNonNull(peer, "peer");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.lastChange = nowNanos;
+        this.lastTraffic = nowNanos;
         this.searchBackoff = settings.initialBackoff().toNanos();
     }
 
@@ -142,16 +159,22 @@ public final class PeerPathMachine {
                 become(State.SEARCHING, lastFailure.get(gone) + "; trying " + trial, nowNanos);
             }
         }
+        refreshParked(nowNanos);
     }
 
-    /** Time-driven transitions: start, retry the ladder after FAILED, start the trial of a better rung. */
+    /**
+     * Time-driven transitions: start, retry the ladder after FAILED, start the trial of a better rung, become idle
+     * (and park a userspace path) after {@code idleTimeout} without traffic.
+     */
     public void tick(long nowNanos) {
+        idle = nowNanos - lastTraffic >= settings.idleTimeout().toNanos();
         switch (state) {
             case NEW:
                 startSearch(nowNanos, null);
                 break;
             case FAILED:
-                if (nowNanos - searchRetryAt >= 0) {
+                // a parked path is kept without trying the ladder: its trials would need connections
+                if (nowNanos - searchRetryAt >= 0 && !(idle && active != null && !active.kernel())) {
                     startSearch(nowNanos, null);
                 }
                 break;
@@ -166,12 +189,31 @@ public final class PeerPathMachine {
             default:
                 break;
         }
+        refreshParked(nowNanos);
     }
 
-    /** The path to probe now, if a probe is due: the trial if there is one, else the installed path. */
+    /**
+     * Pod traffic to or from the peer was seen at {@code atNanos}. An idle peer becomes active: a parked path is
+     * unparked, and the installed path is due for a probe at once.
+     */
+    public void onTraffic(long atNanos) {
+        if (atNanos - lastTraffic > 0) {
+            lastTraffic = atNanos;
+        }
+        if (!idle) {
+            return;
+        }
+        idle = false;
+        if (atNanos - nextProbeAt < 0) {
+            nextProbeAt = atNanos;
+        }
+        refreshParked(atNanos);
+    }
+
+    /** The path to probe now, if a probe is due: the trial if there is one, else the installed path (unless parked). */
     public Optional<PathKind> probeDue(long nowNanos) {
         PathKind target = trial != null ? trial : active;
-        if (target == null || state == State.NEW || nowNanos - nextProbeAt < 0) {
+        if (target == null || parked || state == State.NEW || nowNanos - nextProbeAt < 0) {
             return Optional.empty();
         }
         return Optional.of(target);
@@ -185,14 +227,21 @@ public final class PeerPathMachine {
     /**
      * Applies the outcome of a probe sent at {@code sentNanos}. The next probe is due one interval after this one was
      * sent, not after its answer (or timeout) came: a dead path's probes stay one interval apart instead of one
-     * interval plus the probe timeout, which is what bounds the time to leave it.
+     * interval plus the probe timeout, which is what bounds the time to leave it. The interval is
+     * {@code idleProbeInterval} after a passed probe of an idle peer's installed path, else {@code probeInterval}.
      */
     public void onProbe(PathKind path, ProbeResult result, long sentNanos, long nowNanos) {
         PathKind target = trial != null ? trial : active;
         if (path != target) {
             return;
         }
-        nextProbeAt = sentNanos + settings.probeInterval().toNanos();
+        boolean slow = result.ok() && idle && trial == null;
+        nextProbeAt = sentNanos + (slow ? settings.idleProbeInterval() : settings.probeInterval()).toNanos();
+        applyProbe(path, result, nowNanos);
+        refreshParked(nowNanos);
+    }
+
+    private void applyProbe(PathKind path, ProbeResult result, long nowNanos) {
         if (result.ok()) {
             onSuccess(path, result, nowNanos);
             return;
@@ -272,9 +321,20 @@ public final class PeerPathMachine {
         backoff.put(kind, Math.min(wait * 2, settings.maxBackoff().toNanos()));
     }
 
+    /** The best usable rung above the active one whose retry is due; while idle, only a kernel rung. */
     private Optional<PathKind> betterRungDue(long nowNanos) {
         return rungs.stream().filter(Rung::usable).map(Rung::kind).filter(k -> k.betterThan(active))
+                .filter(k -> !idle || k.kernel())
                 .filter(k -> nowNanos - retryAt.getOrDefault(k, nowNanos) >= 0).findFirst();
+    }
+
+    /** Parked: idle, nothing on trial, and the installed path is a userspace rung. A change counts as a change. */
+    private void refreshParked(long nowNanos) {
+        boolean now = idle && trial == null && active != null && !active.kernel();
+        if (now != parked) {
+            parked = now;
+            lastChange = nowNanos;
+        }
     }
 
     private void become(State next, String why, long nowNanos) {
@@ -329,12 +389,23 @@ public final class PeerPathMachine {
         return trial;
     }
 
+    /** No pod traffic reported for {@code idleTimeout} (as of the last {@link #tick}). */
+    public boolean idle() {
+        return idle;
+    }
+
+    /** The installed userspace path is kept without probes while the peer is idle. */
+    public boolean parked() {
+        return parked;
+    }
+
     /** When the next retry of {@code kind} is allowed, if one is scheduled. */
     public Optional<Long> retryAt(PathKind kind) {
         return Optional.ofNullable(retryAt.get(kind));
     }
 
     public PathStatus status() {
-        return new PathStatus(peer, state, active, trial, reason, lastChange, rtt);
+        String why = parked ? "parked while idle, not probed until pod traffic resumes: " + reason : reason;
+        return new PathStatus(peer, state, active, trial, why, lastChange, rtt, parked);
     }
 }

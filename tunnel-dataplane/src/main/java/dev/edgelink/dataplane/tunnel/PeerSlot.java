@@ -18,6 +18,9 @@ final class PeerSlot {
     final LongAdder spoofDrops = new LongAdder();
     final LongAdder otherDrops = new LongAdder();
     final LongAdder resets = new LongAdder();
+    /** Whether, and when, the demand listener was last told of this peer (read and written by the reader only). */
+    boolean demanded;
+    long demandedAt;
 
     PeerSlot(String nodeName) {
         this.nodeName = nodeName;

@@ -20,11 +20,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Peers are named by node name. The agent tells the service which pod CIDRs lead to which node
  * ({@link #setPeer}) and hands it every tunnel stream with the node the connection was authenticated as
- * ({@link #attach}); it never sees libp2p hosts or peer ids.
+ * ({@link #attach}); it never sees libp2p hosts or peer ids. A packet for a known peer that has no stream is
+ * dropped (counted in {@link #noPeerDrops}) and tells the demand listener ({@link #setDemandListener}) that the
+ * peer is wanted, so that the connection is set up on the first packet, as nebula does.
  */
 public final class TunnelService implements TunnelStreamSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelService.class);
@@ -93,6 +97,10 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
 
     /** The timer's thread and task names in the {@link TaskGuard}. */
     public static final String TIMER_TASK = "tunnel-timer";
+    /** The demand listener hears of one peer at most once in this time, however many packets wait for it. */
+    public static final Duration DEMAND_INTERVAL = Duration.ofSeconds(1);
+    private static final long DEMAND_INTERVAL_NANOS = DEMAND_INTERVAL.toNanos();
+    private volatile Consumer<String> demandListener;
 
     private TunnelService(TunnelConfig config, String localNode, TunDevice device, LongSupplier nanoClock,
                           TaskGuard tasks) {
@@ -177,6 +185,16 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
                 s.stream.reset();
             }
         }
+    }
+
+    /**
+     * Tells {@code listener} the node name of a peer (known by {@link #setPeer}) for which a packet arrived from the
+     * device while the peer had no stream, at most once per peer per {@link #DEMAND_INTERVAL}. Called on the timer
+     * thread, never on the reader, so it must not block for long (it delays keepalives), never the packet path.
+     * The packet itself is dropped. Null: nobody is told.
+     */
+    public void setDemandListener(Consumer<String> listener) {
+        this.demandListener = listener;
     }
 
     private PeerSlot slot(String nodeName) {
@@ -415,9 +433,17 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         boolean vnet = device.vnetHeader();
         int ip = HEAD + (vnet ? VNET : 0);
         int ipLength = n - (vnet ? VNET : 0);
-        TunnelSession s = ipLength < 20 ? null : sessionFor(buf, ip, ipLength);
-        if (s == null) {
+        PeerSlot slot = ipLength < 20 ? null : slotFor(buf, ip, ipLength);
+        TunnelSession s = slot == null ? null : slot.session;
+        if (s == null || s.isDead()) {
+            if (slot != null) {
+                demand(slot);
+            }
             noPeerDrops.increment();
+            return;
+        }
+        if (s.remote() == null) {
+            noPeerDrops.increment(); // the stream is being opened: its HELLO has not arrived yet
             return;
         }
         if (!(vnet && s.remote().gso()) && ipLength > s.remote().mtu()) {
@@ -491,12 +517,29 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
         buf.setShort(ip + start + offset, folded == 0 ? 0xFFFF : folded);
     }
 
-    private TunnelSession sessionFor(ByteBuf buf, int ip, int ipLength) {
+    private PeerSlot slotFor(ByteBuf buf, int ip, int ipLength) {
         int version = buf.getUnsignedByte(ip) >>> 4;
-        PeerSlot slot = version == 4 ? table.lookup(buf, ip + 16, false)
+        return version == 4 ? table.lookup(buf, ip + 16, false)
                 : version == 6 && ipLength >= 40 ? table.lookup(buf, ip + 24, true) : null;
-        TunnelSession s = slot == null ? null : slot.session;
-        return s == null || s.remote() == null ? null : s;
+    }
+
+    /** On the reader: hands the peer to the demand listener on the timer, unless it was told of it lately. */
+    private void demand(PeerSlot slot) {
+        Consumer<String> listener = demandListener;
+        if (listener == null) {
+            return;
+        }
+        long now = nanos();
+        if (slot.demanded && now - slot.demandedAt < DEMAND_INTERVAL_NANOS) {
+            return;
+        }
+        slot.demanded = true;
+        slot.demandedAt = now;
+        try {
+            timer.execute(() -> listener.accept(slot.nodeName));
+        } catch (RejectedExecutionException closing) {
+            // the service is closing: nobody needs a connection for it any more
+        }
     }
 
     /** On a stream's event loop: writes a received packet to the device, if its source belongs to the sender. */

@@ -49,7 +49,7 @@ import org.junit.jupiter.api.Test;
 class ThreeNodeDataplaneLabTest {
     private static final int PROBE_PORT = UdpEchoResponder.DEFAULT_PORT;
     private static final PeerPathMachine.Settings SETTINGS = new PeerPathMachine.Settings(3, Duration.ZERO,
-            Duration.ofSeconds(30), Duration.ofMinutes(1));
+            Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(1));
 
     /** One node's world and its data plane, all closed by {@link #close()}. */
     private static final class Node implements AutoCloseable {

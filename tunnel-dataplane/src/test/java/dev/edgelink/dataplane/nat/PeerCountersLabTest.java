@@ -4,11 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.edgelink.dataplane.backend.PathKind;
+import dev.edgelink.dataplane.backend.StaticPeer;
 import dev.edgelink.dataplane.lab.Lab;
 import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.dataplane.path.ProbeResult;
+import dev.edgelink.dataplane.path.probe.UdpEchoResponder;
+import dev.edgelink.dataplane.path.probe.UdpPathProber;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +81,32 @@ class PeerCountersLabTest {
             assertCounts(c, "node2", 6, 6);
             assertCounts(c, "node3", 3, 3);
             assertTrue(PeerCounters.matches(c.read(), peers("node2", "node3")));
+        }
+    }
+
+    @Test
+    void pathProbesBetweenTheNodeAndAPeerAreNotCounted() throws Exception {
+        try (Lab lab = Lab.open()) {
+            String[] ns = build(lab);
+            PeerCounters c = new PeerCounters(List.of("ip", "netns", "exec", ns[0], "nft"));
+            c.ensure(peers("node2", "node3"));
+            // the probe's tunnel address is pod p2's, so that the responder can live in the pod namespace
+            StaticPeer node2 = new StaticPeer("node2", List.of(IpPrefix.parse("10.244.2.0/24")),
+                    List.of(IpPrefix.literal("198.18.0.2")), Optional.empty(), Optional.empty(),
+                    IpPrefix.literal("10.244.2.5"), Set.of(PathKind.values()));
+            try (UdpEchoResponder responder = UdpEchoResponder.start(Lab.path(ns[1]), node2.tunnelAddress(),
+                    PeerCounters.PROBE_PORT);
+                 UdpPathProber prober = UdpPathProber.open(Lab.path(ns[0]), PeerCounters.PROBE_PORT,
+                         Duration.ofSeconds(2))) {
+                for (int i = 0; i < 3; i++) {
+                    ProbeResult r = prober.probe(node2, PathKind.VXLAN).get(5, TimeUnit.SECONDS);
+                    assertTrue(r.ok(), r.toString());
+                }
+                assertEquals(3, responder.answered());
+            }
+            assertCounts(c, "node2", 0, 0);
+            ping(lab, ns[0], "10.244.2.5");
+            assertCounts(c, "node2", 3, 3);
         }
     }
 

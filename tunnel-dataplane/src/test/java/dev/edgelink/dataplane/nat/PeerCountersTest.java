@@ -40,6 +40,12 @@ class PeerCountersTest {
         assertTrue(r.contains("add element ip edgelink_peers tx { 10.244.2.0/24 : \"" + tx2 + "\" }\n"), r);
         assertTrue(r.indexOf("flush map") < r.indexOf("delete counter"), "unreference before deleting");
         assertEquals(PeerCounters.RULES, r.lines().filter(l -> l.startsWith("add rule")).count());
+        for (String chain : List.of("count_output", "count_input")) {
+            int skip = r.indexOf("add rule ip edgelink_peers " + chain + " udp sport 8473 return\n");
+            assertTrue(skip >= 0 && r.contains("add rule ip edgelink_peers " + chain + " udp dport 8473 return\n"), r);
+            assertTrue(skip < r.indexOf("add rule ip edgelink_peers " + chain + " counter"),
+                    "probes are passed over before " + chain + " counts");
+        }
         assertFalse(PeerCounters.ruleset(Map.of(), Set.of()).contains("add element"), "no empty element list");
     }
 
@@ -62,6 +68,10 @@ class PeerCountersTest {
                 + "{\"rule\": {\"table\": \"edgelink_peers\", \"chain\": \"count_forward\"}},"
                 + "{\"rule\": {\"table\": \"edgelink_peers\", \"chain\": \"count_forward\"}},"
                 + "{\"rule\": {\"table\": \"edgelink_peers\", \"chain\": \"count_output\"}},"
+                + "{\"rule\": {\"table\": \"edgelink_peers\", \"chain\": \"count_output\"}},"
+                + "{\"rule\": {\"table\": \"edgelink_peers\", \"chain\": \"count_output\"}},"
+                + "{\"rule\": {\"table\": \"edgelink_peers\", \"chain\": \"count_input\"}},"
+                + "{\"rule\": {\"table\": \"edgelink_peers\", \"chain\": \"count_input\"}},"
                 + "{\"rule\": {\"table\": \"edgelink_peers\", \"chain\": \"count_input\"}}]}";
         PeerCounters.Snapshot s = PeerCounters.parse(json);
         assertEquals(Set.of(tx, rx), s.counters().keySet());

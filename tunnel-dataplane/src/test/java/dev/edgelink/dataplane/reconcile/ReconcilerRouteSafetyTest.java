@@ -286,7 +286,8 @@ class ReconcilerRouteSafetyTest {
             return CompletableFuture.completedFuture(ProbeResult.success(1_000));
         };
         PathSelector selector = new PathSelector(List.of(backend), new PeerPathMachine.Settings(1,
-                Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(16)));
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(2),
+                Duration.ofSeconds(16)));
         DataplaneLoop loop = new DataplaneLoop(selector, reconciler, prober, () -> 0L);
         loop.setPeers(List.of(peer("evil", "10.1.0.0/24"), peer("c-n1", "10.244.3.0/24")));
 

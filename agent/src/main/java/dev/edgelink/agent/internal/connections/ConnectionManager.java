@@ -200,7 +200,10 @@ public final class ConnectionManager implements TunnelStreamSink {
         PathKind trial = path.map(PathStatus::trial).orElse(null);
         boolean tunnel = sink != null && (userspace(active) || userspace(trial));
         Long asked = demanded.get(m.nodeName());
-        boolean activeNow = inputs.active(m.nodeName()) || (asked != null && now - asked <= idleTimeout.toNanos());
+        // traffic, a packet that asked, or a userspace path the data plane still probes (not parked while idle)
+        boolean probed = userspace(active) && path.map(p -> !p.parked()).orElse(false);
+        boolean activeNow = inputs.active(m.nodeName()) || (asked != null && now - asked <= idleTimeout.toNanos())
+                || probed;
         return new Facts(m.peerId(), relays.containsKey(m.peerId()), bootstrap.containsKey(m.peerId()), true,
                 canDial, !circuits(m).isEmpty(), direct.isPresent(), ours(direct), relayed.isPresent(),
                 ours(relayed), tunnel, sink != null && userspace(trial), activeNow,

@@ -9,6 +9,7 @@ import dev.edgelink.agent.internal.metrics.CountingProber;
 import dev.edgelink.agent.internal.metrics.DirectMemory;
 import dev.edgelink.agent.internal.metrics.Metrics;
 import dev.edgelink.agent.internal.peers.ClusterCidrFilter;
+import dev.edgelink.dataplane.activity.PeerActivity;
 import dev.edgelink.dataplane.backend.LocalNode;
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
@@ -118,6 +119,7 @@ public final class NodeDataplane implements AutoCloseable {
     private volatile PeerCounters.Snapshot counted = new PeerCounters.Snapshot(Map.of(), 0, 0);
     private Map<String, List<IpPrefix>> countedPeers;
     private String countersError;
+    private final ActivityFeed feed;
 
     private NodeDataplane(Builder b) {
         this.config = b.config;
@@ -136,7 +138,8 @@ public final class NodeDataplane implements AutoCloseable {
         this.scheduler = b.tasks.newScheduler("edgelink-dataplane", TASK);
         this.cidrFilter = new ClusterCidrFilter(config.clusterCidr());
         PeerPathMachine.Settings settings = new PeerPathMachine.Settings(config.timeouts().probeFailures(),
-                config.timeouts().probeInterval(), INITIAL_BACKOFF, MAX_BACKOFF);
+                config.timeouts().probeInterval(), config.timeouts().idleProbeInterval(),
+                config.timeouts().idleTimeout(), INITIAL_BACKOFF, MAX_BACKOFF);
         List<TunnelBackend> ladder = new ArrayList<>();
         for (TunnelBackend t : backends) {
             ladder.add(t.kind().kernel() ? new NatAwareBackend(t, p -> kernelRefusal.apply(p)) : t);
@@ -147,6 +150,10 @@ public final class NodeDataplane implements AutoCloseable {
         this.loop = new DataplaneLoop(new PathSelector(ladder, settings), reconciler,
                 new CountingProber(rungProber, metrics), ladder,
                 () -> netlink.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK), nanoClock);
+        this.feed = new ActivityFeed(new PeerActivity(config.timeouts().idleTimeout()), loop.selector(), nanoClock);
+        if (userspace != null) {
+            userspace.setDemandListener(feed::demand);
+        }
     }
 
     /** What {@link #open} assembles before the loop exists. */
@@ -321,6 +328,7 @@ public final class NodeDataplane implements AutoCloseable {
             if (userspace != null && usable.contains(PathKind.DIRECT)) {
                 userspace.ensure(local); // the reconciler ensures kernel devices only; this one is made again if gone
             }
+            feed.roundStarts(peerTraffic(), userspace == null ? Optional.empty() : userspace.service(), peers.keySet());
             loop.runOnce();
         } finally {
             syncCounters();
@@ -535,12 +543,38 @@ public final class NodeDataplane implements AutoCloseable {
         return false;
     }
 
-    /** Re-reads the underlay device's subnets (netlink is used on the loop's thread only). */
+    /** Re-reads the underlay device's subnets (netlink is used on the loop's thread only); a change is ours. */
     private void readUnderlaySubnets() {
         Optional<Link> link = netlink.findLink(local.underlayDevice());
         if (link.isPresent()) {
-            underlaySubnets = netlink.addresses(link.get().index()).stream().map(LinkAddress::prefix).toList();
+            List<IpPrefix> now = netlink.addresses(link.get().index()).stream().map(LinkAddress::prefix).toList();
+            if (!now.equals(underlaySubnets)) {
+                feed.localChanged();
+            }
+            underlaySubnets = now;
         }
+    }
+
+    /** When each peer's pods last exchanged traffic with ours, as the data plane sees it (see {@link PeerActivity}). */
+    public PeerActivity activity() {
+        return feed.activity();
+    }
+
+    /**
+     * Told the node name of a peer for which a pod's packet reached the userspace path while the peer had no tunnel
+     * stream (the packet is dropped): at most once per peer per {@link TunnelService#DEMAND_INTERVAL}, on the
+     * tunnel's timer thread. Must not block. The peer counts as active from then on.
+     */
+    public void setDemandListener(Consumer<String> listener) {
+        feed.setDemandListener(listener);
+    }
+
+    /**
+     * Our own side changed in a way the paths depend on (our reachability, our site view): every peer's rungs are
+     * asked again at the start of the next round, not at the peer's next record. Any thread; returns at once.
+     */
+    public void localChanged() {
+        feed.localChanged();
     }
 
     public List<PathStatus> statuses() {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
     private volatile TunnelService service;
     private volatile Link link;
     private final AtomicLong restarts = new AtomicLong();
+    private volatile Consumer<String> demandListener;
 
     /**
      * @param netlink a socket in the namespace the device belongs to
@@ -94,6 +96,7 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
         if (service == null) {
             service = TunnelService.start(config, local.nodeName(), open(config.deviceName(), config.offloads()),
                     System::nanoTime, tasks);
+            service.setDemandListener(demandListener);
         }
         Link l = netlink.getLink(config.deviceName());
         if (l.mtu() != config.mtu()) {
@@ -120,6 +123,15 @@ public final class UserspaceDevice implements TunnelStreamSink, AutoCloseable {
             return;
         }
         s.attach(nodeName, stream);
+    }
+
+    /** The demand listener of the data path now and of every one started later (see TunnelService). */
+    public synchronized void setDemandListener(Consumer<String> listener) {
+        demandListener = listener;
+        TunnelService s = service;
+        if (s != null) {
+            s.setDemandListener(listener);
+        }
     }
 
     private void restart() {
