@@ -101,11 +101,13 @@ public final class ConnectionPolicy {
      * @param dialBackoffInitial first wait after a failed dial of a peer. 1 s.
      * @param dialBackoffMax longest wait between dials of a peer. 60 s.
      * @param relayRedialGap least time between two dials of one relay after its connection closed. 2 s.
+     * @param relayBackoffMax longest wait between dials of a relay that does not answer: relays are few and
+     *     everything across NATs needs them, so one that restarts is back within this. 4 s.
      */
     public record Settings(int gossipFanout, Duration gossipRotation, Duration closeGrace, Duration dialBackoffInitial,
-            Duration dialBackoffMax, Duration relayRedialGap) {
+            Duration dialBackoffMax, Duration relayRedialGap, Duration relayBackoffMax) {
         public static final Settings DEFAULT = new Settings(4, Duration.ofSeconds(60), Duration.ofSeconds(10),
-                Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(2));
+                Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofSeconds(4));
 
         public Settings {
             if (gossipFanout < 0) {
@@ -300,9 +302,10 @@ public final class ConnectionPolicy {
             return Duration.ZERO;
         }
         e.dialing.remove(kind);
-        long wait = e.backoff.containsKey(kind)
-                ? Math.min(e.backoff.get(kind) * 2, settings.dialBackoffMax().toNanos())
-                : settings.dialBackoffInitial().toNanos();
+        long max = (e.reasons.contains(Reason.RELAY) && kind == Kind.DIRECT ? settings.relayBackoffMax()
+                : settings.dialBackoffMax()).toNanos();
+        long wait = e.backoff.containsKey(kind) ? Math.min(e.backoff.get(kind) * 2, max)
+                : Math.min(settings.dialBackoffInitial().toNanos(), max);
         e.backoff.put(kind, wait);
         e.retryAt.put(kind, nowNanos + wait);
         if (kind == Kind.DIRECT) {

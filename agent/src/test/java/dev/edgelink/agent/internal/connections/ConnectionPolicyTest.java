@@ -81,7 +81,22 @@ class ConnectionPolicyTest {
             assertEquals(List.of(), decide(now + wait.toNanos() - 1, relay(r, false)), "not before the backoff");
             now += wait.toNanos();
         }
-        assertEquals(List.of(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L, 60L), waits);
+        assertEquals(List.of(1L, 2L, 4L, 4L, 4L, 4L, 4L, 4L, 4L), waits, "a relay is tried again within 4 s");
+    }
+
+    @Test
+    void aMemberThatDoesNotAnswerIsTriedLessAndLessOften() {
+        PeerId p = peer();
+        Facts f = new Facts(p, false, false, true, true, false, false, false, false, false, true, true, true, false);
+        long now = 0;
+        List<Long> waits = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            assertEquals(List.of(new Dial(p, Kind.DIRECT)), decide(now, f), "dial " + i);
+            Duration wait = policy.dialFailed(p, Kind.DIRECT, now);
+            waits.add(wait.toSeconds());
+            now += wait.toNanos();
+        }
+        assertEquals(List.of(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L), waits);
     }
 
     @Test
