@@ -194,6 +194,7 @@ public final class Agent implements AgentView, AutoCloseable {
                 () -> dataplane.userspace().flatMap(UserspaceDevice::service), members::peerIdOf,
                 config.timeouts().probeTimeout());
         prober.setMissingConnectionListener(connections::demand);
+        prober.setDirectFailingListener(connections::directFailing);
         dataplane.setUserspaceProber(prober);
         dataplane.setKernelRefusal(peer -> members.member(peer.nodeName())
                 .map(m -> kernelRefusal(m, nat))

@@ -75,6 +75,8 @@ public final class ConnectionManager implements TunnelStreamSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
     private static final Duration DIAL_TIMEOUT = Duration.ofSeconds(3);
+    /** How long a direct path that missed a probe keeps a relayed connection ready next to it. */
+    private static final Duration RELAYED_STANDBY = Duration.ofSeconds(10);
     /** A peer's demand brings the next tick forward at most this often (the TUN reader may ask per packet). */
     private static final Duration WAKE_GAP = Duration.ofMillis(200);
     /** Dials from our listen port (see the class comment). */
@@ -96,6 +98,8 @@ public final class ConnectionManager implements TunnelStreamSink {
     private final Duration idleTimeout;
     /** When a packet last asked for a peer (the first packet to a peer without a connection). */
     private final Map<String, Long> demanded = new ConcurrentHashMap<>();
+    /** When a peer's direct path last missed a probe: a relayed connection is readied for a while after. */
+    private final Map<String, Long> directFailing = new ConcurrentHashMap<>();
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
     private volatile Map<PeerId, MemberInfo> byPeer = Map.of();
     private volatile Runnable wake = () -> { };
@@ -158,7 +162,11 @@ public final class ConnectionManager implements TunnelStreamSink {
             facts.computeIfAbsent(c.remotePeer(), this::infrastructure);
         }
         facts.remove(host.peerId());
-        demanded.keySet().removeIf(n -> now - demanded.get(n) > idleTimeout.toNanos());
+        demanded.entrySet().removeIf(d -> now - d.getValue() > idleTimeout.toNanos());
+        directFailing.entrySet().removeIf(d -> now - d.getValue() > RELAYED_STANDBY.toNanos());
+        Set<String> names = new java.util.HashSet<>();
+        members.forEach(m -> names.add(m.nodeName()));
+        retain(names);
         List<Action> actions;
         synchronized (this) {
             actions = policy.decide(now, new ArrayList<>(facts.values()), holePunch);
@@ -207,7 +215,12 @@ public final class ConnectionManager implements TunnelStreamSink {
         return new Facts(m.peerId(), relays.containsKey(m.peerId()), bootstrap.containsKey(m.peerId()), true,
                 canDial, !circuits(m).isEmpty(), direct.isPresent(), ours(direct), relayed.isPresent(),
                 ours(relayed), tunnel, sink != null && userspace(trial), activeNow,
-                sink != null && (active == PathKind.RELAYED || trial == PathKind.RELAYED));
+                sink != null && (active == PathKind.RELAYED || trial == PathKind.RELAYED || failingDirect(m, now)));
+    }
+
+    private boolean failingDirect(MemberInfo m, long now) {
+        Long at = directFailing.get(m.nodeName());
+        return at != null && now - at <= RELAYED_STANDBY.toNanos();
     }
 
     private static boolean userspace(PathKind k) {
@@ -413,10 +426,23 @@ public final class ConnectionManager implements TunnelStreamSink {
         }
     }
 
+    /**
+     * The peer's direct path missed a probe: a relayed connection is readied next to it for a while (the fall to
+     * relayed then finds it made). Any thread; never blocks.
+     */
+    public void directFailing(String nodeName) {
+        long now = clock.getAsLong();
+        Long before = directFailing.put(nodeName, now);
+        if (before == null || now - before > RELAYED_STANDBY.toNanos()) {
+            wake.run();
+        }
+    }
+
     /** Forgets peers that left: their stream records go (the policy forgets them at its next decision). */
-    public void retain(Set<String> nodeNames) {
+    private void retain(Set<String> nodeNames) {
         streams.keySet().retainAll(nodeNames);
         demanded.keySet().retainAll(nodeNames);
+        directFailing.keySet().retainAll(nodeNames);
     }
 
     /** Why the member has the connections it has. */

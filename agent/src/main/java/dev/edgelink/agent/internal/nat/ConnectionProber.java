@@ -32,6 +32,7 @@ public final class ConnectionProber implements PathProber {
     private final Function<String, Optional<PeerId>> peerOf;
     private final Duration timeout;
     private volatile java.util.function.Consumer<String> missing = n -> { };
+    private volatile java.util.function.Consumer<String> failing = n -> { };
 
     public ConnectionProber(Host host, PingService ping, Supplier<Optional<TunnelService>> service,
             Function<String, Optional<PeerId>> peerOf, Duration timeout) {
@@ -44,6 +45,21 @@ public final class ConnectionProber implements PathProber {
 
     @Override
     public CompletableFuture<ProbeResult> probe(PeerView peer, PathKind path) {
+        CompletableFuture<ProbeResult> result = probeOnce(peer, path);
+        if (path != PathKind.DIRECT) {
+            return result;
+        }
+        // a direct path that misses a probe may be about to fall to relayed: its connection is made now, so that
+        // the fall finds it ready (make before break)
+        return result.thenApply(r -> {
+            if (!r.ok()) {
+                failing.accept(peer.nodeName());
+            }
+            return r;
+        });
+    }
+
+    private CompletableFuture<ProbeResult> probeOnce(PeerView peer, PathKind path) {
         Optional<PeerId> id = peerOf.apply(peer.nodeName());
         if (id.isEmpty()) {
             return done(ProbeResult.failure(path + ": no peer id known for " + peer.nodeName()));
@@ -76,6 +92,11 @@ public final class ConnectionProber implements PathProber {
     /** Told the node name of a peer whose probed rung has no connection (the connection manager's demand). */
     public void setMissingConnectionListener(java.util.function.Consumer<String> listener) {
         this.missing = listener;
+    }
+
+    /** Told the node name of a peer whose direct rung missed a probe (the connection manager readies relayed). */
+    public void setDirectFailingListener(java.util.function.Consumer<String> listener) {
+        this.failing = listener;
     }
 
     private static CompletableFuture<ProbeResult> done(ProbeResult r) {
