@@ -93,6 +93,7 @@ public final class DataplaneScaleBench {
     private LabProcess monitor;
     private Path nftLog;
     private long spawnNanos;
+    private ScaleResult.Startup startup = ScaleResult.Startup.NONE;
 
     /** What one end of the window read. */
     private record Snap(ProcSample proc, double epochS, long probesOut, long echoesIn, long answered,
@@ -170,7 +171,7 @@ public final class DataplaneScaleBench {
         agent = agentNode.spawn("agent", "env", "-u", "EDGELINK_JAVA_OPTS", "PATH=" + wrapDir + File.pathSeparator
                 + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
                 root.resolve("bin/edgelink").toString(), "agent", "--config", cfg.toString());
-        ScaleResult.Startup startup = awaitStartup();
+        startup = awaitStartup();
         progress("%d peers: started %.2f s, peers ready %.2f s, %d of %d answered peers' routes %.2f s after the "
                 + "spawn", fleet.peers(), startup.startedS(), startup.readyS(), startup.podRoutesSeen(),
                 fleet.answered().size(), startup.podRoutesS());
@@ -522,9 +523,8 @@ public final class DataplaneScaleBench {
         } catch (RuntimeException e) {
             health = ScaleResult.Health.NONE;
         }
-        return new ScaleResult(fleet.peers(), fleet.answered().size(), why, ScaleResult.Startup.NONE,
-                ScaleResult.Cpu.NONE, ScaleResult.Traffic.NONE, null, null, memory, health, loadStart + " -> " + load(),
-                List.copyOf(notes));
+        return new ScaleResult(fleet.peers(), fleet.answered().size(), why, startup, ScaleResult.Cpu.NONE,
+                ScaleResult.Traffic.NONE, null, null, memory, health, loadStart + " -> " + load(), List.copyOf(notes));
     }
 
     // ------------------------------------------------------------------------------------------- helpers
