@@ -402,6 +402,10 @@ public final class DataplaneScaleBench {
                 echoed.maxSilenceS(), echoed.medianSilenceS());
         ScaleResult.Memory memory = new ScaleResult.Memory(b.proc().rssKib() / 1024.0, b.proc().hwmKib() / 1024.0,
                 b.proc().threads().size());
+        if (NftCallLog.roundEnds(calls).isEmpty()) {
+            notes.add("the agent has not read its per-peer counters (nft list table ip edgelink_peers) since it "
+                    + "started");
+        }
         if (echoed.echoed() < fleet.answered().size()) {
             notes.add((fleet.answered().size() - echoed.echoed()) + " of " + fleet.answered().size()
                     + " answered peers were not probed in the window");

@@ -87,6 +87,16 @@ final class ScaleReport {
             why.add("agent exited " + h.exitCode());
         }
         h.stallLines().stream().limit(1).forEach(l -> why.add(SitesBench.cell(l)));
+        double stall = DataplaneScaleBench.STALL.toSeconds();
+        if (r.cpu().rounds() == 0) {
+            why.add("no round ended in the window");
+        } else if (r.cpu().periodMaxS() >= stall) {
+            why.add(String.format(Locale.ROOT, "rounds up to %.1f s apart", r.cpu().periodMaxS()));
+        }
+        if (r.traffic().echoSilenceMaxS() >= stall) {
+            why.add(String.format(Locale.ROOT, "an answered peer went %.1f s without a probe",
+                    r.traffic().echoSilenceMaxS()));
+        }
         if (r.failure() != null) {
             why.add(SitesBench.cell(r.failure()));
         }

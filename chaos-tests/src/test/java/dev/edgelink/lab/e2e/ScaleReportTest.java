@@ -34,7 +34,8 @@ class ScaleReportTest {
         assertTrue(table.contains("| 1000 (100) | 4.0 (nft reads) | 10.60 / 12.40 | 800.0 | 700.0 | 15.0 | 8.0 / 7.0 "
                 + "| 75 | 8 | 12.3 (11.0) | 45.0 | 100 / 900 (100 / 900) | 1002 |"), table);
         assertTrue(table.contains("| 6.20 / 4.10 | 88.8 / 89.9 | 27 | yes: WARN ... nft -j list table ip "
-                + "edgelink_peers did not finish in 10 s |"), table);
+                + "edgelink_peers did not finish in 10 s; rounds up to 12.4 s apart; an answered peer went 12.3 s "
+                + "without a probe |"), table);
         assertTrue(table.contains("- data plane round at 1000 peers <= 20 ms CPU: 800.0 ms of the agent's CPU a round "
                 + "(its data plane thread 700.0 ms): missed"), table);
         assertTrue(table.contains("- 1000 peers: VmHWM 89.9 MiB (goal <= 128): met; answered peers' routes 4.10 s "
