@@ -410,7 +410,8 @@ public final class DataplaneScaleBench {
             notes.add((fleet.answered().size() - echoed.echoed()) + " of " + fleet.answered().size()
                     + " answered peers were not probed in the window");
         }
-        ScaleResult.Health health = health(rc, echoed.maxSilenceS());
+        ScaleResult.Health health = health(rc, echoed.maxSilenceS(), echoed.echoed() == 0
+                && !fleet.answered().isEmpty());
         progress("%d peers: rounds %.1f [%.0f, %.0f] (%s), %.0f ms agent CPU in the window, %.0f probes/s, longest "
                 + "echo silence %.1f s; %s", fleet.peers(), rc.rounds(), rc.low(), rc.high(), rc.source(),
                 cpu.agentMs(), traffic.probesPerS(), echoed.maxSilenceS(), health.stallLines());
@@ -462,8 +463,11 @@ public final class DataplaneScaleBench {
         return new RoundCount(Double.NaN, Double.NaN, Double.NaN, "not counted", Double.NaN, Double.NaN);
     }
 
-    /** Stall lines and warnings from the agent's log, its exit, and its peers' states and paths. */
-    private ScaleResult.Health health(RoundCount rc, double echoSilenceS) {
+    /**
+     * Stall lines and warnings from the agent's log, its exit, and its peers' states and paths; {@code unprobed}: no
+     * answered peer got a probe in the window (the loop did not get to probing at all).
+     */
+    private ScaleResult.Health health(RoundCount rc, double echoSilenceS, boolean unprobed) {
         String log = agent.stderr();
         Set<String> stalls = new LinkedHashSet<>();
         for (String line : log.split("\n")) {
@@ -488,7 +492,7 @@ public final class DataplaneScaleBench {
                     + SitesBench.firstLine(r.stderr()));
         }
         boolean stalled = !stalls.isEmpty() || rc.rounds() == 0 || rc.maxS() >= STALL.toSeconds()
-                || echoSilenceS >= STALL.toSeconds();
+                || echoSilenceS >= STALL.toSeconds() || unprobed;
         return new ScaleResult.Health(stalled, List.copyOf(stalls), warnings(log), agent.exitCode().orElse(null),
                 states, paths);
     }
@@ -523,7 +527,7 @@ public final class DataplaneScaleBench {
                 p.hwmKib() / 1024.0, p.threads().size())).orElse(ScaleResult.Memory.NONE);
         ScaleResult.Health health;
         try {
-            health = health(RoundCount.NONE, Double.NaN);
+            health = health(RoundCount.NONE, Double.NaN, false);
         } catch (RuntimeException e) {
             health = ScaleResult.Health.NONE;
         }

@@ -93,6 +93,9 @@ final class ScaleReport {
         } else if (r.cpu().periodMaxS() >= stall) {
             why.add(String.format(Locale.ROOT, "rounds up to %.1f s apart", r.cpu().periodMaxS()));
         }
+        if (r.answered() > 0 && r.traffic().answeredPerS() == 0) {
+            why.add("no answered peer got a probe in the window");
+        }
         if (r.traffic().echoSilenceMaxS() >= stall) {
             why.add(String.format(Locale.ROOT, "an answered peer went %.1f s without a probe",
                     r.traffic().echoSilenceMaxS()));

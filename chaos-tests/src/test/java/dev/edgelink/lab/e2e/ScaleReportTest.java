@@ -63,6 +63,16 @@ class ScaleReportTest {
     }
 
     @Test
+    void aLoopThatProbedNoAnsweredPeerInTheWindowSaysSo() {
+        ScaleResult r = stalled();
+        ScaleResult quiet = new ScaleResult(5000, 500, null, r.startup(), new ScaleResult.Cpu(60, Double.NaN,
+                Double.NaN, Double.NaN, "not counted", Double.NaN, Double.NaN, 17000, 12670, 0, Map.of()),
+                new ScaleResult.Traffic(0, 0, 0, 0, 0, 72, Double.NaN, Double.NaN), KERNEL, KERNEL, r.memory(),
+                new ScaleResult.Health(true, List.of(), List.of(), null, Map.of(), Map.of()), r.load(), List.of());
+        assertTrue(ScaleReport.table(List.of(quiet)).contains("| yes: no answered peer got a probe in the window |"));
+    }
+
+    @Test
     void aRunThatCouldNotBeMeasuredSaysWhyAndItsJsonHasNullsForWhatWasNotSeen() throws Exception {
         ScaleResult failed = ScaleResult.failed(5000, 500, "the agent exited 3 while starting", "1 -> 1");
         String table = ScaleReport.table(List.of(failed));
