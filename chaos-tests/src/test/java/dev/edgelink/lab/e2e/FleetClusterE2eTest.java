@@ -141,7 +141,11 @@ class FleetClusterE2eTest {
             if (cluster != null) {
                 System.out.println("=== the fleet did not come up:" + cluster.describe());
             }
-            tearDown();
+            try {
+                tearDown();
+            } catch (RuntimeException | Error teardown) {
+                e.addSuppressed(teardown);
+            }
             throw e;
         }
     }
@@ -345,6 +349,7 @@ class FleetClusterE2eTest {
                 delFailed.add(e.getMessage());
             }
         }
+        pods.clear();
         sweeper.shutdownNow();
         ClusterLifecycle.tearDown(lab, cluster);
         assertEquals(List.of(), delFailed, "pods whose CNI DEL failed");
