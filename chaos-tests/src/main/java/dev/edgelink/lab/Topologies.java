@@ -134,4 +134,81 @@ public final class Topologies {
         relay2.attach(s.inet(), "198.18.0.4");
         return new SitesTwoRelays(s, relay2);
     }
+
+    /**
+     * Issue 10 at lab size: {@link #sites}' two NAT'd sites with {@code perSite} nodes each and {@code cloudNodes}
+     * public nodes on inet, for a fleet of real agents (one namespace each) whose connections can be counted.
+     *
+     * <pre>
+     *                            inet 198.18.0.0/24
+     *        198.18.0.1 a-rtr    cloud1 .3  cloud2 .4 ...    b-rtr 198.18.0.2
+     *   (NAT) lan-a 10.1.0.1/24                             lan-b 10.2.0.1/24 (NAT)
+     *       a-n1 .11 ... a-nK .(10+K)                  b-n1 .11 ... b-nK .(10+K)
+     * </pre>
+     *
+     * @param inet the public segment
+     * @param lanA site A's LAN
+     * @param lanB site B's LAN
+     * @param routerA site A's NAT router
+     * @param routerB site B's NAT router
+     * @param siteA the nodes at site A, a-n1 first
+     * @param siteB the nodes at site B, b-n1 first
+     * @param cloud the public nodes, cloud1 first
+     */
+    public record Fleet(Segment inet, Segment lanA, Segment lanB, Router routerA, Router routerB, List<Node> siteA,
+            List<Node> siteB, List<Node> cloud) {
+        public Fleet {
+            siteA = List.copyOf(siteA);
+            siteB = List.copyOf(siteB);
+            cloud = List.copyOf(cloud);
+        }
+
+        /** The cloud nodes, then site A's, then site B's (without the routers). */
+        public List<Node> nodes() {
+            List<Node> out = new ArrayList<>(cloud);
+            out.addAll(siteA);
+            out.addAll(siteB);
+            return List.copyOf(out);
+        }
+
+        /** Site A's nodes, then site B's. */
+        public List<Node> siteNodes() {
+            List<Node> out = new ArrayList<>(siteA);
+            out.addAll(siteB);
+            return List.copyOf(out);
+        }
+    }
+
+    /** The most nodes {@link #fleet} puts at one site or in the cloud (their addresses stay below .255). */
+    public static final int FLEET_MAX_PER_GROUP = 200;
+
+    /**
+     * Builds {@link Fleet}: routers as in {@link #sites} (a-rtr 198.18.0.1 with NAT mode {@code natA}, b-rtr
+     * 198.18.0.2 with {@code natB}), a-n{i} at 10.1.0.(10+i), b-n{i} at 10.2.0.(10+i), cloud{i} at 198.18.0.(2+i)
+     * with no default route.
+     */
+    public static Fleet fleet(Lab lab, int perSite, int cloudNodes, NatMode natA, NatMode natB) {
+        if (perSite < 1 || perSite > FLEET_MAX_PER_GROUP || cloudNodes < 1 || cloudNodes > FLEET_MAX_PER_GROUP) {
+            throw new IllegalArgumentException("a fleet needs 1.." + FLEET_MAX_PER_GROUP + " nodes per site and in "
+                    + "the cloud: " + perSite + " per site, " + cloudNodes + " in the cloud");
+        }
+        Segment inet = lab.segment("inet", "198.18.0.0/24");
+        Segment lanA = lab.segment("lan-a", "10.1.0.0/24");
+        Segment lanB = lab.segment("lan-b", "10.2.0.0/24");
+        Router ra = site(lab, "a-rtr", inet, "198.18.0.1", lanA, "10.1.0.1", natA);
+        Router rb = site(lab, "b-rtr", inet, "198.18.0.2", lanB, "10.2.0.1", natB);
+        List<Node> cloud = new ArrayList<>();
+        for (int i = 1; i <= cloudNodes; i++) {
+            Node c = lab.node("cloud" + i);
+            c.attach(inet, "198.18.0." + (2 + i));
+            cloud.add(c);
+        }
+        List<Node> a = new ArrayList<>();
+        List<Node> b = new ArrayList<>();
+        for (int i = 1; i <= perSite; i++) {
+            a.add(lanNode(lab, "a-n" + i, lanA, "10.1.0." + (10 + i), "10.1.0.1"));
+            b.add(lanNode(lab, "b-n" + i, lanB, "10.2.0." + (10 + i), "10.2.0.1"));
+        }
+        return new Fleet(inet, lanA, lanB, ra, rb, a, b, cloud);
+    }
 }

@@ -24,6 +24,11 @@ public final class Wait {
 
     /** Polls {@code value} until it is non-null and returns it; fails with {@code what} after {@code timeout}. */
     public static <T> T forValue(String what, Duration timeout, Supplier<T> value) {
+        return forValue(what, timeout, POLL, value);
+    }
+
+    /** As {@link #forValue(String, Duration, Supplier)}, polling every {@code poll} (a costly look: many nodes). */
+    public static <T> T forValue(String what, Duration timeout, Duration poll, Supplier<T> value) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             T v = value.get();
@@ -33,7 +38,7 @@ public final class Wait {
             if (System.nanoTime() > deadline) {
                 throw new LabException("timed out after " + timeout + " waiting for " + what);
             }
-            Commands.sleep(POLL);
+            Commands.sleep(poll);
         }
     }
 }

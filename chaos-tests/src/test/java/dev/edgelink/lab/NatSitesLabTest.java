@@ -117,4 +117,22 @@ class NatSitesLabTest {
         assertTrue(s.a1().ping("198.18.0.2"), "healed");
         assertFalse(cut.active());
     }
+
+    @Test
+    void aFleetsSiteNodesShareTheirLanAndReachTheCloudButNotTheOtherSite(Lab lab) {
+        Topologies.Fleet f = Topologies.fleet(lab, 3, 2, NatMode.PRESERVE, NatMode.PRESERVE);
+        assertEquals(List.of("cloud1", "cloud2", "a-n1", "a-n2", "a-n3", "b-n1", "b-n2", "b-n3"),
+                f.nodes().stream().map(Node::name).toList());
+        assertEquals("10.2.0.13", f.siteB().get(2).address());
+        assertEquals("198.18.0.4", f.cloud().get(1).address());
+        for (Node n : f.siteNodes()) {
+            for (Node c : f.cloud()) {
+                assertTrue(n.ping(c.address()), n + " -> " + c);
+            }
+        }
+        assertTrue(f.siteA().get(0).ping(f.siteA().get(2).address()), "same-site LAN");
+        assertFalse(f.siteB().get(0).ping(f.siteA().get(0).address()), "a private address across sites");
+        assertFalse(f.cloud().get(0).ping(f.siteB().get(1).address()), "a private address from the cloud");
+        assertTrue(f.cloud().get(0).ping(f.cloud().get(1).address()), "cloud to cloud");
+    }
 }
