@@ -1,6 +1,7 @@
 package dev.edgelink.agent;
 
 import dev.edgelink.agent.config.AgentConfig;
+import dev.edgelink.agent.internal.OpenFiles;
 import dev.edgelink.agent.internal.StateDirectory;
 import dev.edgelink.agent.internal.dataplane.NodeDataplane;
 import dev.edgelink.agent.internal.http.OperatorServer;
@@ -35,6 +36,7 @@ import dev.edgelink.dataplane.tunnel.TunnelProtocol;
 import dev.edgelink.discovery.RelayRole;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.relay.circuit.RelayServer;
 import dev.edgelink.relay.dcutr.PunchPolicy;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
@@ -171,6 +173,8 @@ public final class Agent implements AgentView, AutoCloseable {
         metrics.bindGauges(dataplane::peersByPath, dataplane::bytesByPath, dataplane::bytesByPeer,
                 () -> List.of(new Metrics.Sample(List.of(), peers.members())));
         metrics.bindRoutesRefused(dataplane::routesRefused);
+        metrics.bindRelayServer(this::relayServed, () -> servedRelay().map(r -> List.of(new Metrics.Sample(List.of(),
+                r.circuitsResetForMemory()))).orElse(List.of()));
         closeables.add(OperatorServer.start(config.statusAddress(), this, tasks));
         LOG.info("agent started (node={}, peer={}, podCidr={}, backend={}, listen={})", config.nodeName(),
                 host.peerId(), config.podCidr(), config.tunnelMode(), host.listenAddresses());
@@ -352,6 +356,7 @@ public final class Agent implements AgentView, AutoCloseable {
 
     private Host startHost(PrivKey key) {
         AgentConfig.Connections limits = config.connections();
+        OpenFiles.check(limits.maxConnections(), limits.maxPendingHandshakes());
         HostConfig.Builder b = HostConfig.builder(key).listen(config.listen()).eventLoopThreads(EVENT_LOOP_THREADS)
                 .tasks(tasks).maxConnections(limits.maxConnections()).maxPendingPerIp(limits.maxPendingPerIp())
                 .maxPendingHandshakes(limits.maxPendingHandshakes()).handshakeTimeout(limits.handshakeTimeout())
@@ -390,6 +395,16 @@ public final class Agent implements AgentView, AutoCloseable {
             });
         }
         return out;
+    }
+
+    private Optional<RelayServer> servedRelay() {
+        return nat == null ? Optional.empty() : nat.servedRelay();
+    }
+
+    /** Reservations and circuits this node serves as a relay. */
+    private List<Metrics.Sample> relayServed() {
+        return servedRelay().map(r -> List.of(new Metrics.Sample(List.of("reservations"), r.reservationCount()),
+                new Metrics.Sample(List.of("circuits"), r.circuitCount()))).orElse(List.of());
     }
 
     @Override

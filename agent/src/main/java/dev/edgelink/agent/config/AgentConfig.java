@@ -4,6 +4,7 @@ import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.relay.circuit.RelayConfig;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -146,16 +147,41 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
      * @param relayPeers relays to keep reservations on (with /p2p); empty: the bootstrap peers
      * @param holePunch whether relayed connections are upgraded to direct ones by DCUtR
      * @param userspace whether this node offers the direct and relayed userspace paths (TUN device)
+     * @param relayLimits with {@code relayServer}: how many reservations and circuits it serves
      */
     public record Nat(String site, boolean relayServer, List<Multiaddr> relayPeers, boolean holePunch,
-                      boolean userspace) {
+                      boolean userspace, RelayLimits relayLimits) {
         public Nat {
             Objects.requireNonNull(site, "site");
             relayPeers = List.copyOf(relayPeers);
+            Objects.requireNonNull(relayLimits, "relayLimits");
+        }
+
+        /** With the default relay limits. */
+        public Nat(String site, boolean relayServer, List<Multiaddr> relayPeers, boolean holePunch,
+                   boolean userspace) {
+            this(site, relayServer, relayPeers, holePunch, userspace, RelayLimits.defaults());
         }
 
         public static Nat defaults() {
             return new Nat("", false, List.of(), true, true);
+        }
+    }
+
+    /**
+     * What a relay server serves at once (config keys {@code relay.max*}, defaults from {@link RelayConfig}); each
+     * per-source limit is at most its total.
+     *
+     * @param maxReservations reservations in all: one per NAT'd node that uses this relay
+     * @param maxReservationsPerIp reservations from one source address (a site's NAT address)
+     * @param maxCircuits relayed connections in all
+     * @param maxCircuitsPerPeer relayed connections one node is an end of
+     */
+    public record RelayLimits(int maxReservations, int maxReservationsPerIp, int maxCircuits,
+                              int maxCircuitsPerPeer) {
+        public static RelayLimits defaults() {
+            return new RelayLimits(RelayConfig.DEFAULT_MAX_RESERVATIONS, RelayConfig.DEFAULT_MAX_RESERVATIONS_PER_IP,
+                    RelayConfig.DEFAULT_MAX_CIRCUITS, RelayConfig.DEFAULT_MAX_CIRCUITS_PER_PEER);
         }
     }
 
@@ -229,6 +255,15 @@ public record AgentConfig(String nodeName, IpPrefix podCidr, IpPrefix clusterCid
         public static Connections defaults() {
             return new Connections(HostConfig.DEFAULT_MAX_CONNECTIONS, HostConfig.DEFAULT_MAX_PENDING_PER_IP,
                     HostConfig.DEFAULT_MAX_PENDING_HANDSHAKES, HostConfig.DEFAULT_HANDSHAKE_TIMEOUT);
+        }
+
+        /**
+         * The default of {@code maxConnections}: on a relay server one connection per reservation it serves on top
+         * of the host's own default, since every node that reserves keeps its connection to the relay open.
+         */
+        public static int defaultMaxConnections(Nat nat) {
+            return nat.relayServer() ? HostConfig.DEFAULT_MAX_CONNECTIONS + nat.relayLimits().maxReservations()
+                    : HostConfig.DEFAULT_MAX_CONNECTIONS;
         }
     }
 }

@@ -107,14 +107,15 @@ public final class ConfigLoader {
         Section underlay = s.section("underlay").only("interface", "address");
         Optional<String> underlayInterface = underlay.text("interface").map(v -> iface(underlay.key("interface"), v));
         Optional<Inet4Address> underlayAddress = underlay.text("address").map(v -> ipv4(underlay.key("address"), v));
+        AgentConfig.Nat nat = nat(s, cert);
         return new AgentConfig(nodeName, podCidr, clusterCidr, listen(s), bootstrapPeers(s), mdnsInterfaces(s),
                 pskFile(s), tunnelMode(s), underlayInterface, underlayAddress,
                 absolute(s.key("stateDir"), s.text("stateDir").orElse(AgentConfig.DEFAULT_STATE_DIR.toString())),
                 cniSocket(s), statusAddress(s.key("statusAddress"),
                         s.text("statusAddress").orElse(AgentConfig.DEFAULT_STATUS_ADDRESS)),
                 s.bool("masquerade").orElse(true), timeouts(s.section("timeouts")),
-                staticPeers(s, nodeName, podCidr, clusterCidr), nat(s, cert), memory(s.section("memory")),
-                trust, connections(s.section("libp2p")));
+                staticPeers(s, nodeName, podCidr, clusterCidr), nat, memory(s.section("memory")),
+                trust, connections(s.section("libp2p"), nat));
     }
 
     /** The certificate file, parsed only (the agent checks its signature at start, against the CAs). */
@@ -168,7 +169,8 @@ public final class ConfigLoader {
             throw new ConfigException(s.key("site"), "'" + site + "' is not a site label (at most 63 letters, "
                     + "digits, '.', '_' or '-')");
         }
-        Section relay = s.section("relay").only("server", "peers");
+        Section relay = s.section("relay").only("server", "peers", "maxReservations", "maxReservationsPerIp",
+                "maxCircuits", "maxCircuitsPerPeer");
         List<String> texts = relay.texts("peers");
         List<Multiaddr> peers = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
@@ -181,7 +183,28 @@ public final class ConfigLoader {
             peers.add(a);
         }
         return new AgentConfig.Nat(site, relay.bool("server").orElse(false), peers,
-                s.bool("holePunch").orElse(true), s.bool("userspace").orElse(true));
+                s.bool("holePunch").orElse(true), s.bool("userspace").orElse(true), relayLimits(relay));
+    }
+
+    private static AgentConfig.RelayLimits relayLimits(Section relay) {
+        AgentConfig.RelayLimits d = AgentConfig.RelayLimits.defaults();
+        int reservations = atLeastOne(relay, "maxReservations", d.maxReservations());
+        int circuits = atLeastOne(relay, "maxCircuits", d.maxCircuits());
+        return new AgentConfig.RelayLimits(reservations,
+                atMost(relay, "maxReservationsPerIp", d.maxReservationsPerIp(), "maxReservations", reservations),
+                circuits, atMost(relay, "maxCircuitsPerPeer", d.maxCircuitsPerPeer(), "maxCircuits", circuits));
+    }
+
+    /** A per-source limit: at least 1, at most its total; left out, its default capped at the total. */
+    private static int atMost(Section c, String key, int otherwise, String totalKey, int total) {
+        if (c.integer(key).isEmpty()) {
+            return Math.min(otherwise, total);
+        }
+        int n = atLeastOne(c, key, otherwise);
+        if (n > total) {
+            throw new ConfigException(c.key(key), n + " must not be above " + c.key(totalKey) + " (" + total + ")");
+        }
+        return n;
     }
 
     private static String nodeName(String key, String name) {
@@ -386,7 +409,7 @@ public final class ConfigLoader {
         return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Sizes.parse(m.key(key), text.get(), min));
     }
 
-    private static AgentConfig.Connections connections(Section c) {
+    private static AgentConfig.Connections connections(Section c, AgentConfig.Nat nat) {
         c.only("maxConnections", "maxPendingPerIp", "maxPendingHandshakes", "handshakeTimeout");
         AgentConfig.Connections d = AgentConfig.Connections.defaults();
         Duration handshake = c.text("handshakeTimeout").map(v -> Durations.parse(c.key("handshakeTimeout"), v))
@@ -396,7 +419,8 @@ public final class ConfigLoader {
                     + "upgrade timeout (" + Durations.format(HostConfig.DEFAULT_UPGRADE_TIMEOUT) + "), which ends "
                     + "every handshake first");
         }
-        return new AgentConfig.Connections(atLeastOne(c, "maxConnections", d.maxConnections()),
+        return new AgentConfig.Connections(
+                atLeastOne(c, "maxConnections", AgentConfig.Connections.defaultMaxConnections(nat)),
                 atLeastOne(c, "maxPendingPerIp", d.maxPendingPerIp()),
                 atLeastOne(c, "maxPendingHandshakes", d.maxPendingHandshakes()), handshake);
     }

@@ -93,6 +93,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aRelayServersLimitsAreReadAndItsHostGetsAConnectionPerReservation() {
+        AgentConfig d = parse("podCidr: 10.244.1.0/24\nrelay: {server: true}\n");
+        assertEquals(new AgentConfig.RelayLimits(2048, 1024, 4096, 512), d.nat().relayLimits());
+        assertEquals(1024 + 2048, d.connections().maxConnections(), "the host's own 1024 and one per reservation");
+        assertEquals(1024, parse("podCidr: 10.244.1.0/24\n").connections().maxConnections(), "not a relay");
+        AgentConfig c = parse("podCidr: 10.244.1.0/24\nrelay: {server: true, maxReservations: 6000, "
+                + "maxReservationsPerIp: 800, maxCircuits: 30000, maxCircuitsPerPeer: 900}\n");
+        assertEquals(new AgentConfig.RelayLimits(6000, 800, 30000, 900), c.nat().relayLimits());
+        assertEquals(1024 + 6000, c.connections().maxConnections());
+        AgentConfig small = parse("podCidr: 10.244.1.0/24\nrelay: {server: true, maxReservations: 100, "
+                + "maxCircuits: 50}\nlibp2p: {maxConnections: 300}\n");
+        assertEquals(new AgentConfig.RelayLimits(100, 100, 50, 50), small.nat().relayLimits(),
+                "a per-source default is capped at a smaller total");
+        assertEquals(300, small.connections().maxConnections(), "a set maxConnections wins");
+    }
+
+    @Test
     void theHostsConnectionLimitsAreRead() {
         AgentConfig c = parse("podCidr: 10.244.1.0/24\n"
                 + "libp2p: {maxConnections: 4096, maxPendingPerIp: 64, maxPendingHandshakes: 512, "
@@ -191,7 +208,8 @@ class ConfigLoaderTest {
     }
 
     static Stream<Arguments> invalid() {
-        return Stream.concat(Stream.concat(invalidMemory(), invalidLibp2p()), Stream.of(
+        return Stream.concat(Stream.concat(invalidMemory(), Stream.concat(invalidLibp2p(), invalidRelayLimits())),
+                Stream.of(
                 Arguments.of("", "podCidr", "is required"),
                 Arguments.of("nodeName: x\n", "podCidr", "is required"),
                 Arguments.of("podCidr: [a, b]\n", "podCidr", "single value"),
@@ -289,6 +307,16 @@ class ConfigLoaderTest {
     @MethodSource("invalidTrust")
     void anInvalidTrustSettingIsRefusedWithItsKeyNamed(String body, String key, String fragment) {
         anInvalidSettingIsRefusedWithItsKeyNamed(body, key, fragment);
+    }
+
+    static Stream<Arguments> invalidRelayLimits() {
+        return Stream.of(
+                Arguments.of("relay: {maxCircuits: 0}\n", "relay.maxCircuits", "at least 1"),
+                Arguments.of("relay: {maxReservations: many}\n", "relay.maxReservations", "whole number"),
+                Arguments.of("relay: {maxReservations: 100, maxReservationsPerIp: 101}\n",
+                        "relay.maxReservationsPerIp", "must not be above relay.maxReservations (100)"),
+                Arguments.of("relay: {maxCircuitsPerPeer: 5000}\n", "relay.maxCircuitsPerPeer",
+                        "must not be above relay.maxCircuits (4096)"));
     }
 
     static Stream<Arguments> invalidLibp2p() {

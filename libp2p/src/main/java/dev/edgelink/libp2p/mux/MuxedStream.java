@@ -47,10 +47,14 @@ public interface MuxedStream {
     boolean isWritable();
 
     /**
-     * Makes the receive window's growth beyond the muxer's initial window a charge on {@code budget}: the window
-     * grows only while the budget takes the extra bytes, and gives them back when the stream ends. With reading
-     * paused a stream holds at most its window, so this bounds, in total, what the remotes of many such streams
-     * can make us hold (a relay's circuits). Call once, early; muxers without per-stream windows ignore it.
+     * Makes what the stream holds on its receiving side a charge on {@code budget}: the larger of its receive
+     * window's growth beyond the muxer's initial window and the bytes it keeps while reading is paused (or no
+     * listener is set). The window grows only while the budget takes the growth under its soft limit. Kept bytes
+     * arrived within a window already granted and may use the budget's headroom; a stream whose kept bytes do not
+     * fit under the limit itself is reset ({@code LimitExceededException} naming the budget). Bytes are given back
+     * as they go to the listener (before it sees them), the rest when the stream ends. So a stream that receives
+     * nothing costs the budget nothing, and the budget bounds what the remotes of many such streams can make us
+     * hold (a relay's circuits). Call once, early; muxers without per-stream windows ignore it.
      */
     default void chargeReceiveWindow(ByteBudget budget) {
     }

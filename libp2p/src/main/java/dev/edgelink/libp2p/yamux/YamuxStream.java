@@ -139,9 +139,11 @@ public final class YamuxStream implements MuxedStream {
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
     private long inboundBytes;
     private long recvWindow;
-    /** Pays for growth of the receive window beyond the initial one, when set ({@link #chargeReceiveWindow}). */
+    /** Pays for what the stream holds beyond its initial window, when set ({@link #chargeReceiveWindow}). */
     private volatile ByteBudget windowBudget;
-    /** What {@link #windowBudget} holds for this stream (event loop only). */
+    /** How far the receive window grew beyond the initial one (event loop only). */
+    private long windowGrowth;
+    /** What {@link #windowBudget} holds for this stream: the larger of the growth and the bytes buffered. */
     private long windowCharged;
     private long recvCredit;
     private long pendingCredit;
@@ -233,22 +235,43 @@ public final class YamuxStream implements MuxedStream {
         session.runOnLoop(() -> {
             if (windowBudget == null && !state.isTerminal()) {
                 windowBudget = budget;
-                long beyond = recvWindow - config.initialReceiveWindow();
-                if (beyond > 0) {
-                    budget.acquireAnyway(beyond);
-                    windowCharged = beyond;
-                }
+                windowGrowth = Math.max(0, recvWindow - config.initialReceiveWindow());
+                windowCharged = Math.max(windowGrowth, inboundBytes);
+                budget.acquireAnyway(windowCharged); // already granted or here: nothing to refuse
             }
         });
     }
 
-    /** Gives back what the window's growth took from its budget; once, when the stream leaves its session. */
+    /**
+     * Brings the charge to what the stream holds now, the larger of its window's growth and its buffered bytes;
+     * false when buffered bytes do not fit under the budget's limit (the caller resets the stream).
+     */
+    private boolean recharge() {
+        ByteBudget b = windowBudget;
+        if (b == null) {
+            return true;
+        }
+        long want = Math.max(windowGrowth, inboundBytes);
+        long delta = want - windowCharged;
+        if (delta > 0 && !b.tryAcquireReceived(delta)) {
+            return false;
+        }
+        if (delta < 0) {
+            b.release(-delta);
+        }
+        windowCharged = want;
+        return true;
+    }
+
+    /** Gives back everything the stream holds of its budget; once, when the stream leaves its session. */
     void releaseWindowCharge() {
         ByteBudget b = windowBudget;
         if (b != null && windowCharged > 0) {
             b.release(windowCharged);
         }
         windowCharged = 0;
+        windowGrowth = 0;
+        windowBudget = null;
     }
 
     @Override
@@ -341,9 +364,15 @@ public final class YamuxStream implements MuxedStream {
             consumed(n);
             return;
         }
+        int n = part.readableBytes();
         inbound.add(part);
-        inboundBytes += part.readableBytes();
-        session.buffered(this, part.readableBytes());
+        inboundBytes += n;
+        session.buffered(this, n);
+        if (!state.isTerminal() && !recharge()) {
+            ByteBudget b = windowBudget;
+            resetLocally(new LimitExceededException(b.name() + " (buffered by stream=" + id + ")", b.limit(),
+                    b.used() + inboundBytes - windowCharged));
+        }
     }
 
     void onRemoteFin() {
@@ -437,6 +466,7 @@ public final class YamuxStream implements MuxedStream {
                 int len = b.readableBytes();
                 inboundBytes -= len;
                 session.unbuffered(len);
+                recharge(); // before the listener takes the bytes over, so that they are not counted twice
                 n += len;
                 deliver(l, b);
             }
@@ -472,10 +502,13 @@ public final class YamuxStream implements MuxedStream {
         long grown = Math.min(recvWindow * 2, config.maxReceiveWindow());
         ByteBudget b = windowBudget;
         if (b != null && grown > recvWindow) {
-            if (state.isTerminal() || !b.tryAcquire(grown - recvWindow)) {
+            long growth = windowGrowth + grown - recvWindow;
+            long extra = Math.max(growth, inboundBytes) - windowCharged;
+            if (state.isTerminal() || !b.tryAcquire(extra)) {
                 grown = recvWindow; // no memory to promise: the window stays as it is
             } else {
-                windowCharged += grown - recvWindow;
+                windowGrowth = growth;
+                windowCharged += extra;
             }
         }
         long delta = pendingCredit + (grown - recvWindow);

@@ -37,6 +37,22 @@ class ByteBudgetTest {
     }
 
     @Test
+    void headroomIsLeftForReceivedBytesWhatHoldersChooseToKeepStopsBelowIt() {
+        ByteBudget b = new ByteBudget("t", 1000, 400);
+        assertEquals(600, b.softLimit());
+        assertTrue(b.tryAcquire(600), "exactly the soft limit fits");
+        assertFalse(b.tryAcquire(1), "a byte beyond it does not");
+        assertTrue(b.tryAcquireReceived(400), "received bytes fill the headroom up to the limit");
+        assertFalse(b.tryAcquireReceived(1), "but not beyond the limit");
+        assertEquals(2, b.refusals());
+        assertEquals(1, b.receivedRefusals(), "received bytes dropped");
+        b.release(401);
+        assertTrue(b.tryAcquire(1), "below the soft limit again");
+        assertThrows(IllegalArgumentException.class, () -> new ByteBudget("x", 100, 100));
+        assertThrows(IllegalArgumentException.class, () -> new ByteBudget("x", 100, -1));
+    }
+
+    @Test
     void releasingMoreThanWasAcquiredIsOurBugAndSaysSo() {
         ByteBudget b = new ByteBudget("tunnel.totalQueueBytes", 100);
         b.tryAcquire(10);

@@ -404,6 +404,65 @@ class YamuxSessionTest {
     }
 
     @Test
+    void chargedStreamCostsNothingUntilItKeepsBytesAndGivesThemBackBeforeTheListenerSeesThem() {
+        start();
+        pauseAccepted = true;
+        ByteBudget budget = new ByteBudget("test", 4 * WINDOW, 2 * WINDOW);
+        receive(YamuxHeader.windowUpdate(YamuxFlags.SYN, 1, 0), null);
+        accepted.get(0).chargeReceiveWindow(budget);
+        ch.runPendingTasks();
+        assertEquals(0, budget.used(), "an open stream that received nothing holds nothing");
+        receive(YamuxHeader.data(0, 1, 100_000), new byte[100_000]);
+        assertEquals(100_000, budget.used(), "bytes kept while paused are charged as they arrive");
+        long[] seenUsed = new long[1];
+        recorders.get(0).onDataHook = () -> seenUsed[0] = budget.used();
+        accepted.get(0).setAutoRead(true);
+        assertEquals(100_000, recorders.get(0).bytes);
+        assertEquals(0, seenUsed[0], "given back before the listener took them over");
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void keptBytesMayUseTheHeadroomButAStreamWhoseBytesDoNotFitUnderTheLimitIsReset() {
+        start();
+        pauseAccepted = true;
+        ByteBudget budget = new ByteBudget("relay.bufferBytes", 300_000, 200_000);
+        receive(YamuxHeader.windowUpdate(YamuxFlags.SYN, 1, 0), null);
+        receive(YamuxHeader.windowUpdate(YamuxFlags.SYN, 3, 0), null);
+        accepted.get(0).chargeReceiveWindow(budget);
+        accepted.get(1).chargeReceiveWindow(budget);
+        ch.runPendingTasks();
+        drainSent();
+        receive(YamuxHeader.data(0, 1, 200_000), new byte[200_000]);
+        assertEquals(200_000, budget.used(), "past the soft limit (100 kB), within the limit: kept");
+        assertNull(recorders.get(0).reset);
+        receive(YamuxHeader.data(0, 3, 100_000), new byte[100_000]);
+        assertEquals(300_000, budget.used(), "exactly the limit fits");
+        receive(YamuxHeader.data(0, 3, 1), new byte[1]);
+        LimitExceededException e = assertInstanceOf(LimitExceededException.class, recorders.get(1).reset);
+        assertTrue(e.getMessage().contains("relay.bufferBytes"), e.getMessage());
+        assertTrue(drainSent().contains(YamuxHeader.windowUpdate(YamuxFlags.RST, 3, 0)));
+        assertEquals(200_000, budget.used(), "the reset stream's bytes were dropped and given back");
+        assertEquals(1, budget.receivedRefusals());
+        assertNull(recorders.get(0).reset, "the other stream keeps its bytes");
+        assertTrue(ch.isOpen());
+    }
+
+    @Test
+    void chargedWindowDoesNotGrowPastTheSoftLimit() {
+        start();
+        ByteBudget budget = new ByteBudget("test", 4 * WINDOW, 3 * WINDOW + 1);
+        receive(YamuxHeader.windowUpdate(YamuxFlags.SYN, 1, 0), null);
+        accepted.get(0).chargeReceiveWindow(budget);
+        ch.runPendingTasks();
+        drainSent();
+        receive(YamuxHeader.data(0, 1, WINDOW / 2), new byte[WINDOW / 2]);
+        assertEquals(List.of(YamuxHeader.windowUpdate(0, 1, WINDOW / 2)), drainSent(),
+                "growth by 256 KiB would pass the soft limit (256 KiB - 1): credit only");
+        assertEquals(0, budget.used());
+    }
+
+    @Test
     void pausedStreamReturnsNoCreditUntilResumed() {
         start();
         pauseAccepted = true;
@@ -579,6 +638,7 @@ class YamuxSessionTest {
         Libp2pException reset;
         int writabilityChanges;
         long sent;
+        Runnable onDataHook = () -> { };
 
         @Override
         public void onSent(MuxedStream stream, int bytes) {
@@ -587,6 +647,7 @@ class YamuxSessionTest {
 
         @Override
         public void onData(MuxedStream stream, ByteBuf data) {
+            onDataHook.run();
             bytes += data.readableBytes();
             data.release();
         }

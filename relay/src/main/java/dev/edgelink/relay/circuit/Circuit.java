@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One relayed connection on the relay: the source's hop stream spliced to the target's stop stream. Bytes are
@@ -18,10 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * are reset). {@code onEnd} runs exactly once, which is where the relay releases the circuit's slot.
  *
  * <p>Memory: every byte passed on is held in the relay's {@link CircuitMemory} until the other stream reports it
- * sent; when the relay as a whole holds too much, the side that read pauses until there is room. Both streams'
- * window growth is charged there too. What a circuit still holds when it ends is given back.
+ * sent; when the relay as a whole is above its pause point, the side that read pauses until there is room, and
+ * a byte that takes the relay past its limit ends the circuit (both streams reset). Both streams charge what they
+ * keep while paused, and their window growth, there too. What a circuit still holds when it ends is given back.
  */
 final class Circuit {
+    private static final Logger LOG = LoggerFactory.getLogger(Circuit.class);
 
     private final MuxedStream source;
     private final MuxedStream target;
@@ -74,7 +78,10 @@ final class Circuit {
         return to == target ? toTarget : toSource;
     }
 
-    /** Passes {@code data} on; false if the circuit ended instead. Sets {@link #overBudget} as it finds it. */
+    /**
+     * Passes {@code data} on; false if the circuit ended instead (its data limit, or the relay's memory limit).
+     * Sets {@link #overBudget} as it finds it.
+     */
     private boolean pass(ByteBuf data, MuxedStream to) {
         int n = data.readableBytes();
         if (n == 0) {
@@ -87,8 +94,21 @@ final class Circuit {
             limitReached();
             return false;
         }
+        if (!memory.hold(n)) {
+            data.release();
+            LOG.info("circuit reset: the relay holds more than relay.bufferBytes={} for its circuits",
+                    memory.budget().limit());
+            limitReached();
+            return false;
+        }
         inFlight(to).addAndGet(n);
-        overBudget = memory.hold(n);
+        if (ended.get()) {
+            // the other side ended the circuit meanwhile, and end() may have given back what it found before ours
+            memory.release(inFlight(to).getAndSet(0));
+            data.release();
+            return false;
+        }
+        overBudget = memory.full();
         to.write(data);
         return true;
     }
@@ -146,12 +166,26 @@ final class Circuit {
                 });
             } else if (overBudget) {
                 from.setAutoRead(false);
-                memory.whenRoom(() -> from.eventLoop().execute(() -> {
-                    if (!ended.get() && to.isWritable()) {
-                        from.setAutoRead(true);
-                    }
-                }));
+                memory.whenRoom(this::resume);
             }
+        }
+
+        /**
+         * Reads again unless the circuits resumed before this one filled the relay up again (then waits for room
+         * once more): paused circuits come back one after the other on an event loop, each passing on what it kept,
+         * rather than all at once into the headroom.
+         */
+        private void resume() {
+            from.eventLoop().execute(() -> {
+                if (ended.get()) {
+                    return;
+                }
+                if (memory.full()) {
+                    memory.whenRoom(this::resume);
+                } else if (to.isWritable()) {
+                    from.setAutoRead(true);
+                }
+            });
         }
 
         @Override

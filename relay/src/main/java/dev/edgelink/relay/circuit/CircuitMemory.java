@@ -3,40 +3,71 @@ package dev.edgelink.relay.circuit;
 import dev.edgelink.libp2p.mux.ByteBudget;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the relay holds for all its circuits together, in bytes: bytes read from one side and not yet framed for
- * the other, and the growth of the circuit streams' receive windows beyond the initial one (what a sender may
- * push at us while we do not read). A circuit whose bytes take the budget past its limit pauses reading that side
- * until enough was sent on; a window grows only while the budget takes the growth.
+ * What the relay holds for all its circuits together, in bytes ({@link RelayConfig#bufferBytes}, the limit): bytes
+ * read from one side and not yet framed for the other ("queued"), bytes a circuit stream received while its reading
+ * was paused ("kept"), and the growth of the circuit streams' receive windows beyond the initial one. A circuit that
+ * moves nothing holds nothing.
  *
- * <p>Bound: the limit, plus at most one read per circuit direction over it, plus the initial receive window
- * (256 KiB, fixed by the yamux spec) of each paused circuit stream: {@code maxCircuits} decides that last part.
+ * <p>Two marks. While more than half the limit is queued (the pause point), a circuit that reads pauses that side
+ * until enough was sent on, and no circuit is admitted; while more than half the limit is held in all, no window
+ * grows. The other half is headroom for what cannot be paused: bytes a sender already had the window for (each
+ * stream's initial 256 KiB, fixed by the yamux spec, is granted without asking anyone). A circuit whose bytes would
+ * take the relay past the limit itself is reset instead of kept. So the limit bounds what circuits hold, however
+ * many there are.
+ *
+ * <p>Only queued bytes pause circuits: they leave as the destinations read, whereas kept bytes leave only when their
+ * circuit resumes, so counting them would keep every circuit paused for good.
  */
 final class CircuitMemory {
     private final ByteBudget budget;
+    private final long pausePoint;
+    private final AtomicLong queued = new AtomicLong();
     private final Queue<Runnable> paused = new ConcurrentLinkedQueue<>();
 
     CircuitMemory(long limit) {
-        this.budget = new ByteBudget("relay.bufferBytes", limit);
+        this.pausePoint = limit / 2;
+        this.budget = new ByteBudget("relay.bufferBytes", limit, limit - pausePoint);
     }
 
     ByteBudget budget() {
         return budget;
     }
 
-    /** Takes {@code n} bytes that were read and are being passed on; true if the budget is now over its limit. */
+    /**
+     * Queues {@code n} bytes that were read and are being passed on; false, taking nothing, if they do not fit under
+     * the limit (the caller drops them and ends the circuit).
+     */
     boolean hold(int n) {
-        budget.acquireAnyway(n);
-        return budget.used() > budget.limit();
+        if (!budget.tryAcquireReceived(n)) {
+            return false;
+        }
+        queued.addAndGet(n);
+        return true;
     }
 
-    /** Gives back {@code n} bytes that were sent on, and resumes paused circuits once there is room. */
+    /** Whether more than the pause point is queued: circuits that read pause, and no circuit is admitted. */
+    boolean full() {
+        return queued.get() > pausePoint;
+    }
+
+    /**
+     * Circuits ended since start because their bytes would have taken the relay past its limit: here, or in a
+     * circuit stream that kept them while paused (rarely both streams of one circuit count).
+     */
+    long circuitsReset() {
+        return budget.receivedRefusals();
+    }
+
+    /** Gives back {@code n} queued bytes that were sent on, and resumes paused circuits once below the pause point. */
     void release(long n) {
         if (n > 0) {
+            queued.addAndGet(-n);
             budget.release(n);
         }
-        if (budget.used() <= budget.limit()) {
+        if (!full()) {
             Runnable r;
             while ((r = paused.poll()) != null) {
                 r.run();
@@ -44,7 +75,7 @@ final class CircuitMemory {
         }
     }
 
-    /** Runs {@code resume} once the budget is under its limit (at once if it already is). */
+    /** Runs {@code resume} once the queued bytes are below the pause point (at once if they already are). */
     void whenRoom(Runnable resume) {
         paused.add(resume);
         release(0);

@@ -21,22 +21,45 @@ import java.util.function.Predicate;
  * @param maxCircuits relayed connections at once
  * @param maxCircuitsPerPeer relayed connections at once that one peer is an end of
  * @param streamTimeout how long a peer may take to send its hop or stop message, and the target to answer
- * @param bufferBytes what all circuits together may hold: bytes read and not yet passed on, and receive-window
- *     growth beyond the initial 256 KiB; a circuit that would take more pauses (see {@code CircuitMemory})
+ * @param bufferBytes what all circuits together may hold: bytes read and not yet passed on, bytes kept while a
+ *     side is paused, and receive-window growth beyond the initial 256 KiB. While more than half of it is queued
+ *     circuits pause their senders and no circuit is admitted; a circuit whose bytes would take the relay past
+ *     it is reset (see {@code CircuitMemory}). The bound does not depend on the number of circuits: one that moves
+ *     nothing holds nothing.
  */
 public record RelayConfig(Predicate<PeerId> members, Optional<CircuitLimit> nonMemberLimit, Duration reservationTtl,
         int maxReservations, int maxReservationsPerIp, int maxCircuits, int maxCircuitsPerPeer,
         Duration streamTimeout, long bufferBytes) {
 
     public static final Duration DEFAULT_RESERVATION_TTL = Duration.ofHours(1);
-    public static final int DEFAULT_MAX_RESERVATIONS = 4096;
-    public static final int DEFAULT_MAX_RESERVATIONS_PER_IP = 64;
+    /**
+     * A reservation for every NAT'd node of a 2000-node fleet. With {@link #DEFAULT_MAX_CIRCUITS} this is what the
+     * shipped 32 MiB heap holds with room for the rest of the agent ({@link #heapAtFullUse}).
+     */
+    public static final int DEFAULT_MAX_RESERVATIONS = 2048;
+    /** Sites put hundreds of nodes behind one NAT address; one address still cannot take every slot. */
+    public static final int DEFAULT_MAX_RESERVATIONS_PER_IP = 1024;
+    /** Relayed connections at once: thousands, for the pairs of a 1000-node fleet that carry traffic. */
     public static final int DEFAULT_MAX_CIRCUITS = 4096;
-    public static final int DEFAULT_MAX_CIRCUITS_PER_PEER = 64;
+    /**
+     * A node relayed to half of a 1000-node fleet at once. A circuit takes one yamux stream on each end's
+     * connection to the relay, where at most 1000 may be open at once.
+     */
+    public static final int DEFAULT_MAX_CIRCUITS_PER_PEER = 512;
+    /**
+     * Heap one reservation costs the relay with the connection it comes with (Netty channel, Noise, yamux,
+     * identify): 2.7 to 2.9 KB measured by {@code RelayScaleTest}, rounded up.
+     */
+    public static final long RESERVATION_HEAP_BYTES = 3072;
+    /**
+     * Heap one circuit costs the relay (two streams, the splice, the slot): 1.9 to 2.0 KB measured by
+     * {@code RelayScaleTest}, 0.2 KB more after it carried data, rounded up.
+     */
+    public static final long CIRCUIT_HEAP_BYTES = 2560;
     public static final Duration DEFAULT_STREAM_TIMEOUT = Duration.ofSeconds(20);
     public static final long DEFAULT_BUFFER_BYTES = 16L << 20;
-    /** What one paused circuit holds at least, besides the budget: both streams' initial receive windows. */
-    public static final long CIRCUIT_FIXED_BYTES = 2L * 256 * 1024;
+    /** The least {@link #forDirectMemory} gives circuits, however little direct memory there is. */
+    public static final long MIN_DERIVED_BUFFER_BYTES = 1L << 20;
 
     public RelayConfig {
         Objects.requireNonNull(members, "members");
@@ -50,6 +73,11 @@ public record RelayConfig(Predicate<PeerId> members, Optional<CircuitLimit> nonM
         if (maxReservations < 1 || maxReservationsPerIp < 1 || maxCircuits < 1 || maxCircuitsPerPeer < 1) {
             throw new ConfigurationException("relay: every maximum must be at least 1");
         }
+        if (maxReservationsPerIp > maxReservations || maxCircuitsPerPeer > maxCircuits) {
+            throw new ConfigurationException("relay: maxReservationsPerIp (" + maxReservationsPerIp + ") and "
+                    + "maxCircuitsPerPeer (" + maxCircuitsPerPeer + ") must not be above maxReservations ("
+                    + maxReservations + ") and maxCircuits (" + maxCircuits + ")");
+        }
     }
 
     /** The defaults above: members unlimited, everyone else refused. */
@@ -60,18 +88,22 @@ public record RelayConfig(Predicate<PeerId> members, Optional<CircuitLimit> nonM
     }
 
     /**
-     * {@link #defaults} with the memory limits derived from the JVM's direct-memory limit {@code maxDirectMemory}:
-     * an eighth of it for what circuits hold ({@code bufferBytes}), and as many circuits as a quarter of it can
-     * hold when every one of them is paused with full initial windows ({@link #CIRCUIT_FIXED_BYTES} each), at
-     * least 16 and at most {@link #DEFAULT_MAX_CIRCUITS}. With 32 MiB: 4 MiB, 16 circuits; with 256 MiB: 32 MiB,
-     * 128 circuits.
+     * {@link #defaults} with what circuits may hold ({@code bufferBytes}) derived from the JVM's direct-memory limit
+     * {@code maxDirectMemory}: a quarter of it, at least {@link #MIN_DERIVED_BUFFER_BYTES} (circuits pause at half
+     * of that, an eighth of the direct memory). With 32 MiB: 8 MiB, pausing at 4 MiB. The circuit count is not
+     * derived from memory: a circuit holds bytes only while it moves them, and those are what the budget bounds.
      */
     public static RelayConfig forDirectMemory(Predicate<PeerId> members, long maxDirectMemory) {
-        long circuits = Math.max(16, Math.min(DEFAULT_MAX_CIRCUITS, maxDirectMemory / 4 / CIRCUIT_FIXED_BYTES));
-        RelayConfig d = defaults(members);
-        return d.withLimits(d.maxReservations(), d.maxReservationsPerIp(), (int) circuits,
-                        (int) Math.min(circuits, d.maxCircuitsPerPeer()))
-                .withBufferBytes(Math.max(1 << 20, maxDirectMemory / 8));
+        return defaults(members).withBufferBytes(Math.max(MIN_DERIVED_BUFFER_BYTES, maxDirectMemory / 4));
+    }
+
+    /**
+     * The heap the relay's reservations (with their connections) and circuits take when every slot is in use:
+     * {@link #RESERVATION_HEAP_BYTES} and {@link #CIRCUIT_HEAP_BYTES} each. Bytes in flight are direct memory,
+     * bounded apart by {@link #bufferBytes}.
+     */
+    public long heapAtFullUse() {
+        return maxReservations * RESERVATION_HEAP_BYTES + maxCircuits * CIRCUIT_HEAP_BYTES;
     }
 
     public RelayConfig withNonMemberLimit(CircuitLimit limit) {

@@ -18,6 +18,7 @@ import io.netty.buffer.ByteBuf;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -33,22 +34,19 @@ import org.slf4j.LoggerFactory;
  * {@value Protocols#STOP} to that peer, and on its OK splice the two streams ({@link Circuit}).
  *
  * <p>Limits are the {@link RelayConfig}'s and are enforced here only: the allow-list, the counts of reservations
- * (in all and per source IP) and of circuits (in all and per peer). A reservation ends when it expires or when the
- * reserving peer's last connection to us closes; a circuit ends when either side drops it. Every slot taken is
- * given back on every path, failures included.
+ * (in all and per source IP) and of circuits (in all and per peer), and the bytes circuits hold ({@link
+ * CircuitMemory}; while circuits are paused for it no circuit is admitted). A reservation ends when it expires
+ * or when the reserving peer's last connection to us closes; a circuit ends when either side drops it. Every slot
+ * taken is given back on every path, failures included.
  */
 public final class RelayServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
 
-    /** A peer's reservation. */
-    record Held(PeerId peer, String ip, Instant expires) {
-    }
-
     private final Host host;
     private final RelayConfig config;
     private final InstantSource clock;
-    private final Map<PeerId, Held> reservations = new ConcurrentHashMap<>();
+    private final ReservationTable reservations;
     private final Map<PeerId, Integer> circuitsPerPeer = new ConcurrentHashMap<>();
     private final HostListener listener;
     private final CircuitMemory memory;
@@ -58,6 +56,7 @@ public final class RelayServer implements AutoCloseable {
         this.host = host;
         this.config = config;
         this.memory = new CircuitMemory(config.bufferBytes());
+        this.reservations = new ReservationTable(config.maxReservations(), config.maxReservationsPerIp());
         this.clock = clock;
         this.listener = new HostListener() {
             @Override
@@ -82,13 +81,17 @@ public final class RelayServer implements AutoCloseable {
 
     /** Live reservations (expired ones are not counted). */
     public int reservationCount() {
-        Instant now = clock.instant();
-        return (int) reservations.values().stream().filter(h -> h.expires().isAfter(now)).count();
+        return reservations.live(clock.instant());
     }
 
     /** What all circuits hold now, with its limit ({@link RelayConfig#bufferBytes}). */
     public dev.edgelink.libp2p.mux.ByteBudget memory() {
         return memory.budget();
+    }
+
+    /** Circuits ended since start because their bytes would have taken the relay past {@code bufferBytes}. */
+    public long circuitsResetForMemory() {
+        return memory.circuitsReset();
     }
 
     /** Circuits running or being set up. */
@@ -98,8 +101,7 @@ public final class RelayServer implements AutoCloseable {
 
     /** Whether {@code peer} holds a live reservation. */
     public boolean hasReservation(PeerId peer) {
-        Held held = reservations.get(peer);
-        return held != null && held.expires().isAfter(clock.instant());
+        return reservations.has(peer, clock.instant());
     }
 
     private void onStream(Stream stream) {
@@ -150,9 +152,9 @@ public final class RelayServer implements AutoCloseable {
         }
         String ip = ipOf(connection.remoteAddress());
         Instant expires = clock.instant().plus(config.reservationTtl()).truncatedTo(ChronoUnit.SECONDS);
-        Optional<Status> refused = admitReservation(peer, ip, expires);
-        if (refused.isPresent()) {
-            answer(stream, refused.get(), "reservation limit");
+        Optional<String> full = reservations.admit(peer, ip, expires, clock.instant());
+        if (full.isPresent()) {
+            answer(stream, Status.RESOURCE_LIMIT_EXCEEDED, full.get());
             return;
         }
         long expireSeconds = expires.getEpochSecond();
@@ -177,26 +179,8 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
-    /** Takes (or renews) the peer's reservation, or says why not. */
-    private synchronized Optional<Status> admitReservation(PeerId peer, String ip, Instant expires) {
-        Instant now = clock.instant();
-        reservations.values().removeIf(h -> !h.expires().isAfter(now));
-        Held old = reservations.get(peer);
-        if (old == null) {
-            if (reservations.size() >= config.maxReservations()) {
-                return Optional.of(Status.RESOURCE_LIMIT_EXCEEDED);
-            }
-            long fromIp = reservations.values().stream().filter(h -> h.ip().equals(ip)).count();
-            if (fromIp >= config.maxReservationsPerIp()) {
-                return Optional.of(Status.RESOURCE_LIMIT_EXCEEDED);
-            }
-        }
-        reservations.put(peer, new Held(peer, ip, expires));
-        return Optional.empty();
-    }
-
     private void dropIfGone(PeerId peer) {
-        if (host.connection(peer).isEmpty() && reservations.remove(peer) != null) {
+        if (host.connection(peer).isEmpty() && reservations.remove(peer)) {
             LOG.info("reservation dropped peer={} reason=disconnected", peer);
         }
     }
@@ -237,10 +221,19 @@ public final class RelayServer implements AutoCloseable {
             answer(stream, Status.CONNECTION_FAILED, "target " + target + " not connected");
             return;
         }
-        if (!admitCircuit(source, target)) {
-            answer(stream, Status.RESOURCE_LIMIT_EXCEEDED, "circuit limit");
+        if (memory.full()) {
+            answer(stream, Status.RESOURCE_LIMIT_EXCEEDED, "relay memory: circuits are paused, more than half of "
+                    + "relay.bufferBytes=" + memory.budget().limit() + " is waiting to be sent on");
             return;
         }
+        Optional<String> full = admitCircuit(source, target);
+        if (full.isPresent()) {
+            answer(stream, Status.RESOURCE_LIMIT_EXCEEDED, full.get());
+            return;
+        }
+        // from here on what the source sends is the circuit's: kept in the stream, charged, until it is spliced
+        stream.chargeReceiveWindow(memory.budget());
+        stream.setAutoRead(false);
         CircuitLimit limit = unlimited ? null : config.nonMemberLimit().get();
         openStop(to.get(), source, target, limit).whenComplete((stop, error) -> {
             if (error != null) {
@@ -266,6 +259,7 @@ public final class RelayServer implements AutoCloseable {
                 .orTimeout(config.streamTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(MessageReader::onItsLoop)
                 .thenCompose(stop -> {
+                    stop.chargeReceiveWindow(memory.budget());
                     MessageReader reader = new MessageReader(stop, config.streamTimeout());
                     StopMessage.Builder m = StopMessage.newBuilder().setType(StopMessage.Type.CONNECT)
                             .setPeer(CircuitCodec.peer(source));
@@ -301,16 +295,21 @@ public final class RelayServer implements AutoCloseable {
         });
     }
 
-    private synchronized boolean admitCircuit(PeerId source, PeerId target) {
-        if (circuits >= config.maxCircuits()
-                || circuitsPerPeer.getOrDefault(source, 0) >= config.maxCircuitsPerPeer()
-                || circuitsPerPeer.getOrDefault(target, 0) >= config.maxCircuitsPerPeer()) {
-            return false;
+    /** Takes a circuit slot for the pair, or says which limit is full. */
+    private synchronized Optional<String> admitCircuit(PeerId source, PeerId target) {
+        if (circuits >= config.maxCircuits()) {
+            return Optional.of("circuit limit: relay.maxCircuits=" + config.maxCircuits());
+        }
+        for (PeerId end : List.of(source, target)) {
+            if (circuitsPerPeer.getOrDefault(end, 0) >= config.maxCircuitsPerPeer()) {
+                return Optional.of("circuit limit: relay.maxCircuitsPerPeer=" + config.maxCircuitsPerPeer()
+                        + " reached by " + end);
+            }
         }
         circuits++;
         circuitsPerPeer.merge(source, 1, Integer::sum);
         circuitsPerPeer.merge(target, 1, Integer::sum);
-        return true;
+        return Optional.empty();
     }
 
     private synchronized void release(PeerId source, PeerId target) {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /** A circuit's bytes against the relay's memory budget, with streams we drive by hand. */
 class CircuitMemoryTest {
-    private static final int LIMIT = 100_000;
+    /** The relay's limit: circuits pause while more than half of it (100 kB) is queued. */
+    private static final int LIMIT = 200_000;
 
     private final EmbeddedChannel loop = new EmbeddedChannel();
     private final CircuitMemory memory = new CircuitMemory(LIMIT);
@@ -50,13 +51,13 @@ class CircuitMemoryTest {
     }
 
     @Test
-    void aSideThatPushesTheRelayOverItsBudgetPausesUntilTheOtherSideSentItOn() {
+    void aSideThatPushesTheRelayOverItsPausePointPausesUntilTheOtherSideSentItOn() {
         start();
         source.receive(60_000);
-        assertTrue(source.autoRead, "60 kB held: under the limit");
+        assertTrue(source.autoRead, "60 kB queued: under the pause point");
         assertEquals(60_000, memory.budget().used());
         source.receive(60_000);
-        assertFalse(source.autoRead, "120 kB held: over the limit, the source is not read any more");
+        assertFalse(source.autoRead, "120 kB queued: over the pause point, the source is not read any more");
         target.sendQueued(10_000);
         loop.runPendingTasks();
         assertFalse(source.autoRead, "110 kB held: still over");
@@ -65,6 +66,33 @@ class CircuitMemoryTest {
         assertTrue(source.autoRead, "everything sent on: reading resumes");
         assertEquals(0, memory.budget().used());
         assertEquals(120_000, target.sent);
+    }
+
+    @Test
+    void bytesKeptByPausedStreamsCountAgainstTheLimitButDoNotKeepCircuitsPaused() {
+        start();
+        assertTrue(memory.budget().tryAcquireReceived(80_000), "what paused streams keep, charged by the muxer");
+        source.receive(110_000);
+        assertFalse(source.autoRead);
+        assertTrue(memory.full(), "110 kB queued: paused, and no new circuit");
+        target.sendQueued(Integer.MAX_VALUE);
+        loop.runPendingTasks();
+        assertTrue(source.autoRead, "nothing queued: reading resumes, though 80 kB are still kept elsewhere");
+        assertFalse(memory.full(), "circuits are admitted again");
+        memory.budget().release(80_000);
+    }
+
+    @Test
+    void bytesThatWouldTakeTheRelayPastItsLimitEndTheCircuitAndAreNotTaken() {
+        start();
+        source.receive(150_000);
+        assertEquals(0, ended.get(), "150 kB: past the pause point, within the limit");
+        target.receive(50_001);
+        assertEquals(1, ended.get(), "200 001 bytes would not fit under the limit: the circuit ends");
+        assertTrue(source.wasReset && target.wasReset);
+        assertEquals(1, memory.circuitsReset());
+        assertEquals(0, memory.budget().used(), "what it held was given back");
+        assertTrue(memory.budget().peak() <= LIMIT, "never more than the limit: " + memory.budget().peak());
     }
 
     @Test
@@ -88,6 +116,7 @@ class CircuitMemoryTest {
         boolean autoRead = true;
         ByteBudget windowBudget;
         long sent;
+        boolean wasReset;
 
         FakeStream(EventLoop loop) {
             this.loop = loop;
@@ -168,6 +197,7 @@ class CircuitMemoryTest {
 
         @Override
         public void reset() {
+            wasReset = true;
             discard();
         }
 

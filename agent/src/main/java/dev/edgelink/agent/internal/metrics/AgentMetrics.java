@@ -82,6 +82,21 @@ public final class AgentMetrics {
     }
 
     /**
+     * Registers what this node serves as a circuit relay ({@code relay.server}); other nodes have no samples.
+     *
+     * @param served reservations held for other nodes and circuits running now (labels: kind = reservations or
+     *     circuits)
+     * @param resets circuits reset since start because their bytes would have taken the relay past
+     *     {@code memory.relayBytes}
+     */
+    public void bindRelayServer(Supplier<List<Metrics.Sample>> served, Supplier<List<Metrics.Sample>> resets) {
+        registry.gauge("edgelink_relay_served", "What this relay server serves now, by kind (reservations: nodes "
+                + "reachable through it; circuits: relayed connections).", List.of("kind"), served);
+        registry.counterFunction("edgelink_relay_circuit_resets_total", "Circuits this relay reset because their "
+                + "bytes would have taken it past memory.relayBytes.", List.of(), resets);
+    }
+
+    /**
      * Registers the memory and userspace data path gauges.
      *
      * @param memory bytes by pool (direct: the JVM's direct buffers; tunnel: the userspace packets' budget) and

@@ -125,15 +125,34 @@ public final class CrossNat implements NatView, AutoCloseable {
         if (config.trust().insecure()) {
             config.bootstrapPeers().forEach(a -> a.peerId().ifPresent(bootstrap::add));
         }
+        AgentConfig.RelayLimits limits = config.nat().relayLimits();
         RelayConfig relay = RelayConfig.forDirectMemory(p -> bootstrap.contains(p) || members.get().contains(p),
-                DirectMemory.limit());
+                DirectMemory.limit()).withLimits(limits.maxReservations(), limits.maxReservationsPerIp(),
+                limits.maxCircuits(), limits.maxCircuitsPerPeer());
         if (config.memory().relayBytes().isPresent()) {
             relay = relay.withBufferBytes(config.memory().relayBytes().getAsLong());
         }
         RelayServer server = RelayServer.start(host, relay);
-        LOG.info("serving circuit relay v2 to members: at most {} circuits holding {} bytes (node={}, relay={})",
-                relay.maxCircuits(), relay.bufferBytes(), config.nodeName(), host.peerId());
+        LOG.info("serving circuit relay v2 to members: at most {} reservations ({} from one address), {} circuits "
+                + "({} per peer) holding {} bytes, {} connections (node={}, relay={})", relay.maxReservations(),
+                relay.maxReservationsPerIp(), relay.maxCircuits(), relay.maxCircuitsPerPeer(), relay.bufferBytes(),
+                host.config().maxConnections(), config.nodeName(), host.peerId());
+        heapWarning(relay.heapAtFullUse(), Runtime.getRuntime().maxMemory()).ifPresent(LOG::warn);
         return server;
+    }
+
+    /**
+     * A warning when the relay's reservations and circuits, every slot in use, would take more than half the heap
+     * (the rest of the agent lives in the other half: about 10-15 MiB).
+     */
+    static Optional<String> heapWarning(long relayHeap, long maxHeap) {
+        if (relayHeap <= maxHeap / 2) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format("relay.maxReservations and relay.maxCircuits need up to %d MiB of heap when "
+                + "every slot is in use, more than half of the JVM's %d MiB: raise -Xmx (bin/agent.jvm-options) to "
+                + "at least %d MiB or lower them (docs/agent-config.md, Memory)", relayHeap >> 20, maxHeap >> 20,
+                (2 * relayHeap >> 20) + 1));
     }
 
     private Reservations startReservations() {
@@ -263,6 +282,11 @@ public final class CrossNat implements NatView, AutoCloseable {
 
     public boolean relayServer() {
         return relayServer != null;
+    }
+
+    /** The relay server, if this node serves relay. */
+    public Optional<RelayServer> servedRelay() {
+        return Optional.ofNullable(relayServer);
     }
 
     @Override
