@@ -209,7 +209,7 @@ class ConfigLoaderTest {
 
     static Stream<Arguments> invalid() {
         return Stream.concat(Stream.concat(invalidMemory(), Stream.concat(invalidLibp2p(), invalidRelayLimits())),
-                Stream.of(
+                Stream.concat(invalidIdle(), Stream.of(
                 Arguments.of("", "podCidr", "is required"),
                 Arguments.of("nodeName: x\n", "podCidr", "is required"),
                 Arguments.of("podCidr: [a, b]\n", "podCidr", "single value"),
@@ -255,9 +255,6 @@ class ConfigLoaderTest {
                 Arguments.of("timeouts: {probeFailures: 0}\n", "timeouts.probeFailures", "not in 1..100"),
                 Arguments.of("timeouts: {probeFailures: many}\n", "timeouts.probeFailures", "whole number"),
                 Arguments.of("timeouts: {probeTimout: 1s}\n", "timeouts.probeTimout", "unknown key"),
-                Arguments.of("timeouts: {idleTimeout: 0s}\n", "timeouts.idleTimeout", "longer than zero"),
-                Arguments.of("timeouts: {idleProbeInterval: 100ms}\n", "timeouts.idleProbeInterval",
-                        "shorter than probeInterval (300ms)"),
                 Arguments.of("staticPeers: {a: b}\n", "staticPeers", "must be a list"),
                 Arguments.of("staticPeers: [x]\n", "staticPeers[0]", "must be a mapping"),
                 Arguments.of("staticPeers: [{podCidr: 10.244.2.0/24, underlay: 10.0.0.2}]\n",
@@ -286,7 +283,14 @@ class ConfigLoaderTest {
                 Arguments.of("podcidr: 10.244.1.0/24\n", "podcidr", "unknown key"),
                 Arguments.of("- a\n- b\n", "", "must be a mapping"),
                 Arguments.of("podCidr: 10.244.1.0/24\npodCidr: 10.244.2.0/24\n", "--config", "Duplicate field"),
-                Arguments.of("podCidr: [unclosed\n", "--config", "not valid YAML")));
+                Arguments.of("podCidr: [unclosed\n", "--config", "not valid YAML"))));
+    }
+
+    static Stream<Arguments> invalidIdle() {
+        return Stream.of(
+                Arguments.of("timeouts: {idleTimeout: 0s}\n", "timeouts.idleTimeout", "longer than zero"),
+                Arguments.of("timeouts: {idleProbeInterval: 100ms}\n", "timeouts.idleProbeInterval",
+                        "shorter than probeInterval (300ms)"));
     }
 
     static Stream<Arguments> invalidTrust() {
