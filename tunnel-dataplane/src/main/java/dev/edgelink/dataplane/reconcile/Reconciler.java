@@ -76,6 +76,8 @@ public final class Reconciler {
     private final LocalNode local;
     private final Map<PathKind, TunnelBackend> backends = new EnumMap<>(PathKind.class);
     private final PeerObjects objects = new PeerObjects();
+    /** What the last pass wanted (also if it failed later). */
+    private Wanted lastWanted;
     /** What the last pass that got that far applied, and the destinations it refused; null before. */
     private Wanted applied;
     private Set<IpPrefix> appliedRefused = Set.of();
@@ -255,10 +257,10 @@ public final class Reconciler {
             }
         }
         objects.endPass();
-        if (applied != null && objects.unchanged() && refusals.equals(applied.refusals)) {
-            return applied;
+        if (lastWanted == null || !objects.unchanged() || !refusals.equals(lastWanted.refusals)) {
+            lastWanted = new Wanted(wanted, refusals);
         }
-        return new Wanted(wanted, refusals);
+        return lastWanted;
     }
 
     /** Logs each refusal when it appears (WARN) and when it ends (INFO); keeps this pass's for {@link #refused}. */

@@ -2,6 +2,7 @@ package dev.edgelink.dataplane.reconcile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.backend.KernelObjects;
@@ -17,6 +18,7 @@ import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.Neighbor;
 import dev.edgelink.dataplane.netlink.Netlink;
+import dev.edgelink.dataplane.netlink.NetlinkException;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PathSelector;
 import dev.edgelink.dataplane.path.PeerPathMachine;
@@ -251,6 +253,24 @@ class ReconcilerPassCostTest {
         assertTrue(log.contains("peer=n3"), log);
         assertFalse(kernel.changes().stream().anyMatch(c -> c.startsWith("replace Route")), kernel.changes()
                 .toString());
+    }
+
+    @Test
+    void aPassThatFailedHalfwayIsFinishedByTheNextWithTheSamePlans() {
+        reconciler.reconcile(plans(5));
+        boolean[] failed = {false};
+        before.put("replaceFdb", args -> {
+            if (!failed[0]) {
+                failed[0] = true;
+                throw NetlinkException.of(NetlinkException.EBUSY, "replace fdb", null);
+            }
+        });
+        assertThrows(NetlinkException.class, () -> reconciler.reconcile(plans(6)));
+
+        Reconciler.Report report = reconciler.reconcile(plans(6));
+
+        assertEquals(3, report.added(), "the sixth peer's FDB entry, neighbour and route");
+        assertEquals(6, kernel.routes(Route.TABLE_MAIN, Route.PROTOCOL_EDGELINK).size());
     }
 
     @Test
