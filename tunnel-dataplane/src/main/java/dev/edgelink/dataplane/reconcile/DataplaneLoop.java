@@ -161,8 +161,4 @@ public final class DataplaneLoop {
     public PathSelector selector() {
         return selector;
     }
-
-    public Reconciler reconciler() {
-        return reconciler;
-    }
 }
