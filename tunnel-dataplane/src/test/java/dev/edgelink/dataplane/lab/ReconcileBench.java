@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>the first reconcile, which installs everything,</li>
  *   <li>a reconcile that finds everything in place (median of {@value #PASSES}),</li>
+ *   <li>a reconcile in which one peer moved between hostgw and vxlan (a route replaced, a neighbour and an FDB entry
+ *       added or removed; median of {@value #PASSES}),</li>
  *   <li>a data plane round ({@link DataplaneLoop#runOnce}: tick, reconcile, probes due, reconcile) with every peer
  *       verified and a prober that answers at once, the clock advancing one probe interval per round (median of
  *       {@value #PASSES}).</li>
@@ -56,7 +58,8 @@ public final class ReconcileBench {
     public static void main(String[] args) {
         List<Integer> sizes = args.length == 0 ? List.of(100, 1000, 5000)
                 : Arrays.stream(args).map(Integer::parseInt).toList();
-        System.out.printf("%6s %12s %14s %12s%n", "peers", "install ms", "reconcile ms", "round ms");
+        System.out.printf("%6s %12s %14s %12s %12s%n", "peers", "install ms", "reconcile ms", "1 change ms",
+                "round ms");
         for (int n : sizes) {
             try (Lab lab = Lab.open("elrb")) {
                 measure(lab, n);
@@ -87,9 +90,16 @@ public final class ReconcileBench {
             for (int i = 0; i < PASSES; i++) {
                 passes[i] = cpu(() -> reconciler.reconcile(plans));
             }
+            long[] changes = new long[PASSES];
+            for (int i = 0; i < PASSES; i++) {
+                PathKind path = i % 2 == 0 ? PathKind.VXLAN : PathKind.HOSTGW;
+                plans.set(1, new PeerPlan(peers.get(1), path, null));
+                changes[i] = cpu(() -> reconciler.reconcile(plans));
+            }
             long round = round(netlink, local, backends, peers);
             check(netlink, n);
-            System.out.printf("%6d %12.1f %14.2f %12.2f%n", n, install / 1e6, median(passes) / 1e6, round / 1e6);
+            System.out.printf("%6d %12.1f %14.2f %12.2f %12.2f%n", n, install / 1e6, median(passes) / 1e6,
+                    median(changes) / 1e6, round / 1e6);
         }
     }
 
