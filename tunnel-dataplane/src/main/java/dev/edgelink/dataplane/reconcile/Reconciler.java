@@ -46,8 +46,11 @@ import org.slf4j.LoggerFactory;
  * installed, judged on that one read, FDB entries and neighbours before routes, so a path switch is make-before-break
  * (the route replace is atomic); (5) what is ours but no longer wanted (departed peers, the previous path after a
  * switch, finished trials) is removed, routes before neighbours before FDB entries. An object that was ours and is
- * gone or changed without us is drift: it is put back and logged at WARN; planned changes are logged at DEBUG. A pass
- * over an unchanged fleet thus costs the dumps and O(peers) comparisons.
+ * gone or changed without us is drift: it is put back and logged at WARN; planned changes are logged at DEBUG.
+ *
+ * <p>Cost. A pass that wants what the last one wanted, after one that changed nothing, and that finds our objects in
+ * the kernel as that one did, stops after the read: an unchanged fleet costs the dumps and O(peers) comparisons, and
+ * a change costs O(peers) set lookups plus the kernel calls it needs.
  *
  * <p>Routes a peer may not take. Before anything is installed, every destination a plan wants (the peer's pod CIDRs
  * and the /32 of its tunnel address while a path is on trial) is checked against the main table as read in this
