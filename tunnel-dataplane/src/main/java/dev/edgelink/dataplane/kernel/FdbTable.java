@@ -36,10 +36,19 @@ public final class FdbTable {
      * @return true if the kernel was changed
      */
     public boolean ensure(MacAddress mac, InetAddress destination) {
-        if ((mac.toBytes()[0] & 1) != 0 || mac.equals(MacAddress.ZERO)) {
+        return ensure(mac, destination, forMac(mac));
+    }
+
+    /**
+     * As {@link #ensure(MacAddress, InetAddress)}, judged on {@code forMac}: the device's entries for {@code mac} as
+     * the caller read them (a reconciler reads the FDB once per pass, not once per entry).
+     *
+     * @return true if the kernel was changed
+     */
+    public boolean ensure(MacAddress mac, InetAddress destination, List<FdbEntry> forMac) {
+        if (!isUnicast(mac)) {
             throw new IllegalArgumentException("FdbTable keeps per-node unicast VTEP MACs, not " + mac);
         }
-        List<FdbEntry> forMac = forMac(mac);
         FdbEntry want = new FdbEntry(linkIndex, mac, destination);
         if (forMac.contains(want)) {
             return false;
@@ -60,6 +69,11 @@ public final class FdbTable {
         }
         netlink.deleteFdb(entry);
         return true;
+    }
+
+    /** True for the MACs this table keeps: unicast and not all zeros (those are flood lists). */
+    public static boolean isUnicast(MacAddress mac) {
+        return (mac.toBytes()[0] & 1) == 0 && !mac.equals(MacAddress.ZERO);
     }
 
     /** The device's entries with a remote destination. */

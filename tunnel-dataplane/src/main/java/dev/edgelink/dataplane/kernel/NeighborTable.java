@@ -31,7 +31,16 @@ public final class NeighborTable {
 
     /** @return true if the kernel was changed */
     public boolean ensure(InetAddress address, MacAddress mac) {
-        Optional<Neighbor> existing = find(address);
+        return ensure(address, mac, find(address));
+    }
+
+    /**
+     * As {@link #ensure(InetAddress, MacAddress)}, judged on {@code existing}: the link's entry for {@code address} as
+     * the caller read it (a reconciler reads the neighbours once per pass, not once per entry).
+     *
+     * @return true if the kernel was changed
+     */
+    public boolean ensure(InetAddress address, MacAddress mac, Optional<Neighbor> existing) {
         if (existing.isPresent() && existing.get().isPermanent() && mac.equals(existing.get().mac())) {
             return false;
         }

@@ -3,6 +3,7 @@ package dev.edgelink.dataplane.kernel;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.Netlink;
+import dev.edgelink.dataplane.netlink.ObjectExistsException;
 import dev.edgelink.dataplane.netlink.Route;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * same destination that differs (another gateway or device) is logged at WARN with the difference and replaced in
  * one step ({@code NLM_F_REPLACE}), so traffic never sees a gap; a route to the same destination that is not ours
  * (any other protocol: the kernel's connected route of a LAN, boot, static, DHCP, another daemon's) is never
- * replaced: {@link RouteConflictException}. Each call reads the table once: O(routes).
+ * replaced: {@link RouteConflictException}. Each call reads the table once: O(routes), unless the caller hands in what
+ * it read.
  */
 public final class RouteTable {
     private static final Logger LOG = LoggerFactory.getLogger(RouteTable.class);
@@ -45,12 +47,23 @@ public final class RouteTable {
      *     metric); nothing is changed and nothing is logged here: the caller reports it
      */
     public boolean ensure(Route route) {
-        if (route.protocol() != Route.PROTOCOL_EDGELINK || route.table() != table) {
-            throw new IllegalArgumentException("route " + route.destination() + " must have protocol "
-                    + Route.PROTOCOL_EDGELINK + " and table " + table);
-        }
-        List<Route> same = netlink.routes(table, -1).stream()
-                .filter(r -> r.destination().equals(route.destination())).toList();
+        requireOurs(route);
+        return ensure(route, sameDestination(route), true);
+    }
+
+    /**
+     * As {@link #ensure(Route)}, judged on {@code same}: the routes of this table to {@code route}'s destination, any
+     * protocol, as the caller read them (a reconciler reads the table once per pass, not once per route). Where
+     * {@code same} is empty the route is added exclusively, so that a route someone else put there since the caller
+     * read the table is never overwritten: it is judged afresh instead.
+     */
+    public boolean ensure(Route route, List<Route> same) {
+        requireOurs(route);
+        return ensure(route, same, true);
+    }
+
+    /** @param again whether a route that appeared since {@code same} was read is judged afresh (once) */
+    private boolean ensure(Route route, List<Route> same, boolean again) {
         Optional<Route> foreign = same.stream().filter(r -> r.protocol() != Route.PROTOCOL_EDGELINK).findFirst();
         if (foreign.isPresent()) {
             throw new RouteConflictException(route, foreign.get(), deviceName(foreign.get().outputLink()));
@@ -58,10 +71,32 @@ public final class RouteTable {
         if (same.contains(route)) {
             return false;
         }
-        same.stream().findFirst().ifPresent(have -> LOG.warn("route to {} exists as {}; replacing it (protocol={})",
-                route.destination(), String.join(", ", differences(have, route)), route.protocol()));
+        if (same.isEmpty()) {
+            try {
+                netlink.addRoute(route);
+                return true;
+            } catch (ObjectExistsException e) {
+                if (!again) {
+                    throw e;
+                }
+                return ensure(route, sameDestination(route), false);
+            }
+        }
+        LOG.warn("route to {} exists as {}; replacing it (protocol={})", route.destination(),
+                String.join(", ", differences(same.get(0), route)), route.protocol());
         netlink.replaceRoute(route);
         return true;
+    }
+
+    private List<Route> sameDestination(Route route) {
+        return netlink.routes(table, -1).stream().filter(r -> r.destination().equals(route.destination())).toList();
+    }
+
+    private void requireOurs(Route route) {
+        if (route.protocol() != Route.PROTOCOL_EDGELINK || route.table() != table) {
+            throw new IllegalArgumentException("route " + route.destination() + " must have protocol "
+                    + Route.PROTOCOL_EDGELINK + " and table " + table);
+        }
     }
 
     /**

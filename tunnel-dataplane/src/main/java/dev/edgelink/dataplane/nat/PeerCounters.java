@@ -1,19 +1,26 @@
 package dev.edgelink.dataplane.nat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.path.probe.UdpEchoResponder;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.zip.CRC32;
 
 /**
@@ -38,6 +45,11 @@ import java.util.zip.CRC32;
  * declares the objects (existing counters keep their values), refills both maps and the chains, and deletes the
  * counters of departed peers: peers never see a moment without counting, and a counter deleted by hand is put back
  * (from zero). No other table is read or written.
+ *
+ * <p>Reading: {@link #readCounters} lists the counters only (what status and metrics need, about 260 bytes of JSON
+ * per peer); {@link #read} lists the whole table, maps and rules too, to tell whether it is intact. nft's output is
+ * read while it runs (a listing is larger than a pipe's buffer from a few hundred peers on), and a run that takes
+ * longer than the timeout is killed.
  */
 public final class PeerCounters {
     public static final String TABLE = "edgelink_peers";
@@ -45,10 +57,12 @@ public final class PeerCounters {
     static final int RULES = 8;
     /** The path probes' port: packets from or to it on this node are not counted. */
     public static final int PROBE_PORT = UdpEchoResponder.DEFAULT_PORT;
-    private static final long NFT_TIMEOUT_SECONDS = 10;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long one nft run may take before it is killed. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final List<String> nft;
+    private final Duration timeout;
 
     /** Counts of one peer. */
     public record Traffic(long txBytes, long txPackets, long rxBytes, long rxPackets) {
@@ -60,7 +74,16 @@ public final class PeerCounters {
 
     /** @param nftCommand how to run nft, e.g. {@code ["nft"]}; tests prefix {@code ip netns exec NS} */
     public PeerCounters(List<String> nftCommand) {
+        this(nftCommand, DEFAULT_TIMEOUT);
+    }
+
+    /** @param timeout how long one nft run may take before it is killed and the call fails */
+    public PeerCounters(List<String> nftCommand, Duration timeout) {
         this.nft = List.copyOf(nftCommand);
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
     }
 
     /**
@@ -131,24 +154,43 @@ public final class PeerCounters {
 
     /** True when {@code have} is exactly what {@link #ruleset} makes for {@code peers}. */
     public static boolean matches(Snapshot have, Map<String, List<IpPrefix>> peers) {
-        Set<String> wanted = new TreeSet<>();
         int elements = 0;
-        for (Map.Entry<String, List<IpPrefix>> e : peers.entrySet()) {
-            wanted.add(counterName("tx", e.getKey()));
-            wanted.add(counterName("rx", e.getKey()));
-            elements += 2 * e.getValue().size();
+        for (List<IpPrefix> cidrs : peers.values()) {
+            elements += 2 * cidrs.size();
         }
-        return have.counters().keySet().equals(wanted) && have.elements() == elements && have.rules() == RULES;
+        return have.counters().keySet().equals(counterNames(peers.keySet())) && have.elements() == elements
+                && have.rules() == RULES;
+    }
+
+    /** The counter names {@link #ruleset} makes for {@code peers}. */
+    public static Set<String> counterNames(Set<String> peers) {
+        Set<String> out = new TreeSet<>();
+        for (String p : peers) {
+            out.add(counterName("tx", p));
+            out.add(counterName("rx", p));
+        }
+        return out;
     }
 
     /** Makes our table count exactly {@code peers} (node name to pod CIDRs); see the class comment. */
     public void ensure(Map<String, List<IpPrefix>> peers) {
-        run(List.of("-f", "-"), ruleset(peers, read().counters().keySet()));
+        run(List.of("-f", "-"), ruleset(peers, readCounters().keySet()));
     }
 
-    /** Our table as it is now; empty when it does not exist. */
+    /** Our table as it is now, maps and rules included; empty when it does not exist. */
     public Snapshot read() {
-        List<String> args = List.of("-j", "list", "table", "ip", TABLE);
+        return list(List.of("-j", "list", "table", "ip", TABLE));
+    }
+
+    /**
+     * The counters of our table by name, {bytes, packets}; empty when the table does not exist. Cheaper than
+     * {@link #read}: the maps' elements are not printed.
+     */
+    public Map<String, long[]> readCounters() {
+        return list(List.of("-j", "list", "counters", "table", "ip", TABLE)).counters();
+    }
+
+    private Snapshot list(List<String> args) {
         String out;
         try {
             out = run(args, null);
@@ -161,38 +203,95 @@ public final class PeerCounters {
         return parse(out);
     }
 
-    /** Parses {@code nft -j list table ip edgelink_peers}. */
+    /**
+     * Parses {@code nft -j list table ip edgelink_peers} (or {@code list counters table ...}) as a stream: the
+     * listing of thousands of peers is never held as a tree.
+     */
     static Snapshot parse(String json) {
         Map<String, long[]> counters = new LinkedHashMap<>();
-        int elements = 0;
-        int rules = 0;
-        try {
-            for (JsonNode o : JSON.readTree(json).path("nftables")) {
-                JsonNode c = o.path("counter");
-                if (c.isObject() && TABLE.equals(c.path("table").asText())) {
-                    counters.put(c.path("name").asText(), new long[] {c.path("bytes").asLong(),
-                            c.path("packets").asLong()});
+        int[] counts = new int[2];
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new NftException("nft printed no JSON object: " + json.substring(0, Math.min(80, json.length())));
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                boolean list = "nftables".equals(p.getCurrentName());
+                if (p.nextToken() != JsonToken.START_ARRAY || !list) {
+                    p.skipChildren();
+                    continue;
                 }
-                JsonNode m = o.path("map");
-                if (m.isObject() && TABLE.equals(m.path("table").asText())) {
-                    elements += m.path("elem").size();
-                }
-                if (o.path("rule").isObject() && TABLE.equals(o.path("rule").path("table").asText())) {
-                    rules++;
+                while (p.nextToken() == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String kind = p.getCurrentName();
+                        p.nextToken();
+                        parseObject(p, kind, counters, counts);
+                    }
                 }
             }
         } catch (IOException e) {
             throw new NftException("nft printed no JSON: " + e.getMessage());
         }
-        return new Snapshot(counters, elements, rules);
+        return new Snapshot(counters, counts[0], counts[1]);
+    }
+
+    /**
+     * One object of the listing, the parser on its opening token: a counter of our table goes into {@code counters};
+     * a map's elements and a rule of our table are counted ({@code counts}: elements, rules); the rest is skipped.
+     */
+    private static void parseObject(JsonParser p, String kind, Map<String, long[]> counters, int[] counts)
+            throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return;
+        }
+        String table = null;
+        String name = null;
+        long bytes = 0;
+        long packets = 0;
+        int elements = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.getCurrentName();
+            JsonToken value = p.nextToken();
+            switch (field) {
+                case "table" -> table = p.getText();
+                case "name" -> name = p.getText();
+                case "bytes" -> bytes = p.getLongValue();
+                case "packets" -> packets = p.getLongValue();
+                case "elem" -> elements = value == JsonToken.START_ARRAY ? countItems(p) : 0;
+                default -> p.skipChildren();
+            }
+        }
+        if (!TABLE.equals(table)) {
+            return;
+        }
+        switch (kind) {
+            case "counter" -> counters.put(name, new long[] {bytes, packets});
+            case "map" -> counts[0] += elements;
+            case "rule" -> counts[1]++;
+            default -> { }
+        }
+    }
+
+    private static int countItems(JsonParser p) throws IOException {
+        int n = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            p.skipChildren();
+            n++;
+        }
+        return n;
     }
 
     /** The counts of each of {@code peers} found in {@code snapshot} (peers without both counters are left out). */
     public static Map<String, Traffic> traffic(Snapshot snapshot, Set<String> peers) {
+        return traffic(snapshot.counters(), peers);
+    }
+
+    /** The counts of each of {@code peers} in {@code counters} (by name; peers without both are left out). */
+    public static Map<String, Traffic> traffic(Map<String, long[]> counters, Set<String> peers) {
         Map<String, Traffic> out = new LinkedHashMap<>();
         for (String p : peers) {
-            long[] t = snapshot.counters().get(counterName("tx", p));
-            long[] r = snapshot.counters().get(counterName("rx", p));
+            long[] t = counters.get(counterName("tx", p));
+            long[] r = counters.get(counterName("rx", p));
             if (t != null && r != null) {
                 out.put(p, new Traffic(t[0], t[1], r[0], r[1]));
             }
@@ -205,30 +304,63 @@ public final class PeerCounters {
         run(List.of("-f", "-"), "table ip " + TABLE + "\ndelete table ip " + TABLE + "\n");
     }
 
+    /**
+     * Runs nft with {@code args}, writing {@code stdin} (if any) to it and reading its output (stderr merged) while it
+     * runs; kills it when it takes longer than the timeout.
+     */
     private String run(List<String> args, String stdin) {
         List<String> cmd = new ArrayList<>(nft);
         cmd.addAll(args);
+        String what = String.join(" ", cmd);
+        Process p;
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new NftException("cannot run " + what + ": " + e.getMessage());
+        }
+        try {
+            CompletableFuture<byte[]> output = readAll(p.getInputStream());
             try (OutputStream in = p.getOutputStream()) {
                 if (stdin != null) {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));
                 }
+            } catch (IOException e) {
+                // nft stopped reading (it failed early): its exit status and output say why
             }
-            if (!p.waitFor(NFT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new NftException(String.join(" ", cmd) + " did not finish in " + NFT_TIMEOUT_SECONDS + " s");
+            long deadline = System.nanoTime() + timeout.toNanos();
+            if (!p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new NftException(what + " did not finish in " + timeout.toMillis() + " ms; killed it");
             }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            String out = new String(output.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS),
+                    StandardCharsets.UTF_8).trim();
             if (p.exitValue() != 0) {
-                throw new NftException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
+                throw new NftException(what + " exited " + p.exitValue() + ": " + out);
             }
             return out;
-        } catch (IOException e) {
-            throw new NftException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new NftException("interrupted while running " + String.join(" ", cmd));
+            throw new NftException("interrupted while running " + what);
+        } catch (TimeoutException e) {
+            throw new NftException(what + " exited but its output did not end within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new NftException("cannot read the output of " + what + ": " + e.getCause().getMessage());
+        } finally {
+            p.destroyForcibly();
         }
+    }
+
+    /** Reads {@code in} to its end on a thread of its own. */
+    private static CompletableFuture<byte[]> readAll(InputStream in) {
+        CompletableFuture<byte[]> out = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (in) {
+                out.complete(in.readAllBytes());
+            } catch (IOException e) {
+                out.completeExceptionally(e);
+            }
+        }, "nft-output");
+        reader.setDaemon(true);
+        reader.start();
+        return out;
     }
 }

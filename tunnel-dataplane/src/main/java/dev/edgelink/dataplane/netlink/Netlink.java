@@ -112,7 +112,10 @@ public interface Netlink extends AutoCloseable {
     /** {@code bridge fdb del}. */
     void deleteFdb(FdbEntry entry);
 
-    /** The device's own FDB entries that have a remote destination (as set on VXLAN devices). */
+    /**
+     * The device's own FDB entries that have a remote destination (as set on VXLAN devices); {@code linkIndex} 0 for
+     * every device's.
+     */
     List<FdbEntry> fdb(int linkIndex);
 
     /** Closes the socket. Further calls fail with {@link NetlinkTransportException}. */

@@ -1,18 +1,17 @@
 package dev.edgelink.dataplane.reconcile;
 
-import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.dataplane.backend.Subnets;
 import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PathProber;
 import dev.edgelink.dataplane.path.PathSelector;
+import dev.edgelink.dataplane.path.PeerPlan;
 import dev.edgelink.dataplane.path.ProbeResult;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -33,6 +32,8 @@ import java.util.function.Supplier;
  *   at once (up to {@link #EXTRA_PHASES} times),</li>
  *   <li>reconcile again (a verified trial becomes the pod route now, not a period later).</li>
  * </ol>
+ * A reconcile after the first is skipped when the plans are still those the round last applied (the kernel was just
+ * made to match them): a round in which no probe changed a path reconciles once.
  *
  * The agent calls {@link #setPeers} when the membership changes and runs the loop with {@link #start}. A loop made
  * with the kernel's routes keeps the pod routes a previous run left until a probe confirms a path (see
@@ -103,17 +104,22 @@ public final class DataplaneLoop {
     /** One round (see the class comment). */
     public synchronized Reconciler.Report runOnce() {
         selector.tick(nanoClock.getAsLong());
-        Reconciler.Report report = reconciler.reconcile(leftRoutes.plans(selector));
+        List<PeerPlan> applied = leftRoutes.plans(selector);
+        Reconciler.Report report = reconciler.reconcile(applied);
         Set<String> probed = new HashSet<>();
         boolean any = probeDue(probed);
         // a path that fell in this round has its next rung as the trial now: probe it in this round too (its route
         // first), so failing over costs the failed probes and one answer, not another round
         for (int phase = 0; any && phase < EXTRA_PHASES; phase++) {
-            Reconciler.Report trials = reconciler.reconcile(leftRoutes.plans(selector));
-            report = sum(report, trials);
+            List<PeerPlan> plans = leftRoutes.plans(selector);
+            if (!plans.equals(applied)) {
+                report = sum(report, reconciler.reconcile(plans));
+                applied = plans;
+            }
             any = probeDue(probed);
         }
-        return sum(report, reconciler.reconcile(leftRoutes.plans(selector)));
+        List<PeerPlan> plans = leftRoutes.plans(selector);
+        return plans.equals(applied) ? report : sum(report, reconciler.reconcile(plans));
     }
 
     /**
@@ -154,14 +160,5 @@ public final class DataplaneLoop {
 
     public PathSelector selector() {
         return selector;
-    }
-
-    /** Peers whose path is still the one a previous run left (for tests and status). */
-    public synchronized Map<String, PathKind> adopted() {
-        return leftRoutes.adopted();
-    }
-
-    public Reconciler reconciler() {
-        return reconciler;
     }
 }

@@ -11,9 +11,11 @@ import dev.edgelink.dataplane.path.PeerPathMachine;
 import dev.edgelink.dataplane.path.PeerPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,13 +52,13 @@ final class LeftRoutes {
         if (newPeers.isEmpty() || backends.isEmpty()) {
             return;
         }
-        List<Route> routes = kernelRoutes.get();
+        Set<Route> routes = new HashSet<>(kernelRoutes.get());
         for (PeerView p : newPeers) {
             adopt(p, routes);
         }
     }
 
-    private void adopt(PeerView peer, List<Route> routes) {
+    private void adopt(PeerView peer, Set<Route> routes) {
         for (TunnelBackend b : backends) {
             if (!b.available().ok() || !b.eligibility(peer).ok()) {
                 continue;
@@ -101,9 +103,5 @@ final class LeftRoutes {
 
     private static boolean failed(PathSelector selector, String name) {
         return selector.status(name).map(PathStatus::state).orElse(null) == PeerPathMachine.State.FAILED;
-    }
-
-    Map<String, PathKind> adopted() {
-        return Map.copyOf(adopted);
     }
 }

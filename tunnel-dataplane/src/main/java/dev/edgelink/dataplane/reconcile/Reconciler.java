@@ -11,17 +11,16 @@ import dev.edgelink.dataplane.kernel.RouteConflictException;
 import dev.edgelink.dataplane.kernel.RouteTable;
 import dev.edgelink.dataplane.netlink.FdbEntry;
 import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.Neighbor;
 import dev.edgelink.dataplane.netlink.NetlinkException;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PeerPlan;
-import java.net.InetAddress;
+import dev.edgelink.dataplane.reconcile.KernelState.NeighborKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -40,11 +40,17 @@ import org.slf4j.LoggerFactory;
  * neighbour and FDB entries on our backends' devices. Idempotent; meant to run periodically and on every change.
  *
  * <p>One pass: (1) every available backend's device is ensured (a device deleted by hand comes back); (2) the
- * wanted objects are computed from the plans; (3) the kernel is read once; (4) what is missing or different is
- * installed, FDB entries and neighbours before routes, so a path switch is make-before-break (the route replace is
- * atomic); (5) what is ours but no longer wanted (departed peers, the previous path after a switch, finished
- * trials) is removed, routes before neighbours before FDB entries. An object that was ours and is gone or changed
- * without us is drift: it is put back and logged at WARN; planned changes are logged at DEBUG.
+ * wanted objects are computed from the plans, in one set built in O(peers) (a peer's objects are asked of its backend
+ * again only when something they are made from changed: {@link PeerObjects}); (3) the kernel is read once, one dump
+ * per table (routes, neighbours, FDB), whatever the number of peers and devices; (4) what is missing or different is
+ * installed, judged on that one read, FDB entries and neighbours before routes, so a path switch is make-before-break
+ * (the route replace is atomic); (5) what is ours but no longer wanted (departed peers, the previous path after a
+ * switch, finished trials) is removed, routes before neighbours before FDB entries. An object that was ours and is
+ * gone or changed without us is drift: it is put back and logged at WARN; planned changes are logged at DEBUG.
+ *
+ * <p>Cost. A pass that wants what the last one wanted, after one that changed nothing, and that finds our objects in
+ * the kernel as that one did, stops after the read: an unchanged fleet costs the dumps and O(peers) comparisons, and
+ * a change costs O(peers) set lookups plus the kernel calls it needs.
  *
  * <p>Routes a peer may not take. Before anything is installed, every destination a plan wants (the peer's pod CIDRs
  * and the /32 of its tunnel address while a path is on trial) is checked against the main table as read in this
@@ -72,7 +78,21 @@ public final class Reconciler {
     private final Netlink netlink;
     private final LocalNode local;
     private final Map<PathKind, TunnelBackend> backends = new EnumMap<>(PathKind.class);
-    private Set<Object> lastApplied = Set.of();
+    private final PeerObjects objects = new PeerObjects();
+    /** What the last pass wanted (also if it failed later). */
+    private Wanted lastWanted;
+    /** What the last pass that got that far applied, and the destinations it refused; null before. */
+    private Wanted applied;
+    private Set<IpPrefix> appliedRefused = Set.of();
+    /** Our objects as the last pass that got that far found them. */
+    private KernelState lastSeen;
+    /**
+     * Whether the last pass changed nothing, met no conflict and kept nothing unwanted for the hold: a pass with the
+     * same wanted objects that finds the kernel as it did would change nothing either.
+     */
+    private boolean quiet;
+    /** Whether this pass kept an unwanted object because a previous run left it. */
+    private boolean keptHeld;
     /** The refusals of the last pass, in plan order. */
     private volatile List<Refusal> refused = List.of();
     private LongSupplier holdClock;
@@ -112,50 +132,62 @@ public final class Reconciler {
     /** One pass (see the class comment). */
     public synchronized Report reconcile(List<PeerPlan> plans) {
         ensureDevices();
+        List<Link> links = netlink.links();
         List<Route> mainTable = netlink.routes(Route.TABLE_MAIN, -1);
-        RouteGuard guard = new RouteGuard(mainTable, local.podCidr(), deviceNames());
-        List<Refusal> refusals = new ArrayList<>();
-        Map<IpPrefix, String> owners = new HashMap<>();
-        KernelObjects want = wanted(plans, guard, refusals, owners);
-        Snapshot have = Snapshot.read(netlink, ownedLinks(), mainTable);
-        // The CNI plugin's routes to this node's pods carry our protocol number too: they are the CNI's, not ours.
-        have.routes.removeIf(r -> within(r.destination(), local.podCidr()));
+        RouteGuard guard = new RouteGuard(mainTable, local.podCidr(), deviceNames(links));
+        objects.startPass(List.of(links, netlink.addresses(0)));
+        Wanted want = wanted(plans, guard);
+        KernelState have = KernelState.read(netlink, mainTable, ownedLinks(), local.podCidr());
         startHold(have);
-        int[] added = {0};
-        int[] repaired = {0};
-        for (FdbEntry e : want.fdb()) {
-            if (!have.fdb.contains(e)) {
-                count(e, added, repaired);
-                new FdbTable(netlink, e.linkIndex()).ensure(e.mac(), e.destination());
-            }
+        if (want == applied && quiet && have.sameOursAs(lastSeen) && !holding()) {
+            return new Report(0, 0, 0);
         }
-        for (Neighbor n : want.neighbors()) {
-            if (!have.neighbors.contains(key(n))) {
-                count(n, added, repaired);
-                new NeighborTable(netlink, n.linkIndex()).ensure(n.address(), n.mac());
-            }
-        }
-        for (Route r : want.routes()) {
-            if (!have.routes.contains(r)) {
-                installRoute(r, have, added, repaired).ifPresent(e ->
-                        refusals.add(guard.refusal(owners.getOrDefault(r.destination(), "?"), e)));
-            }
-        }
+        quiet = false;
+        Tally tally = new Tally();
+        List<Refusal> refusals = new ArrayList<>(want.refusals);
+        install(want, have, tally, conflict -> refusals.add(guard.refusal(owner(plans, conflict), conflict)));
         Set<IpPrefix> refusedDestinations = new HashSet<>();
         refusals.forEach(f -> refusedDestinations.add(f.destination()));
+        keptHeld = false;
         int removed = removeUnwanted(want, have, refusedDestinations);
-        Set<Object> applied = new HashSet<>(want.routes());
-        applied.removeIf(o -> refusedDestinations.contains(((Route) o).destination()));
-        applied.addAll(want.fdb());
-        want.neighbors().forEach(n -> applied.add(key(n)));
-        lastApplied = applied;
+        applied = want;
+        appliedRefused = refusedDestinations;
         noteRefusals(refusals);
-        Report report = new Report(added[0], repaired[0], removed);
+        Report report = new Report(tally.added, tally.repaired, removed);
         if (report.changed()) {
             LOG.info("reconciled: {} added, {} repaired, {} removed (node={})", report.added(), report.repaired(),
                     report.removed(), local.nodeName());
         }
+        quiet = !report.changed() && refusals.size() == want.refusals.size() && !keptHeld;
+        lastSeen = have;
         return report;
+    }
+
+    /**
+     * Installs what is wanted and missing or different, FDB entries, then neighbours, then routes; {@code conflicts}
+     * is told of each route a route not ours to the same destination stopped (one that appeared after this pass read
+     * the table).
+     */
+    private void install(Wanted want, KernelState have, Tally tally, Consumer<RouteConflictException> conflicts) {
+        for (FdbEntry e : want.fdb) {
+            if (!have.has(e)) {
+                count(e, tally);
+                new FdbTable(netlink, e.linkIndex()).ensure(e.mac(), e.destination(),
+                        have.fdbFor(e.linkIndex(), e.mac()));
+            }
+        }
+        for (Neighbor n : want.neighbors) {
+            if (!have.has(NeighborKey.of(n))) {
+                count(n, tally);
+                new NeighborTable(netlink, n.linkIndex()).ensure(n.address(), n.mac(),
+                        have.neighborAt(n.linkIndex(), n.address()));
+            }
+        }
+        for (Route r : want.routes) {
+            if (!have.has(r)) {
+                installRoute(r, have, tally).ifPresent(conflicts);
+            }
+        }
     }
 
     /**
@@ -163,22 +195,30 @@ public final class Reconciler {
      *
      * @return the conflict when a route not ours to the same destination appeared after this pass read the table
      */
-    private Optional<RouteConflictException> installRoute(Route r, Snapshot have, int[] added, int[] repaired) {
-        boolean planned = have.routes.stream()
-                .anyMatch(h -> h.destination().equals(r.destination()) && lastApplied.contains(h));
+    private Optional<RouteConflictException> installRoute(Route r, KernelState have, Tally tally) {
+        List<Route> same = have.routesTo(r.destination());
+        boolean planned = same.stream().anyMatch(h -> have.has(h) && wasApplied(h));
         if (planned) {
             // A path change we decided: the route we installed moves to the new path in one atomic replace.
-            added[0]++;
+            tally.added++;
             netlink.replaceRoute(r);
             return Optional.empty();
         }
         try {
-            new RouteTable(netlink).ensure(r);
+            new RouteTable(netlink).ensure(r, same);
         } catch (RouteConflictException e) {
             return Optional.of(e);
         }
-        count(r, added, repaired);
+        count(r, tally);
         return Optional.empty();
+    }
+
+    /** The peer a conflicting route was for (a pod CIDR of its, or its tunnel address's probe route). */
+    private static String owner(List<PeerPlan> plans, RouteConflictException conflict) {
+        IpPrefix d = conflict.wanted().destination();
+        return plans.stream().map(PeerPlan::peer)
+                .filter(p -> p.podCidrs().contains(d) || IpPrefix.host(p.tunnelAddress()).equals(d))
+                .map(PeerView::nodeName).findFirst().orElse("?");
     }
 
     /**
@@ -190,12 +230,12 @@ public final class Reconciler {
     }
 
     /**
-     * What the plans want, less the refused destinations ({@code refusals}, filled); {@code owners} is filled with the
-     * peer of every wanted route's destination.
+     * What the plans want, less the refused destinations; the last pass's value itself when the peers' objects and
+     * the refusals are the same (then nothing about any peer changed).
      */
-    private KernelObjects wanted(List<PeerPlan> plans, RouteGuard guard, List<Refusal> refusals,
-                                 Map<IpPrefix, String> owners) {
-        KernelObjects want = KernelObjects.NONE;
+    private Wanted wanted(List<PeerPlan> plans, RouteGuard guard) {
+        List<KernelObjects> wanted = new ArrayList<>();
+        List<Refusal> refusals = new ArrayList<>();
         for (PeerPlan p : plans) {
             String name = p.peer().nodeName();
             List<IpPrefix> allowed = new ArrayList<>();
@@ -205,8 +245,7 @@ public final class Reconciler {
             PeerView peer = allowed.size() == p.peer().podCidrs().size() ? p.peer() : new AllowedCidrs(p.peer(),
                     allowed);
             if (p.active() != null && !allowed.isEmpty()) {
-                want = want.plus(backend(p.active()).objectsFor(peer, allowed));
-                allowed.forEach(c -> owners.put(c, name));
+                wanted.add(objects.objectsFor(backend(p.active()), peer, allowed, false));
             }
             IpPrefix probe = IpPrefix.host(peer.tunnelAddress());
             boolean inAllowed = allowed.stream().anyMatch(c -> within(probe, c));
@@ -217,11 +256,14 @@ public final class Reconciler {
                             "the tunnel address is in none of the peer's pod CIDRs"));
             no.ifPresent(refusals::add);
             if (p.trial() != null && inAllowed && no.isEmpty()) {
-                want = want.plus(backend(p.trial()).objectsFor(peer, List.of(probe)));
-                owners.put(probe, name);
+                wanted.add(objects.objectsFor(backend(p.trial()), peer, List.of(probe), true));
             }
         }
-        return want;
+        objects.endPass();
+        if (lastWanted == null || !objects.unchanged() || !refusals.equals(lastWanted.refusals)) {
+            lastWanted = new Wanted(wanted, refusals);
+        }
+        return lastWanted;
     }
 
     /** Logs each refusal when it appears (WARN) and when it ends (INFO); keeps this pass's for {@link #refused}. */
@@ -243,24 +285,16 @@ public final class Reconciler {
         refused = List.copyOf(new LinkedHashSet<>(now));
     }
 
-    /** Names of ifindexes, the links read at most once (only when a refusal is described). */
-    private IntFunction<String> deviceNames() {
-        Map<Integer, String> names = new HashMap<>();
-        return index -> {
-            if (names.isEmpty()) {
-                netlink.links().forEach(l -> names.put(l.index(), l.name()));
-            }
-            return names.get(index);
-        };
+    /** Names of ifindexes as {@code links} has them (only asked when a refusal is described). */
+    private static IntFunction<String> deviceNames(List<Link> links) {
+        return index -> links.stream().filter(l -> l.index() == index).map(Link::name).findFirst().orElse(null);
     }
 
-    private void startHold(Snapshot have) {
+    private void startHold(KernelState have) {
         if (holdFor == null || held != null) {
             return;
         }
-        held = new HashSet<>(have.routes);
-        held.addAll(have.neighbors);
-        held.addAll(have.fdb);
+        held = have.all();
         holdUntil = holdClock.getAsLong() + holdFor.toNanos();
         if (!held.isEmpty()) {
             LOG.info("{} objects a previous run left are kept for up to {} s while their peers are relearnt (node={})",
@@ -270,6 +304,13 @@ public final class Reconciler {
 
     /** True while {@code o} is something a previous run left and the hold has not ended. */
     private boolean isHeld(Object o) {
+        boolean kept = holding() && held.contains(o);
+        keptHeld |= kept;
+        return kept;
+    }
+
+    /** True while objects a previous run left are held (the first call after the hold's end ends it). */
+    private boolean holding() {
         if (held == null || held.isEmpty()) {
             return false;
         }
@@ -279,31 +320,27 @@ public final class Reconciler {
             held = Set.of();
             return false;
         }
-        return held.contains(o);
+        return true;
     }
 
     /** Removes what is ours and unwanted; a held route stays unless its destination was refused in this pass. */
-    private int removeUnwanted(KernelObjects want, Snapshot have, Set<IpPrefix> refusedDestinations) {
+    private int removeUnwanted(Wanted want, KernelState have, Set<IpPrefix> refusedDestinations) {
         int removed = 0;
-        Set<IpPrefix> wantedDestinations = new HashSet<>();
-        want.routes().forEach(r -> wantedDestinations.add(r.destination()));
-        wantedDestinations.removeAll(refusedDestinations);
         for (Route r : have.routes) {
             boolean refusedNow = refusedDestinations.contains(r.destination());
-            if (!wantedDestinations.contains(r.destination()) && (refusedNow || !isHeld(r))) {
+            boolean wanted = want.destinations().contains(r.destination()) && !refusedNow;
+            if (!wanted && (refusedNow || !isHeld(r))) {
                 removed += quietly(() -> netlink.deleteRoute(r), "route to " + r.destination());
             }
         }
-        Set<NeighborKey> wantedNeighbors = new HashSet<>();
-        want.neighbors().forEach(n -> wantedNeighbors.add(key(n)));
         for (NeighborKey n : have.neighbors) {
-            if (!wantedNeighbors.contains(n) && !isHeld(n)) {
+            if (!want.neighborKeys().contains(n) && !isHeld(n)) {
                 removed += quietly(() -> netlink.deleteNeighbor(Neighbor.permanent(n.link(), n.address(), n.mac())),
                         "neighbour " + n.address().getHostAddress());
             }
         }
         for (FdbEntry e : have.fdb) {
-            if (!want.fdb().contains(e) && !isHeld(e)) {
+            if (!want.fdb.contains(e) && !isHeld(e)) {
                 removed += quietly(() -> netlink.deleteFdb(e), "fdb entry " + e.mac());
             }
         }
@@ -340,14 +377,25 @@ public final class Reconciler {
         }
     }
 
-    private void count(Object wanted, int[] added, int[] repaired) {
-        Object k = wanted instanceof Neighbor ? key((Neighbor) wanted) : wanted;
-        if (lastApplied.contains(k)) {
-            repaired[0]++;
+    /** Whether the last pass applied {@code o} (a route, a {@link NeighborKey} or an FDB entry). */
+    private boolean wasApplied(Object o) {
+        if (applied == null) {
+            return false;
+        }
+        if (o instanceof Route r) {
+            return applied.routes.contains(r) && !appliedRefused.contains(r.destination());
+        }
+        return o instanceof NeighborKey n ? applied.neighborKeys().contains(n) : applied.fdb.contains(o);
+    }
+
+    private void count(Object wanted, Tally tally) {
+        Object k = wanted instanceof Neighbor ? NeighborKey.of((Neighbor) wanted) : wanted;
+        if (wasApplied(k)) {
+            tally.repaired++;
             LOG.warn("{} was changed or removed behind our back; restoring it (node={})", describe(wanted),
                     local.nodeName());
         } else {
-            added[0]++;
+            tally.added++;
         }
     }
 
@@ -380,71 +428,9 @@ public final class Reconciler {
         return out;
     }
 
-    private static NeighborKey key(Neighbor n) {
-        return new NeighborKey(n.linkIndex(), n.address(), n.mac());
-    }
-
-    /** A permanent neighbour as we compare them (the kernel may report extra state bits). */
-    private record NeighborKey(int link, InetAddress address, MacAddress mac) {
-    }
-
-    /** A peer as a backend sees it when some of its pod CIDRs were refused: with the allowed ones only. */
-    private record AllowedCidrs(PeerView peer, List<IpPrefix> podCidrs) implements PeerView {
-        @Override
-        public String nodeName() {
-            return peer.nodeName();
-        }
-
-        @Override
-        public List<InetAddress> underlayAddresses() {
-            return peer.underlayAddresses();
-        }
-
-        @Override
-        public Optional<InetAddress> sharedSubnetUnderlay() {
-            return peer.sharedSubnetUnderlay();
-        }
-
-        @Override
-        public Optional<MacAddress> vtepMac() {
-            return peer.vtepMac();
-        }
-
-        @Override
-        public InetAddress tunnelAddress() {
-            return peer.tunnelAddress();
-        }
-
-        @Override
-        public Set<PathKind> capabilities() {
-            return peer.capabilities();
-        }
-    }
-
-    /** Our objects as the kernel has them now. */
-    private static final class Snapshot {
-        final Set<Route> routes = new LinkedHashSet<>();
-        final Set<NeighborKey> neighbors = new LinkedHashSet<>();
-        final Set<FdbEntry> fdb = new LinkedHashSet<>();
-
-        /** @param mainTable the main table's routes as read in this pass, any protocol (ours are kept) */
-        static Snapshot read(Netlink netlink, List<Integer> ownedLinks, List<Route> mainTable) {
-            Snapshot s = new Snapshot();
-            mainTable.stream().filter(r -> r.protocol() == Route.PROTOCOL_EDGELINK).forEach(s.routes::add);
-            for (int link : ownedLinks) {
-                for (Neighbor n : netlink.neighbors(link)) {
-                    if (n.isPermanent() && n.mac() != null) {
-                        s.neighbors.add(key(n));
-                    }
-                }
-                for (FdbEntry e : netlink.fdb(link)) {
-                    boolean unicast = (e.mac().toBytes()[0] & 1) == 0 && !e.mac().equals(MacAddress.ZERO);
-                    if (unicast) {
-                        s.fdb.add(e);
-                    }
-                }
-            }
-            return s;
-        }
+    /** Objects added and repaired in one pass. */
+    private static final class Tally {
+        int added;
+        int repaired;
     }
 }

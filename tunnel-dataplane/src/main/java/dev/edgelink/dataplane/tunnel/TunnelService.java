@@ -162,16 +162,7 @@ public final class TunnelService implements TunnelStreamSink, AutoCloseable {
 
     /** Sends packets for {@code podCidrs} to {@code nodeName} (replacing the node's earlier prefixes). */
     public void setPeer(String nodeName, List<IpPrefix> podCidrs) {
-        PeerSlot slot = slot(nodeName);
-        synchronized (table) {
-            for (IpPrefix p : table.prefixesOf(slot)) {
-                if (!podCidrs.contains(p)) {
-                    table.removeValue(slot);
-                    break;
-                }
-            }
-            podCidrs.forEach(p -> table.put(p, slot));
-        }
+        table.setPrefixes(slot(nodeName), podCidrs);
     }
 
     /** Forgets the node: its prefixes, and its stream is reset. */

@@ -141,4 +141,31 @@ class PeerCountersLabTest {
             assertEquals(0, lab.execIn(ns[0], "nft", "list", "counter", "ip", "foreign", "keep"));
         }
     }
+
+    @Test
+    void fiveThousandPeersAreCountedAndReadWellUnderASecond() {
+        try (Lab lab = Lab.open()) {
+            String ns = lab.namespace("n");
+            PeerCounters c = new PeerCounters(List.of("ip", "netns", "exec", ns, "nft"));
+            Map<String, List<IpPrefix>> peers = new LinkedHashMap<>();
+            for (int i = 1; i <= 5000; i++) {
+                peers.put("peer" + i, List.of(IpPrefix.parse("10." + (i / 256) + "." + (i % 256) + ".0/24")));
+            }
+            c.ensure(peers);
+            assertTrue(PeerCounters.matches(c.read(), peers));
+
+            long[] millis = new long[3];
+            Map<String, long[]> counters = Map.of();
+            for (int i = 0; i < millis.length; i++) {
+                long start = System.nanoTime();
+                counters = c.readCounters();
+                millis[i] = (System.nanoTime() - start) / 1_000_000;
+            }
+            java.util.Arrays.sort(millis);
+
+            assertEquals(10_000, counters.size());
+            assertEquals(5000, PeerCounters.traffic(counters, peers.keySet()).size());
+            assertTrue(millis[1] < 1000, "median read of 5000 peers' counters took " + millis[1] + " ms");
+        }
+    }
 }

@@ -7,13 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.netlink.IpPrefix;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The pure parts of {@link PeerCounters}: names, the transaction, parsing nft's JSON. */
+/**
+ * The pure parts of {@link PeerCounters} (names, the transaction, parsing nft's JSON), and how it runs nft, with a
+ * shell script standing in for nft.
+ */
 class PeerCountersTest {
 
     @Test
@@ -81,5 +89,48 @@ class PeerCountersTest {
                 IpPrefix.parse("10.245.2.0/24")))), "a missing element");
         assertFalse(PeerCounters.matches(s, Map.of()), "a departed peer");
         assertThrows(NftException.class, () -> PeerCounters.parse("not json"));
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aListingLargerThanAPipeBufferIsReadWhileNftRuns() {
+        // 5000 counters, 1.1 MB: nft blocks on a full pipe until someone reads it
+        String script = "printf '{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}}'; i=0; "
+                + "while [ $i -lt 5000 ]; do i=$((i+1)); printf ', {\"counter\": {\"family\": \"ip\", "
+                + "\"name\": \"tx_peer%d_0000abcd\", \"table\": \"edgelink_peers\", \"handle\": %d, "
+                + "\"packets\": %d, \"bytes\": %d}}' $i $i $i $((i * 100)); done; printf ']}'";
+        PeerCounters c = new PeerCounters(List.of("sh", "-c", script, "nft"), Duration.ofSeconds(30));
+
+        Map<String, long[]> counters = c.readCounters();
+
+        assertEquals(5000, counters.size());
+        long[] last = counters.get("tx_peer5000_0000abcd");
+        assertEquals(500_000, last[0]);
+        assertEquals(5000, last[1]);
+    }
+
+    @Test
+    void anNftThatDoesNotFinishIsKilledAtTheTimeout() throws Exception {
+        Path pid = dir.resolve("pid");
+        PeerCounters c = new PeerCounters(List.of("sh", "-c", "echo $$ > " + pid + "; exec sleep 60", "nft"),
+                Duration.ofMillis(500));
+
+        long start = System.nanoTime();
+        NftException e = assertThrows(NftException.class, c::readCounters);
+
+        assertTrue(e.getMessage().contains("did not finish in 500 ms"), e.getMessage());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "failed at the timeout, not later");
+        long sleeper = Long.parseLong(Files.readString(pid).trim());
+        ProcessHandle.of(sleeper).ifPresent(h -> h.onExit().join());
+        assertFalse(ProcessHandle.of(sleeper).map(ProcessHandle::isAlive).orElse(false), "killed");
+    }
+
+    @Test
+    void aFailingNftSaysWhatItPrinted() {
+        PeerCounters c = new PeerCounters(List.of("sh", "-c", "echo 'Error: syntax error' >&2; exit 1", "nft"));
+        NftException e = assertThrows(NftException.class, () -> c.ensure(Map.of()));
+        assertTrue(e.getMessage().contains("exited 1: Error: syntax error"), e.getMessage());
     }
 }

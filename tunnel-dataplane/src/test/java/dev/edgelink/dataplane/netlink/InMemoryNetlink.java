@@ -200,7 +200,7 @@ public final class InMemoryNetlink implements Netlink {
 
     @Override
     public List<FdbEntry> fdb(int linkIndex) {
-        return fdb.stream().filter(e -> e.linkIndex() == linkIndex).toList();
+        return fdb.stream().filter(e -> linkIndex == 0 || e.linkIndex() == linkIndex).toList();
     }
 
     @Override

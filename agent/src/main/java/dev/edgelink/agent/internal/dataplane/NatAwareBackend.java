@@ -24,10 +24,6 @@ final class NatAwareBackend implements TunnelBackend {
         this.refusal = refusal;
     }
 
-    TunnelBackend unwrap() {
-        return kernel;
-    }
-
     @Override
     public PathKind kind() {
         return kernel.kind();

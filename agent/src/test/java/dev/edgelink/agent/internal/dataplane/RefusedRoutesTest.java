@@ -21,7 +21,7 @@ class RefusedRoutesTest {
 
     @Test
     void bothKindsOfRefusalAreShownPerPeer() {
-        Map<String, List<String>> shown = NodeDataplane.refusedCidrs(OUTSIDE, RECONCILER);
+        Map<String, List<String>> shown = DataplaneViews.refusedCidrs(OUTSIDE, RECONCILER);
 
         assertEquals(List.of("128.0.0.0/1: outside clusterCidr 10.244.0.0/16",
                 "10.244.9.0/24: would shadow route 10.244.0.0/16 via 10.1.0.254 dev eth0 proto static"),
@@ -33,13 +33,13 @@ class RefusedRoutesTest {
 
     @Test
     void theGaugeCountsEveryReasonZeroIncluded() {
-        List<Metrics.Sample> samples = NodeDataplane.routesRefused(OUTSIDE, RECONCILER);
+        List<Metrics.Sample> samples = DataplaneViews.routesRefused(OUTSIDE, RECONCILER);
 
         assertEquals(List.of(new Metrics.Sample(List.of("outside_cluster_cidr"), 1),
                 new Metrics.Sample(List.of("would_replace"), 1), new Metrics.Sample(List.of("would_shadow"), 1),
                 new Metrics.Sample(List.of("local_pod_cidr"), 0),
                 new Metrics.Sample(List.of("tunnel_address_outside_pod_cidrs"), 0)), samples);
-        assertEquals(0, NodeDataplane.routesRefused(Map.of(), List.of()).stream().mapToDouble(Metrics.Sample::value)
+        assertEquals(0, DataplaneViews.routesRefused(Map.of(), List.of()).stream().mapToDouble(Metrics.Sample::value)
                 .sum());
     }
 }

@@ -312,7 +312,8 @@ public final class RtNetlink implements Netlink {
         List<FdbEntry> out = new ArrayList<>();
         for (ByteBuffer b : channel.dump(seq -> NeighborMessage.dumpRequest(Rtnl.AF_BRIDGE, seq), "dump fdb")) {
             NeighborMessage m = NeighborMessage.decode(b);
-            if (m.family() == Rtnl.AF_BRIDGE && m.index() == linkIndex && (m.flags() & Rtnl.NTF_SELF) != 0
+            if (m.family() == Rtnl.AF_BRIDGE && (linkIndex == 0 || m.index() == linkIndex)
+                    && (m.flags() & Rtnl.NTF_SELF) != 0
                     && m.destination() != null && m.lladdr() != null) {
                 out.add(new FdbEntry(m.index(), m.lladdr(), m.destination()));
             }
