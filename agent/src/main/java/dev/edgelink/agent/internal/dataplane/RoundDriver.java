@@ -94,6 +94,7 @@ final class RoundDriver {
             roundStarts.run();
             loop.runOnce();
         } finally {
+            metrics.roundRan();
             notifyPathChanges();
         }
     }

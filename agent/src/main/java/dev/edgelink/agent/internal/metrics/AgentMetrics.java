@@ -15,6 +15,7 @@ public final class AgentMetrics {
     private final Metrics.Counter probes;
     private final Metrics.Counter probeFailures;
     private final Metrics.Counter pathChanges;
+    private final Metrics.Counter rounds;
     private final Metrics.Counter cniOperations;
     private final Metrics.Histogram cniSeconds;
 
@@ -25,6 +26,8 @@ public final class AgentMetrics {
         pathChanges = registry.counter("edgelink_path_changes_total",
                 "Times a peer's active path changed, by the path it moved to (none: no verified path left).",
                 "path");
+        rounds = registry.counter("edgelink_dataplane_rounds_total",
+                "Data plane rounds run (tick, reconcile, probes), failed ones included.");
         cniOperations = registry.counter("edgelink_cni_operations_total",
                 "CNI requests served, by command and result (ok or the CNI error code).", "command", "result");
         cniSeconds = registry.histogram("edgelink_cni_operation_duration_seconds",
@@ -171,6 +174,11 @@ public final class AgentMetrics {
     }
 
     /** @param to the new active path, or null when none is left */
+    /** One data plane round ran. */
+    public void roundRan() {
+        rounds.inc();
+    }
+
     public void pathChanged(PathKind to) {
         pathChanges.inc(to == null ? "none" : to.toString());
     }
