@@ -110,8 +110,12 @@ class TwoAgentsLabTest {
         return null;
     }
 
-    /** Polls {@code edgelink status --json} in {@code ns} until {@code peer} shows bytes both ways; returns it. */
-    private static JsonNode awaitCounted(AgentLab lab, String ns, String peer, Path log) throws Exception {
+    /**
+     * Polls {@code edgelink status --json} in {@code ns} until {@code peer} shows at least {@code bytes} both ways
+     * (the counters are read every 2 s, so a count may show part of what was sent); returns it.
+     */
+    private static JsonNode awaitCounted(AgentLab lab, String ns, String peer, long bytes, Path log)
+            throws Exception {
         long deadline = System.currentTimeMillis() + CONVERGE_MILLIS;
         String last = "";
         while (System.currentTimeMillis() < deadline) {
@@ -119,8 +123,8 @@ class TwoAgentsLabTest {
             last = r.output();
             if (r.exit() == 0) {
                 for (JsonNode p : JSON.readTree(r.output()).path("peers")) {
-                    if (peer.equals(p.path("node").asText()) && p.path("txBytes").asLong() > 0
-                            && p.path("rxBytes").asLong() > 0) {
+                    if (peer.equals(p.path("node").asText()) && p.path("txBytes").asLong() >= bytes
+                            && p.path("rxBytes").asLong() >= bytes) {
                         return p;
                     }
                 }
@@ -171,7 +175,7 @@ class TwoAgentsLabTest {
 
             // the path probes above are not pod traffic and are not counted; an ICMP ping to node2's tunnel address is
             assertEquals(0, lab.execIn(ns[0], "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.244.2.0"));
-            JsonNode counted = awaitCounted(lab, ns[0], "node2", logA);
+            JsonNode counted = awaitCounted(lab, ns[0], "node2", 3 * 84, logA);
             assertTrue(counted.path("txBytes").asLong() >= 3 * 84 && counted.path("rxBytes").asLong() >= 3 * 84,
                     "the three pings and their answers (84 bytes each), on hostgw: " + counted);
             AgentLab.Result human = lab.execIn(ns[0], java("status"));
