@@ -1,0 +1,164 @@
+package dev.edgelink.discovery.internal.members;
+
+import dev.edgelink.libp2p.peer.PeerId;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The view as range reconciliation sees it: every record held, as (key, peer, sequence), sorted by key, with
+ * running sums of the entry hashes so that any {@link KeyRange} is summarised in O(log N).
+ *
+ * <p>A record's key is the first 8 bytes of SHA-256 of its peer id (big-endian, compared unsigned): uniform
+ * whatever the key type, and the same on every node. Its entry hash mixes key and sequence with the SplitMix64
+ * finaliser; a range's hash is the sum of its entries' hashes modulo 2^64. Two holders of the same records in a
+ * range get the same count and hash; a different sequence or a record more or less changes the hash except with
+ * probability about 2^-64. The hash is not keyed: a member could choose sequences that make its own difference
+ * cancel another's, which would delay that other record until the next differing round or a push; a member that
+ * wants to withhold records can simply not send them, so this is no new power.
+ *
+ * <p>Immutable. Built from a digest in O(N log N); keys already computed for the previous index are reused, so a
+ * view that changes by a few records a second costs a sort, not N SHA-256 computations, per change.
+ */
+public final class ViewIndex {
+
+    public static final ViewIndex EMPTY = new ViewIndex(new long[0], new PeerId[0], new long[0], Map.of());
+
+    private final long[] keys;
+    private final PeerId[] peers;
+    private final long[] seqs;
+    /** {@code sums[i]}: the sum of the entry hashes of entries 0..i-1. */
+    private final long[] sums;
+    private final Map<PeerId, Long> keyOf;
+
+    private ViewIndex(long[] keys, PeerId[] peers, long[] seqs, Map<PeerId, Long> keyOf) {
+        this.keys = keys;
+        this.peers = peers;
+        this.seqs = seqs;
+        this.keyOf = keyOf;
+        this.sums = new long[keys.length + 1];
+        for (int i = 0; i < keys.length; i++) {
+            sums[i + 1] = sums[i] + entryHash(keys[i], seqs[i]);
+        }
+    }
+
+    /** An index of {@code digest} (peer, sequence); keys known to {@code previous} are taken from it. */
+    public static ViewIndex of(Map<PeerId, Long> digest, ViewIndex previous) {
+        record Slot(long key, PeerId peer, long seq) {
+        }
+        List<Slot> slots = new ArrayList<>(digest.size());
+        Map<PeerId, Long> keyOf = new HashMap<>(digest.size() * 2);
+        digest.forEach((peer, seq) -> {
+            Long known = previous.keyOf.get(peer);
+            long key = known != null ? known : key(peer);
+            keyOf.put(peer, key);
+            slots.add(new Slot(key, peer, seq));
+        });
+        slots.sort(Comparator.comparing(Slot::key, Long::compareUnsigned));
+        long[] keys = new long[slots.size()];
+        PeerId[] peers = new PeerId[slots.size()];
+        long[] seqs = new long[slots.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = slots.get(i).key();
+            peers[i] = slots.get(i).peer();
+            seqs[i] = slots.get(i).seq();
+        }
+        return new ViewIndex(keys, peers, seqs, keyOf);
+    }
+
+    /** The record key of {@code peer}: the first 8 bytes of SHA-256 of its binary form, big-endian. */
+    public static long key(PeerId peer) {
+        byte[] h;
+        try {
+            h = MessageDigest.getInstance("SHA-256").digest(peer.toBytes());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        long k = 0;
+        for (int i = 0; i < Long.BYTES; i++) {
+            k = k << 8 | (h[i] & 0xff);
+        }
+        return k;
+    }
+
+    /** The key of {@code peer}, from this index if it holds the peer. */
+    public long keyOf(PeerId peer) {
+        Long known = keyOf.get(peer);
+        return known != null ? known : key(peer);
+    }
+
+    /** What one record adds to its range's hash. */
+    public static long entryHash(long key, long seq) {
+        return mix(key + mix(seq + 0x9e3779b97f4a7c15L));
+    }
+
+    /** SplitMix64's finaliser: a bijection of 64-bit values that spreads every input bit. */
+    static long mix(long z) {
+        z = (z ^ z >>> 30) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ z >>> 27) * 0x94d049bb133111ebL;
+        return z ^ z >>> 31;
+    }
+
+    public int size() {
+        return keys.length;
+    }
+
+    /** Count and hash of what this index holds in {@code range}. */
+    public Exchange.Summary summary(KeyRange range) {
+        int from = from(range);
+        int to = to(range);
+        return new Exchange.Summary(range, to - from, sums[to] - sums[from]);
+    }
+
+    /** How many records this index holds in {@code range}. */
+    public int count(KeyRange range) {
+        return to(range) - from(range);
+    }
+
+    /** Every record this index holds in {@code range}, in key order. */
+    public List<Exchange.Entry> entries(KeyRange range) {
+        int from = from(range);
+        int to = to(range);
+        List<Exchange.Entry> out = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            out.add(new Exchange.Entry(peers[i], seqs[i]));
+        }
+        return out;
+    }
+
+    /** The first position whose key is at or above the range's first key. */
+    private int from(KeyRange range) {
+        return range.depth() == 0 ? 0 : firstAbove(range.first(), false);
+    }
+
+    /** The first position whose key is above the range's last key. */
+    private int to(KeyRange range) {
+        return range.depth() == 0 ? keys.length : firstAbove(range.last(), true);
+    }
+
+    private int firstAbove(long key, boolean strictly) {
+        int lo = 0;
+        int hi = keys.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = Long.compareUnsigned(keys[mid], key);
+            if (c < 0 || strictly && c == 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    @Override
+    public String toString() {
+        return "ViewIndex{" + keys.length + " records, hash " + Long.toHexString(sums[keys.length]) + ", keys "
+                + Arrays.toString(Arrays.copyOf(keys, Math.min(4, keys.length))) + "...}";
+    }
+}
