@@ -19,7 +19,7 @@ import java.util.List;
  * @param dialBackoffInitial first wait after a failed dial (bootstrap or member). 500 ms.
  * @param dialBackoffMax longest wait between dials of one address or member. 30 s.
  * @param maxDialsPerRound member dials started per gossip round, so that a large view does not start a storm. 8.
- * @param exchangeTimeout an exchange that has not finished by then is reset. 10 s.
+ * @param exchangeTimeout an exchange in which no message has gone either way for this long is reset. 10 s.
  * @param maxMessageBytes largest members message sent or accepted: a page of records; more go in further turns
  *     of the same exchange. 1 MiB (about 1000 records with certificates); at least 16 KiB.
  * @param maxRecords records the view holds at most (the store's capacity), and the entries and records one message

@@ -117,6 +117,8 @@ public final class MembershipService implements AutoCloseable {
     private final AtomicInteger inboundExchanges = new AtomicInteger();
     /** Peers with an inbound exchange running: one at a time each. */
     private final Set<PeerId> inboundPeers = ConcurrentHashMap.newKeySet();
+    /** Peers we run an exchange with: a gossip round does not start a second one (either way) with them. */
+    private final Set<PeerId> outboundPeers = ConcurrentHashMap.newKeySet();
     /** Peers that sent forged or malformed records, until when their exchanges are refused. */
     private final Map<PeerId, Penalty> penalties = new ConcurrentHashMap<>();
     private final RecordVerifier verifier;
@@ -348,10 +350,12 @@ public final class MembershipService implements AutoCloseable {
     /** Runs one sync exchange with the peer of {@code connection}. */
     public CompletableFuture<SyncResult> syncWith(Connection connection) {
         PeerId peer = connection.remotePeer();
+        outboundPeers.add(peer);
         return connection.newStream(PROTOCOL)
                 .thenCompose(s -> exchange(s, PushPullSession.Role.INITIATOR, List.of()))
                 .thenApply(r -> new SyncResult(peer, r.received(), r.sent()))
                 .whenComplete((r, e) -> {
+                    outboundPeers.remove(peer);
                     if (e != null) {
                         logFailure("members exchange failed", peer, e);
                     } else {
@@ -379,15 +383,7 @@ public final class MembershipService implements AutoCloseable {
             session = PushPullSession.pushed(view, sized);
         }
         ExchangeStream ex = ExchangeStream.run(stream, session);
-        try {
-            ScheduledFuture<?> timeout = scheduler.schedule(
-                    () -> ex.abort(new TransportException("members: exchange timed out after "
-                            + config.exchangeTimeout().toMillis() + " ms")),
-                    config.exchangeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            ex.result().whenComplete((r, e) -> timeout.cancel(false));
-        } catch (RejectedExecutionException e) {
-            ex.abort(new TransportException("members: scheduler is shut down"));
-        }
+        watch(ex, -1);
         return ex.result().whenComplete((r, e) -> {
             view.release();
             bytesIn.add(ex.bytesIn());
@@ -400,6 +396,29 @@ public final class MembershipService implements AutoCloseable {
                 recordsOut.add(r.sent());
             }
         });
+    }
+
+    /**
+     * Aborts {@code ex} if no message has gone either way within an exchange timeout: a long paged exchange lives
+     * as long as it moves, a stalled one ends.
+     */
+    private void watch(ExchangeStream ex, int messagesBefore) {
+        if (ex.result().isDone()) {
+            return;
+        }
+        int messages = ex.messages();
+        if (messages == messagesBefore) {
+            ex.abort(new TransportException("members: no message for " + config.exchangeTimeout().toMillis()
+                    + " ms (exchange timeout)"));
+            return;
+        }
+        try {
+            ScheduledFuture<?> next = scheduler.schedule(() -> watch(ex, messages),
+                    config.exchangeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            ex.result().whenComplete((r, e) -> next.cancel(false));
+        } catch (RejectedExecutionException e) {
+            ex.abort(new TransportException("members: scheduler is shut down"));
+        }
     }
 
     /**
@@ -675,6 +694,8 @@ public final class MembershipService implements AutoCloseable {
             // Nothing better: any peer we are connected to, e.g. one found by mDNS whose record we do not have yet.
             candidates.addAll(host.connections());
         }
+        // A pair already in an exchange (a first sync paged over many turns) is left to finish it.
+        candidates.removeIf(c -> outboundPeers.contains(c.remotePeer()) || inboundPeers.contains(c.remotePeer()));
         if (!candidates.isEmpty()) {
             syncWith(candidates.get(random.nextInt(candidates.size())));
         }

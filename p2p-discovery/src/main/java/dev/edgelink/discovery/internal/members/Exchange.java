@@ -13,7 +13,7 @@ import java.util.Map;
  *
  * @param ranges range summaries to compare
  * @param items ranges listed whole
- * @param announce push only: records the pusher holds, as (peer, sequence)
+ * @param announce records the sender holds and the receiver may lack, as (peer, sequence)
  * @param want peers whose record the sender asks for
  * @param records signed record envelopes
  * @param revocationDigest (CA fingerprint, sequence) of the revocation lists the sender holds

@@ -32,6 +32,7 @@ public final class ExchangeStream implements StreamListener {
     private boolean replyPending;
     private volatile long bytesIn;
     private volatile long bytesOut;
+    private volatile int messages;
 
     private ExchangeStream(PushPullSession session) {
         this.session = session;
@@ -58,6 +59,11 @@ public final class ExchangeStream implements StreamListener {
 
     public CompletableFuture<Result> result() {
         return result;
+    }
+
+    /** Messages received and sent so far: whether the exchange moves. */
+    public int messages() {
+        return messages;
     }
 
     /** Bytes of members frames received; read it once the result is complete. */
@@ -96,6 +102,7 @@ public final class ExchangeStream implements StreamListener {
                 throw new ProtocolViolationException("members: the remote sent again before our reply");
             }
             buffer.discardReadComponents();
+            messages++;
             PushPullSession.Step step = session.onMessage(message);
             if (step.offered().isDone()) {
                 proceed(step);
@@ -141,6 +148,7 @@ public final class ExchangeStream implements StreamListener {
     private void send(Exchange message) {
         byte[] frame = MembersCodec.encode(message);
         bytesOut += frame.length;
+        messages++;
         stream.write(Unpooled.wrappedBuffer(frame));
     }
 

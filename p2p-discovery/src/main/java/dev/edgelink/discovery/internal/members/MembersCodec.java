@@ -32,9 +32,10 @@ import java.util.Map;
  *  initiator                         responder             pusher                       receiver
  *     | -- summary of the root, revocations --> |             | -- announce (peer, seq) --> |
  *     | <-- sub-range summaries / items ------- |             | <-- want ------------------ |
- *     | -- items / want / records ------------> |             | -- records ---------------> |
- *     | <-- want / records (more) ------------- |
- *     | -- (nothing to say) ------------------> |  FIN
+ *     | -- items / want / announce -----------> |             | -- records ---------------> |
+ *     | <-- want / announce / records (more) -- |
+ *     | -- want / records --------------------> |
+ *     | <-- records --------------------------> |  FIN
  * </pre>
  *
  * <p>Pure: no I/O, no logging. A frame over a limit is a {@link LimitExceededException}, a malformed one a

@@ -23,10 +23,14 @@ import java.util.concurrent.CompletableFuture;
  * hash, {@link ViewIndex}) of its whole view. Each side answers every summary that differs from its own: with its
  * {@value #LEAF_ENTRIES} or fewer records in that range listed whole, or, when it holds more, with the summaries of
  * the range's {@value KeyRange#FANOUT} sub-ranges. A listing is answered with wants (records the receiver lacks or
- * holds older) and with the records the lister lacks; wants with records. Two views in step cost one summary each
- * way, whatever their size; d differing records cost about log16(N / {@value #LEAF_ENTRIES}) round trips of
- * O(d) summaries. A {@link Kind#PUSH} exchange spreads records that are new: the pusher announces (peer,
- * sequence), the receiver wants what it lacks, the pusher sends it.
+ * holds older) and an announcement of the records the lister lacks, which it wants in turn; wants are answered with
+ * the records. Two views in step cost one summary each way, whatever their size; d differing records cost about
+ * log16(N / {@value #LEAF_ENTRIES}) round trips of O(d) summaries. A {@link Kind#PUSH} exchange spreads records that
+ * are new: the pusher announces (peer, sequence), the receiver wants what it lacks, the pusher sends it.
+ *
+ * <p>A record crosses only when its receiver asked for it, and it asks only for what no other exchange is
+ * fetching ({@link Local#claim}): a node that syncs with two members at once, or hears of a record from three
+ * pushers, receives each record once.
  *
  * <p>Everything to send waits in queues and goes out as far as the message size the remote accepts allows (its
  * {@code max_reply_bytes}); what is left is marked {@code more}, and the remote answers even with nothing to say,
@@ -107,6 +111,8 @@ public final class PushPullSession {
     private final Set<PeerId> wanted = new HashSet<>();
     private final Deque<KeyRange> summaries = new ArrayDeque<>();
     private final Deque<KeyRange> listings = new ArrayDeque<>();
+    private final Deque<Exchange.Entry> announcements = new ArrayDeque<>();
+    private final Set<PeerId> announced = new HashSet<>();
     private final Deque<PeerId> outRecords = new ArrayDeque<>();
     private final Set<PeerId> queuedRecords = new HashSet<>();
     private final Deque<Fingerprint> outLists = new ArrayDeque<>();
@@ -211,8 +217,8 @@ public final class PushPullSession {
     }
 
     private boolean hasQueued() {
-        return !(wants.isEmpty() && summaries.isEmpty() && listings.isEmpty() && outRecords.isEmpty()
-                && outLists.isEmpty());
+        return !(wants.isEmpty() && summaries.isEmpty() && listings.isEmpty() && announcements.isEmpty()
+                && outRecords.isEmpty() && outLists.isEmpty());
     }
 
     /** What a message may carry in this kind of exchange and at this turn. */
@@ -221,14 +227,14 @@ public final class PushPullSession {
             throw new ProtocolViolationException("members: a push carries ranges");
         }
         boolean initiatorsFirst = role == Role.RESPONDER && first;
-        if (!m.announce().isEmpty() && !(kind == Kind.PUSH && initiatorsFirst)) {
-            throw new ProtocolViolationException("members: an announcement outside the pusher's first message");
+        if (kind == Kind.PUSH && !m.announce().isEmpty() && !initiatorsFirst) {
+            throw new ProtocolViolationException("members: an announcement after the pusher's first message");
         }
         if (!m.revocationDigest().isEmpty() && !first) {
             throw new ProtocolViolationException("members: a revocation digest after the first message");
         }
         if (initiatorsFirst && (!m.records().isEmpty() || !m.revocations().isEmpty() || !m.want().isEmpty()
-                || !m.items().isEmpty())) {
+                || !m.items().isEmpty() || kind == Kind.SYNC && !m.announce().isEmpty())) {
             throw new ProtocolViolationException("members: the initiator's first message carries records or wants");
         }
         if (initiatorsFirst && (kind == Kind.SYNC ? m.ranges().isEmpty() : m.announce().isEmpty())) {
@@ -259,7 +265,7 @@ public final class PushPullSession {
             return;
         }
         if (theirs.count() == 0) {
-            index.entries(range).forEach(e -> queueRecord(e.peer()));
+            index.entries(range).forEach(this::queueAnnounce);
         } else if (ours.count() <= LEAF_ENTRIES || range.depth() == KeyRange.MAX_DEPTH) {
             listings.add(range);
         } else {
@@ -285,7 +291,7 @@ public final class PushPullSession {
             ours.put(mine.peer(), mine.seq());
             Long their = listed.get(mine.peer());
             if (their == null || their < mine.seq()) {
-                queueRecord(mine.peer());
+                queueAnnounce(mine);
             }
         }
         listed.forEach((peer, seq) -> {
@@ -294,6 +300,12 @@ public final class PushPullSession {
                 queueWant(peer, seq);
             }
         });
+    }
+
+    private void queueAnnounce(Exchange.Entry entry) {
+        if (announced.add(entry.peer())) {
+            announcements.add(entry);
+        }
     }
 
     private void queueRecord(PeerId peer) {
@@ -327,6 +339,11 @@ public final class PushPullSession {
         for (int n = 0; !summaries.isEmpty() && n < limits.maxEntries() && left >= MembersCodec.SUMMARY_BYTES; n++) {
             b.range(index.summary(summaries.poll()));
             left -= MembersCodec.SUMMARY_BYTES;
+        }
+        int max = limits.maxEntries();
+        for (int n = 0; !announcements.isEmpty() && n < max && left >= MembersCodec.ENTRY_BYTES; n++) {
+            b.announce(announcements.poll());
+            left -= MembersCodec.ENTRY_BYTES;
         }
         int listed = 0;
         while (!listings.isEmpty()) {
