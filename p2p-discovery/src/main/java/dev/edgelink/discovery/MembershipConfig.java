@@ -28,8 +28,8 @@ import java.util.List;
  * @param dialMembers whether we dial the members we learn of by their listen addresses (a full mesh, for tests and
  *     small clusters). Off, exchanges run only over the connections someone else made (a connection manager):
  *     see {@link MembershipService#needsPartners()}. On.
- * @param pushFanout how many connected members a record that is new to us is pushed to at once (besides the
- *     periodic exchanges). 3.
+ * @param pushFanout how many connected members a record that is news to us (a new member, a changed record, a
+ *     departure; not a mere refresh) is pushed to at once, besides the periodic exchanges. 3.
  * @param pushMaxAge a record is pushed on only while younger than this by its issue time, so that a node catching up
  *     on an old view does not announce it all again. 60 s (twice the default clock skew).
  */

@@ -52,10 +52,11 @@ final class RecordVerifier implements AutoCloseable {
      * @param rejected rejections by reason
      * @param forgery the first forgery's reason and detail, if any
      * @param forgeries how many records of the batch were not looked at after it, plus one
-     * @param accepted the records the store took as new, as it holds them
+     * @param news the records the store took that announce something new: a node it did not hold as a member, a
+     *     changed record, a departure (not a mere refresh, {@link NodeRecord#sameAnnouncement})
      */
     record Verdicts(PeerId remote, Map<RejectReason, Long> rejected, Optional<String> forgery, int forgeries,
-                    List<SignedRecord> accepted) {
+                    List<SignedRecord> news) {
     }
 
     private final MembershipStore store;
@@ -118,7 +119,7 @@ final class RecordVerifier implements AutoCloseable {
         Map<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
         Optional<String> forgery = Optional.empty();
         int forgeries = 0;
-        List<SignedRecord> accepted = new ArrayList<>();
+        List<SignedRecord> news = new ArrayList<>();
         try {
             for (byte[] list : revocations) {
                 OfferResult r = store.offerRevocation(list, clock.millis());
@@ -130,10 +131,12 @@ final class RecordVerifier implements AutoCloseable {
                 if (header.isPresent() && isHeld(header.get())) {
                     continue;
                 }
+                Optional<SignedRecord> before = header.flatMap(h -> store.record(h.peer()));
                 OfferResult r = store.offer(envelope, clock.millis());
                 if (r.isAccepted()) {
                     header.flatMap(h -> store.record(h.peer()).filter(held -> held.sequence() == h.sequence()))
-                            .ifPresent(accepted::add);
+                            .filter(now -> before.map(b -> !b.record().sameAnnouncement(now.record())).orElse(true))
+                            .ifPresent(news::add);
                 }
                 if (r.reason().isEmpty()) {
                     continue;
@@ -148,7 +151,7 @@ final class RecordVerifier implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("members: verifying records from peer={} failed", remote, e);
         }
-        onVerdicts.accept(new Verdicts(remote, rejected, forgery, forgeries, accepted));
+        onVerdicts.accept(new Verdicts(remote, rejected, forgery, forgeries, news));
     }
 
     private boolean isHeld(NodeRecords.Header h) {

@@ -49,14 +49,46 @@ public final class ViewIndex {
 
     /** An index of {@code digest} (peer, sequence); keys known to {@code previous} are taken from it. */
     public static ViewIndex of(Map<PeerId, Long> digest, ViewIndex previous) {
+        int n = digest.size();
+        long[] sorted = new long[n];
+        Map<Long, Integer> position = new HashMap<>(n * 2);
+        PeerId[] unsortedPeers = new PeerId[n];
+        long[] unsortedSeqs = new long[n];
+        Map<PeerId, Long> keyOf = new HashMap<>(n * 2);
+        int i = 0;
+        for (Map.Entry<PeerId, Long> e : digest.entrySet()) {
+            Long known = previous.keyOf.get(e.getKey());
+            long key = known != null ? known : key(e.getKey());
+            keyOf.put(e.getKey(), key);
+            unsortedPeers[i] = e.getKey();
+            unsortedSeqs[i] = e.getValue();
+            // Flipping the sign bit makes a signed sort an unsigned one.
+            sorted[i] = key ^ Long.MIN_VALUE;
+            if (position.put(key, i) != null) {
+                return sortedAsObjects(digest, keyOf);
+            }
+            i++;
+        }
+        Arrays.sort(sorted);
+        long[] keys = new long[n];
+        PeerId[] peers = new PeerId[n];
+        long[] seqs = new long[n];
+        for (int j = 0; j < n; j++) {
+            keys[j] = sorted[j] ^ Long.MIN_VALUE;
+            int at = position.get(keys[j]);
+            peers[j] = unsortedPeers[at];
+            seqs[j] = unsortedSeqs[at];
+        }
+        return new ViewIndex(keys, peers, seqs, keyOf);
+    }
+
+    /** Two peers with one key (a 2^-64 chance per pair): sorted as objects, both kept. */
+    static ViewIndex sortedAsObjects(Map<PeerId, Long> digest, Map<PeerId, Long> keyOf) {
         record Slot(long key, PeerId peer, long seq) {
         }
         List<Slot> slots = new ArrayList<>(digest.size());
-        Map<PeerId, Long> keyOf = new HashMap<>(digest.size() * 2);
         digest.forEach((peer, seq) -> {
-            Long known = previous.keyOf.get(peer);
-            long key = known != null ? known : key(peer);
-            keyOf.put(peer, key);
+            long key = keyOf.computeIfAbsent(peer, ViewIndex::key);
             slots.add(new Slot(key, peer, seq));
         });
         slots.sort(Comparator.comparing(Slot::key, Long::compareUnsigned));

@@ -120,6 +120,19 @@ class ViewIndexTest {
     }
 
     @Test
+    void theWayForKeysThatCollideSortsAsTheFastWay() {
+        Map<PeerId, Long> d = digest(600);
+        ViewIndex fast = ViewIndex.of(d, ViewIndex.EMPTY);
+        ViewIndex slow = ViewIndex.sortedAsObjects(d, new HashMap<>());
+        for (int n = 0; n < KeyRange.FANOUT; n++) {
+            KeyRange r = KeyRange.ROOT.child(n).child(15 - n);
+            assertEquals(fast.summary(r), slow.summary(r));
+            assertEquals(fast.entries(r), slow.entries(r));
+        }
+        assertEquals(fast.entries(KeyRange.ROOT), slow.entries(KeyRange.ROOT));
+    }
+
+    @Test
     void anEmptyViewHasAnEmptyRoot() {
         assertEquals(new Exchange.Summary(KeyRange.ROOT, 0, 0), ViewIndex.EMPTY.summary(KeyRange.ROOT));
         assertTrue(ViewIndex.EMPTY.entries(KeyRange.ROOT.child(15)).isEmpty());
