@@ -45,13 +45,37 @@ class MembershipScaleSimTest {
             List<Long> millis = new ArrayList<>();
             Random random = new Random(5);
             for (int i = 0; i < 5; i++) {
+                long pushes = pushesStarted(sim);
                 Duration d = sim.propagate(random.nextInt(NODES), Duration.ofSeconds(30));
                 assertNotNull(d, "change " + i + " did not reach every node within 30 s");
                 millis.add(d.toMillis());
+                // Each node spreads a change once, to the fanout at most (refreshes are not pushed).
+                long spread = settledPushes(sim) - pushes;
+                assertTrue(spread <= (long) MembershipConfig.DEFAULT_PUSH_FANOUT * NODES, spread + " pushes");
+                assertTrue(spread >= NODES / 2, "the change was hardly pushed: " + spread + " pushes");
             }
             System.out.printf("a changed record known to all %d nodes after (ms): %s%n", NODES, millis);
             millis.forEach(ms -> assertTrue(ms < 10_000, "took " + ms + " ms: " + millis));
             assertEquals(NODES, sim.nodes().get(0).store().members().size());
         }
+    }
+
+    /** {@link #pushesStarted} once the pushes still running have ended (two readings 300 ms apart agree). */
+    private static long settledPushes(MembershipScaleSim sim) throws InterruptedException {
+        long last = -1;
+        for (int i = 0; i < 50; i++) {
+            long now = pushesStarted(sim);
+            if (now == last) {
+                return now;
+            }
+            last = now;
+            Thread.sleep(300);
+        }
+        return last;
+    }
+
+    /** Pushes the fleet started (each is counted at both ends). */
+    private static long pushesStarted(MembershipScaleSim sim) {
+        return sim.nodes().stream().mapToLong(n -> n.service().stats().pushes()).sum() / 2;
     }
 }
