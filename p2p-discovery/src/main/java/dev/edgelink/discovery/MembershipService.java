@@ -105,6 +105,13 @@ public final class MembershipService implements AutoCloseable {
     private record IndexCache(long version, ViewIndex index) {
     }
 
+    /** A record some exchange asked for: its sequence, and when. */
+    private record Fetch(long seq, long sinceMillis) {
+    }
+
+    /** How long a fetch keeps others from asking for the same record, in gossip intervals. */
+    static final int CLAIM_GOSSIP_INTERVALS = 2;
+
     private final Host host;
     private final PrivKey key;
     private final MembershipStore store;
@@ -128,8 +135,12 @@ public final class MembershipService implements AutoCloseable {
     private final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
     private final AtomicReference<IndexCache> indexCache = new AtomicReference<>(new IndexCache(-1,
             ViewIndex.EMPTY));
-    /** The newest sequence some exchange is fetching, per peer: one fetch of a record at a time. */
-    private final Map<PeerId, Long> fetching = new ConcurrentHashMap<>();
+    /**
+     * The newest sequence some exchange is fetching, per peer, and since when: one fetch of a record at a time, but
+     * one that has not delivered within {@link #CLAIM_GOSSIP_INTERVALS} gossip intervals (a stalled exchange) no
+     * longer keeps others from asking.
+     */
+    private final Map<PeerId, Fetch> fetching = new ConcurrentHashMap<>();
     private final Rumours rumours;
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     /** Peers with an inbound push running: one at a time each. */
@@ -463,7 +474,7 @@ public final class MembershipService implements AutoCloseable {
     private final class View implements PushPullSession.Local {
         private final PeerId remote;
         /** What this exchange is fetching (see {@link #fetching}), released when it ends. */
-        private final Map<PeerId, Long> claims = new ConcurrentHashMap<>();
+        private final Map<PeerId, Fetch> claims = new ConcurrentHashMap<>();
 
         View(PeerId remote) {
             this.remote = remote;
@@ -499,18 +510,16 @@ public final class MembershipService implements AutoCloseable {
             if (store.record(peer).map(held -> held.sequence() >= seq).orElse(false)) {
                 return false;
             }
-            boolean[] claimed = {false};
-            fetching.compute(peer, (p, other) -> {
-                if (other != null && other >= seq) {
-                    return other;
-                }
-                claimed[0] = true;
-                return seq;
-            });
-            if (claimed[0]) {
-                claims.put(peer, seq);
+            long now = clock.millis();
+            long stale = now - config.gossipInterval().toMillis() * CLAIM_GOSSIP_INTERVALS;
+            Fetch mine = new Fetch(seq, now);
+            Fetch held = fetching.compute(peer, (p, other) ->
+                    other != null && other.seq() >= seq && other.sinceMillis() > stale ? other : mine);
+            if (held != mine) {
+                return false;
             }
-            return claimed[0];
+            claims.put(peer, mine);
+            return true;
         }
 
         void release() {

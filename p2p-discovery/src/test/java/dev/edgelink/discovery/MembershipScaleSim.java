@@ -173,29 +173,56 @@ public final class MembershipScaleSim implements AutoCloseable {
     }
 
     /**
-     * Re-issues node {@code index}'s record (a changed site) and waits until every node holds it.
+     * How a change spread: the time until half, 90 %, 99 % and all of the nodes held it (all: null if not within
+     * the timeout), and the pushes the fleet started meanwhile.
+     */
+    public record Spread(Duration half, Duration p90, Duration p99, Duration all) {
+        @Override
+        public String toString() {
+            return ms(half) + "/" + ms(p90) + "/" + ms(p99) + "/" + ms(all);
+        }
+
+        private static String ms(Duration d) {
+            return d == null ? "-" : Long.toString(d.toMillis());
+        }
+    }
+
+    /**
+     * Re-issues node {@code index}'s record with a changed site and waits until every node holds it.
      *
      * @return the time until the last node held it, or null if that took longer than {@code timeout}
      */
     public Duration propagate(int index, Duration timeout) throws InterruptedException {
+        return spread(index, timeout).all();
+    }
+
+    /** {@link #propagate}, with the times until half, 90 % and 99 % of the nodes held the change. */
+    public Spread spread(int index, Duration timeout) throws InterruptedException {
         SimNode n = nodes.get(index);
         NodeRecord r = n.service().localRecord().record();
         long t0 = System.nanoTime();
         long seq = n.service().update(r.toBuilder().site("moved-" + r.sequence()).build()).sequence();
         PeerId peer = n.host().peerId();
         long deadline = t0 + timeout.toNanos();
-        int from = 0;
+        Duration[] marks = new Duration[3];
+        int[] at = {nodes.size() / 2, nodes.size() * 9 / 10, nodes.size() * 99 / 100};
         while (System.nanoTime() < deadline) {
-            while (from < nodes.size() && nodes.get(from).store().record(peer).map(h -> h.sequence() >= seq)
-                    .orElse(false)) {
-                from++;
+            int holding = 0;
+            for (SimNode m : nodes) {
+                holding += m.store().record(peer).map(h -> h.sequence() >= seq).orElse(false) ? 1 : 0;
             }
-            if (from == nodes.size()) {
-                return Duration.ofNanos(System.nanoTime() - t0);
+            Duration now = Duration.ofNanos(System.nanoTime() - t0);
+            for (int i = 0; i < marks.length; i++) {
+                if (marks[i] == null && holding >= at[i]) {
+                    marks[i] = now;
+                }
+            }
+            if (holding == nodes.size()) {
+                return new Spread(marks[0], marks[1], marks[2], now);
             }
             TimeUnit.MILLISECONDS.sleep(5);
         }
-        return null;
+        return new Spread(marks[0], marks[1], marks[2], null);
     }
 
     /**
@@ -329,13 +356,13 @@ public final class MembershipScaleSim implements AutoCloseable {
                     + "%.0f B/s per node, %.2f exchanges and %.2f pushes started per node per second%n",
                     idle.seconds(), idle.refreshes(), idle.membersBytesPerNodePerSecond(),
                     idle.tcpBytesPerNodePerSecond(), idle.exchangesPerNodePerSecond(), idle.pushesPerNodePerSecond());
-            List<Long> millis = new ArrayList<>();
+            List<Spread> spreads = new ArrayList<>();
             for (int i = 0; i < changes; i++) {
-                Duration d = sim.propagate(sim.random.nextInt(n), Duration.ofSeconds(60));
-                millis.add(d == null ? -1 : d.toMillis());
+                spreads.add(sim.spread(sim.random.nextInt(n), Duration.ofSeconds(60)));
                 TimeUnit.SECONDS.sleep(2);
             }
-            System.out.printf("a changed record known to all %d nodes after (ms): %s%n", n, millis);
+            System.out.printf("a changed record known to half/90%%/99%%/all of %d nodes after (ms): %s%n", n,
+                    spreads);
         }
     }
 }

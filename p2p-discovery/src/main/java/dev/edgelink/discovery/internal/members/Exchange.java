@@ -62,10 +62,6 @@ public record Exchange(List<Summary> ranges, List<Items> items, List<Entry> anno
                 || !revocationDigest.isEmpty();
     }
 
-    public boolean isEmpty() {
-        return !expectsReply() && records.isEmpty() && revocations.isEmpty();
-    }
-
     public static Builder builder() {
         return new Builder();
     }
