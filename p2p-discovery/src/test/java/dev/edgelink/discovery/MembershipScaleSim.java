@@ -110,10 +110,20 @@ public final class MembershipScaleSim implements AutoCloseable {
             MembershipStore store = MembershipStore.inMemory(config.storeLimits());
             MembershipService service = new MembershipService(host, store, config, sim.scheduler,
                     InstantSource.system(), new Random(settings.seed() * 7919 + i));
+            // As large as the record of a node behind a NAT (interface and observed addresses, circuit addresses
+            // through two relays), less the certificate; only the first listen address is the host's own.
+            Multiaddr own = host.listenAddresses().get(0);
+            String relay = PeerId.fromPublicKey(Keys.generateEd25519().publicKey()).toString();
             service.start(NodeRecord.builder("sim-" + i, host.peerId())
                     .podCidr("10." + (i >> 8) + "." + (i & 0xff) + ".0/24").site("sim")
                     .underlayAddress(UnderlayAddress.of("127.0.0.1", 0, UnderlayAddress.Kind.INTERFACE))
-                    .tunnel(TunnelCapability.USERSPACE).build());
+                    .underlayAddress(UnderlayAddress.of("fd00::" + Integer.toHexString(i + 1), 0,
+                            UnderlayAddress.Kind.INTERFACE))
+                    .underlayAddress(UnderlayAddress.of("127.2.0.9", 40000 + i, UnderlayAddress.Kind.OBSERVED))
+                    .listenAddress(own)
+                    .listenAddress(Multiaddr.fromString("/ip4/127.3.0.1/tcp/9/p2p/" + relay + "/p2p-circuit"))
+                    .listenAddress(Multiaddr.fromString("/ip4/127.3.0.2/tcp/9/p2p/" + relay + "/p2p-circuit"))
+                    .tunnel(TunnelCapability.VXLAN).tunnel(TunnelCapability.USERSPACE).build());
             sim.nodes.add(new SimNode(i, host, store, service));
         }
         return sim;
@@ -121,6 +131,11 @@ public final class MembershipScaleSim implements AutoCloseable {
 
     public List<SimNode> nodes() {
         return nodes;
+    }
+
+    /** The average size of the nodes' signed records, in bytes. */
+    public int recordBytes() {
+        return (int) nodes.stream().mapToInt(n -> n.service().localRecord().envelopeSize()).average().orElse(0);
     }
 
     /** Gives every node every node's current record, as verified objects (no signature checks). */
@@ -349,7 +364,8 @@ public final class MembershipScaleSim implements AutoCloseable {
             sim.connect();
             double[] c = sim.connectionsPerNode();
             System.out.printf("%d nodes up, views seeded and connected in %.1f s; connections per node min %.0f "
-                    + "avg %.1f max %.0f%n", n, (System.nanoTime() - t0) / 1e9, c[0], c[1], c[2]);
+                    + "avg %.1f max %.0f; records of %d bytes%n", n, (System.nanoTime() - t0) / 1e9, c[0], c[1], c[2],
+                    sim.recordBytes());
             TimeUnit.SECONDS.sleep(5);
             IdleCost idle = sim.idle(Duration.ofSeconds(idleSeconds));
             System.out.printf("idle %.0f s with %d record refreshes: members frames %.0f B/s per node, TCP payload "

@@ -47,9 +47,19 @@ public final class ViewIndex {
         }
     }
 
-    /** An index of {@code digest} (peer, sequence); keys known to {@code previous} are taken from it. */
+    /**
+     * An index of {@code digest} (peer, sequence); keys known to {@code previous} are taken from it, and when the
+     * peers are the same as there (the common change: a record re-issued), so is their order.
+     */
     public static ViewIndex of(Map<PeerId, Long> digest, ViewIndex previous) {
         int n = digest.size();
+        if (n == previous.peers.length && previous.keyOf.keySet().containsAll(digest.keySet())) {
+            long[] seqs = new long[n];
+            for (int j = 0; j < n; j++) {
+                seqs[j] = digest.get(previous.peers[j]);
+            }
+            return new ViewIndex(previous.keys, previous.peers, seqs, previous.keyOf);
+        }
         long[] sorted = new long[n];
         Map<Long, Integer> position = new HashMap<>(n * 2);
         PeerId[] unsortedPeers = new PeerId[n];
