@@ -154,6 +154,7 @@ public final class Agent implements AgentView, AutoCloseable {
             peers = membership;
             MembershipPeerSource m = membership;
             trust.watch(m.scheduler(), m.store(), System::currentTimeMillis, renewed -> m.republish(nodeRecord()));
+            metrics.bindMembership(m::stats);
         } else {
             peers = new StaticPeerSource(config.staticPeers());
         }

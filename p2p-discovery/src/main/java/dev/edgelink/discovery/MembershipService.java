@@ -1,9 +1,13 @@
 package dev.edgelink.discovery;
 
 import dev.edgelink.discovery.internal.members.Backoff;
+import dev.edgelink.discovery.internal.members.Exchange;
 import dev.edgelink.discovery.internal.members.ExchangeStream;
 import dev.edgelink.discovery.internal.members.MembersCodec;
 import dev.edgelink.discovery.internal.members.PushPullSession;
+import dev.edgelink.discovery.internal.members.Rumours;
+import dev.edgelink.discovery.internal.members.ViewIndex;
+import dev.edgelink.discovery.trust.Fingerprint;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.ProtocolViolationException;
 import dev.edgelink.libp2p.TransportException;
@@ -17,6 +21,7 @@ import dev.edgelink.libp2p.peer.PeerId;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,24 +35,42 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Membership over {@code /edgelink/members/1.0.0}: keeps the {@link MembershipStore} of every node in step by
- * push-pull anti-entropy, and keeps the mesh connected.
+ * Membership over {@code /edgelink/members/2.0.0}: keeps the {@link MembershipStore} of every node in step, by
+ * rumours for what is new and periodic anti-entropy for everything else, over the connections the node has.
  *
- * <p>What it does, all on the injected scheduler (timers) and the connections' event loops (streams):
+ * <p>Anti-entropy is range-based set reconciliation ({@link PushPullSession}): every gossip interval we compare our
+ * view with one random connected member's by a hash of key ranges, descending only into ranges that differ. Two
+ * views in step cost one summary each way (about 100 bytes) whatever the fleet's size; a first sync of thousands of
+ * records is paged over as many turns as it needs, each message at most what the receiver said it accepts. Deltas
+ * since the last exchange with each partner would be as cheap in step, but need state per partner that a restart or
+ * a new partner loses; the range hashes need none and repair any difference, however it came about.
+ *
+ * <p>Rumours ({@code /edgelink/members/push/2.0.0}, {@link Rumours}): a record that is news to us (a new member, a
+ * changed record, a departure) and recently issued, ours included, is announced at once to
+ * {@link MembershipConfig#pushFanout()} random connected members other than the one it came from; each wants it only
+ * if it is new to it too, and then spreads it the same way. A change reaches every node in O(log N) hops; the nodes
+ * a rumour misses get it from the next exchanges. A mere refresh (same content, new sequence and expiry) is not
+ * pushed: it has the refresh margin to spread, and anti-entropy takes O(log N) rounds; pushing each refresh to three
+ * members would cost every node ten push streams a second at 1000 nodes.
+ *
+ * <p>What else it does, all on the injected scheduler (timers) and the connections' event loops (streams):
  * <ul>
  *   <li>publishes our own record, signed with the host's key, and re-issues it (sequence + 1, new expiry) once
  *       its remaining lifetime falls to {@link MembershipConfig#refreshMargin()};</li>
- *   <li>every gossip interval, runs one exchange with a random connected live member, and one with every peer
- *       we newly dial;</li>
- *   <li>dials the bootstrap peers with backoff until connected (and again after losing them), the peers a
- *       local discovery (mDNS) reports through {@link #discovered}, and the members it learns of by their records'
- *       listen addresses, so the mesh becomes fully connected;</li>
+ *   <li>picks each round's partner among the live members and bootstrap peers it is connected to (any connection
+ *       while it has none of those), and exchanges with every peer it newly dials;</li>
+ *   <li>dials the bootstrap peers with backoff until connected (and again after losing them) and the peers a
+ *       local discovery (mDNS) reports through {@link #discovered}; with {@link MembershipConfig#dialMembers()} it
+ *       also dials the members it learns of by their records' listen addresses (a full mesh). Without, the
+ *       connections to members are someone else's to make: {@link #needsPartners()} says when there are none;</li>
  *   <li>sweeps expired records every sweep interval;</li>
  *   <li>on {@link #leave()}, publishes a leaving record and pushes it to every connected peer.</li>
  * </ul>
@@ -57,7 +80,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MembershipService implements AutoCloseable {
 
-    public static final String PROTOCOL = "/edgelink/members/1.0.0";
+    public static final String PROTOCOL = "/edgelink/members/2.0.0";
+    public static final String PUSH_PROTOCOL = "/edgelink/members/push/2.0.0";
 
     private static final Logger LOG = LoggerFactory.getLogger(MembershipService.class);
 
@@ -67,6 +91,26 @@ public final class MembershipService implements AutoCloseable {
     /** Records exchanged in one push-pull with a peer. */
     public record SyncResult(PeerId peer, int received, int sent) {
     }
+
+    /**
+     * What the members protocols cost since start: bytes of members messages each way (without the stream's
+     * framing and encryption), exchanges and pushes run (as initiator or responder) and failed, records received
+     * and sent in them, announcements queued for pushes and dropped before they went out.
+     */
+    public record Stats(long bytesIn, long bytesOut, long syncs, long syncFailures, long pushes, long pushFailures,
+                        long recordsIn, long recordsOut, long announcements, long announcementsDropped) {
+    }
+
+    /** The index of the view at one store version. */
+    private record IndexCache(long version, ViewIndex index) {
+    }
+
+    /** A record some exchange asked for: its sequence, and when. */
+    private record Fetch(long seq, long sinceMillis) {
+    }
+
+    /** How long a fetch keeps others from asking for the same record, in gossip intervals. */
+    static final int CLAIM_GOSSIP_INTERVALS = 2;
 
     private final Host host;
     private final PrivKey key;
@@ -83,10 +127,34 @@ public final class MembershipService implements AutoCloseable {
     private final AtomicInteger inboundExchanges = new AtomicInteger();
     /** Peers with an inbound exchange running: one at a time each. */
     private final Set<PeerId> inboundPeers = ConcurrentHashMap.newKeySet();
+    /** Peers we run an exchange with: a gossip round does not start a second one (either way) with them. */
+    private final Set<PeerId> outboundPeers = ConcurrentHashMap.newKeySet();
     /** Peers that sent forged or malformed records, until when their exchanges are refused. */
     private final Map<PeerId, Penalty> penalties = new ConcurrentHashMap<>();
     private final RecordVerifier verifier;
     private final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
+    private final AtomicReference<IndexCache> indexCache = new AtomicReference<>(new IndexCache(-1,
+            ViewIndex.EMPTY));
+    /**
+     * The newest sequence some exchange is fetching, per peer, and since when: one fetch of a record at a time, but
+     * one that has not delivered within {@link #CLAIM_GOSSIP_INTERVALS} gossip intervals (a stalled exchange) no
+     * longer keeps others from asking.
+     */
+    private final Map<PeerId, Fetch> fetching = new ConcurrentHashMap<>();
+    private final Rumours rumours;
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    /** Peers with an inbound push running: one at a time each. */
+    private final Set<PeerId> inboundPushers = ConcurrentHashMap.newKeySet();
+    private final List<Runnable> partnerListeners = new CopyOnWriteArrayList<>();
+    private volatile boolean needsPartners;
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder syncs = new LongAdder();
+    private final LongAdder syncFailures = new LongAdder();
+    private final LongAdder pushes = new LongAdder();
+    private final LongAdder pushFailures = new LongAdder();
+    private final LongAdder recordsIn = new LongAdder();
+    private final LongAdder recordsOut = new LongAdder();
     private volatile State state = State.NEW;
     private volatile NodeRecord template;
     private volatile SignedRecord local;
@@ -141,8 +209,8 @@ public final class MembershipService implements AutoCloseable {
         this.scheduler = scheduler;
         this.clock = clock;
         this.random = random;
-        this.limits = new MembersCodec.Limits(config.maxMessageBytes(), config.maxDigestEntries(),
-                config.maxRecordsPerMessage());
+        this.limits = new MembersCodec.Limits(config.maxMessageBytes(), config.maxRecords(), config.maxRecords());
+        this.rumours = new Rumours(config.pushFanout(), config.maxRecords(), config.maxRecords(), random);
         for (RejectReason r : RejectReason.values()) {
             rejections.put(r, new LongAdder());
         }
@@ -170,6 +238,7 @@ public final class MembershipService implements AutoCloseable {
         template = nodeTemplate;
         publish(false, clock.millis());
         host.setHandler(PROTOCOL, this::serve);
+        host.setHandler(PUSH_PROTOCOL, this::servePush);
         host.addListener(new HostListener() {
             @Override
             public void connectionOpened(Connection connection) {
@@ -270,13 +339,37 @@ public final class MembershipService implements AutoCloseable {
         d.lastSeenMillis = now;
     }
 
-    /** Runs one push-pull exchange with the peer of {@code connection}. */
+    /** What the members protocols cost since start. */
+    public Stats stats() {
+        return new Stats(bytesIn.sum(), bytesOut.sum(), syncs.sum(), syncFailures.sum(), pushes.sum(),
+                pushFailures.sum(), recordsIn.sum(), recordsOut.sum(), rumours.announcements(), rumours.dropped());
+    }
+
+    /**
+     * Whether this node knows other live members but is connected to none of them (nor to a bootstrap peer): no
+     * exchange or rumour reaches it until someone connects it. Updated every gossip round.
+     */
+    public boolean needsPartners() {
+        return needsPartners;
+    }
+
+    /**
+     * Calls {@code listener} on the membership scheduler in every gossip round in which {@link #needsPartners()}
+     * holds, so that whoever makes connections (a connection manager) can give it some. Must be quick.
+     */
+    public void addPartnerListener(Runnable listener) {
+        partnerListeners.add(listener);
+    }
+
+    /** Runs one sync exchange with the peer of {@code connection}. */
     public CompletableFuture<SyncResult> syncWith(Connection connection) {
         PeerId peer = connection.remotePeer();
+        outboundPeers.add(peer);
         return connection.newStream(PROTOCOL)
-                .thenCompose(s -> exchange(s, PushPullSession.Role.INITIATOR))
+                .thenCompose(s -> exchange(s, PushPullSession.Role.INITIATOR, List.of()))
                 .thenApply(r -> new SyncResult(peer, r.received(), r.sent()))
                 .whenComplete((r, e) -> {
+                    outboundPeers.remove(peer);
                     if (e != null) {
                         logFailure("members exchange failed", peer, e);
                     } else {
@@ -285,29 +378,67 @@ public final class MembershipService implements AutoCloseable {
                 });
     }
 
-    private CompletableFuture<ExchangeStream.Result> exchange(Stream stream, PushPullSession.Role role) {
+    /**
+     * Runs one exchange on {@code stream}: a sync, or a push of {@code announce} when it is not empty (we push) or
+     * the stream is a push's (we are pushed to).
+     */
+    private CompletableFuture<ExchangeStream.Result> exchange(Stream stream, PushPullSession.Role role,
+            List<Exchange.Entry> announce) {
         PeerId remote = stream.connection().remotePeer();
-        MembersCodec.Limits sized = new MembersCodec.Limits(acceptBytes(), limits.maxDigestEntries(),
-                limits.maxRecords());
-        View view = new View(remote, sized.maxMessageBytes());
-        ExchangeStream ex = ExchangeStream.run(stream, new PushPullSession(role, view, sized), sized);
+        boolean push = PUSH_PROTOCOL.equals(stream.protocol());
+        MembersCodec.Limits sized = new MembersCodec.Limits(acceptBytes(), limits.maxEntries(), limits.maxRecords());
+        View view = new View(remote);
+        PushPullSession session;
+        if (!push) {
+            session = PushPullSession.sync(role, view, sized);
+        } else if (role == PushPullSession.Role.INITIATOR) {
+            session = PushPullSession.pusher(view, sized, announce);
+        } else {
+            session = PushPullSession.pushed(view, sized);
+        }
+        ExchangeStream ex = ExchangeStream.run(stream, session);
+        watch(ex, -1);
+        return ex.result().whenComplete((r, e) -> {
+            view.release();
+            bytesIn.add(ex.bytesIn());
+            bytesOut.add(ex.bytesOut());
+            (push ? pushes : syncs).increment();
+            if (e != null) {
+                (push ? pushFailures : syncFailures).increment();
+            } else {
+                recordsIn.add(r.received());
+                recordsOut.add(r.sent());
+            }
+        });
+    }
+
+    /**
+     * Aborts {@code ex} if no message has gone either way within an exchange timeout: a long paged exchange lives
+     * as long as it moves, a stalled one ends.
+     */
+    private void watch(ExchangeStream ex, int messagesBefore) {
+        if (ex.result().isDone()) {
+            return;
+        }
+        int messages = ex.messages();
+        if (messages == messagesBefore) {
+            ex.abort(new TransportException("members: no message for " + config.exchangeTimeout().toMillis()
+                    + " ms (exchange timeout)"));
+            return;
+        }
         try {
-            ScheduledFuture<?> timeout = scheduler.schedule(
-                    () -> ex.abort(new TransportException("members: exchange timed out after "
-                            + config.exchangeTimeout().toMillis() + " ms")),
+            ScheduledFuture<?> next = scheduler.schedule(() -> watch(ex, messages),
                     config.exchangeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            ex.result().whenComplete((r, e) -> timeout.cancel(false));
+            ex.result().whenComplete((r, e) -> next.cancel(false));
         } catch (RejectedExecutionException e) {
             ex.abort(new TransportException("members: scheduler is shut down"));
         }
-        // The exchange is done when what the remote sent has been verified and offered too.
-        return ex.result().thenCompose(r -> view.verified.thenApply(v -> r));
     }
 
     /**
      * The largest members message we accept: what the records we hold need (a new node holds few and receives the
-     * view over a few rounds), never more than {@link MembershipConfig#maxMessageBytes()}. A member cannot make us
-     * buffer megabytes of records for a view of ten nodes.
+     * view in more, smaller pages), never more than {@link MembershipConfig#maxMessageBytes()}. A member cannot make
+     * us buffer a megabyte of records for a view of ten nodes.
      */
     int acceptBytes() {
         long lists = 0;
@@ -315,33 +446,43 @@ public final class MembershipService implements AutoCloseable {
             lists += list.encoded().length;
         }
         long need = ACCEPT_BASE_BYTES + Math.max(ACCEPT_REVOCATION_BYTES, 2 * lists)
-                + (long) ACCEPT_BYTES_PER_RECORD * (store.digest().size() + ACCEPT_SPARE_RECORDS);
+                + (long) ACCEPT_BYTES_PER_RECORD * (index().size() + ACCEPT_SPARE_RECORDS);
         return (int) Math.min(need, config.maxMessageBytes());
     }
 
-    /** Digest allowance: every digest entry a message may carry (4096 of at most 64 bytes). */
-    static final int ACCEPT_BASE_BYTES = 256 * 1024;
+    /** Room for what is not records: range summaries, listings and wants of one turn. */
+    static final int ACCEPT_BASE_BYTES = 64 * 1024;
     static final int ACCEPT_REVOCATION_BYTES = 64 * 1024;
     /** A record with its certificate is well under 1 KiB; twice that leaves room for many addresses. */
     static final int ACCEPT_BYTES_PER_RECORD = 2 * 1024;
-    /** Room for new members beyond those held, so a view grows by at least this many per exchange. */
+    /** Room for new members beyond those held, so a page holds at least this many records. */
     static final int ACCEPT_SPARE_RECORDS = 64;
+
+    /** The index of the view, rebuilt when the store has changed since the last one. */
+    private ViewIndex index() {
+        IndexCache cached = indexCache.get();
+        long version = store.version();
+        if (cached.version() == version) {
+            return cached.index();
+        }
+        ViewIndex built = ViewIndex.of(store.digest(), cached.index());
+        indexCache.set(new IndexCache(version, built));
+        return built;
+    }
 
     /** Our side of one exchange: the store; what the remote sends is verified off the event loop. */
     private final class View implements PushPullSession.Local {
         private final PeerId remote;
-        /** What we accept in this exchange: sized once at its start, the same for the decoder and the remote. */
-        private final int acceptBytes;
-        private volatile CompletableFuture<Void> verified = CompletableFuture.completedFuture(null);
+        /** What this exchange is fetching (see {@link #fetching}), released when it ends. */
+        private final Map<PeerId, Fetch> claims = new ConcurrentHashMap<>();
 
-        View(PeerId remote, int acceptBytes) {
+        View(PeerId remote) {
             this.remote = remote;
-            this.acceptBytes = acceptBytes;
         }
 
         @Override
-        public Map<PeerId, Long> digest() {
-            return store.digest();
+        public ViewIndex index() {
+            return MembershipService.this.index();
         }
 
         @Override
@@ -350,33 +491,54 @@ public final class MembershipService implements AutoCloseable {
         }
 
         @Override
-        public Map<dev.edgelink.discovery.trust.Fingerprint, Long> revocationDigest() {
+        public Map<Fingerprint, Long> revocationDigest() {
             return store.trust().revocationDigest();
         }
 
         @Override
-        public Optional<byte[]> revocation(dev.edgelink.discovery.trust.Fingerprint ca) {
+        public Optional<byte[]> revocation(Fingerprint ca) {
             return store.trust().revocation(ca).map(l -> l.encoded());
         }
 
         @Override
-        public void offer(List<byte[]> revocations, List<byte[]> records) {
-            verified = verifier.submit(remote, revocations, records);
+        public CompletableFuture<Void> offer(List<byte[]> revocations, List<byte[]> records) {
+            return verifier.submit(remote, revocations, records);
         }
 
         @Override
-        public int acceptBytes() {
-            return acceptBytes;
+        public boolean claim(PeerId peer, long seq) {
+            if (store.record(peer).map(held -> held.sequence() >= seq).orElse(false)) {
+                return false;
+            }
+            long now = clock.millis();
+            long stale = now - config.gossipInterval().toMillis() * CLAIM_GOSSIP_INTERVALS;
+            Fetch mine = new Fetch(seq, now);
+            Fetch held = fetching.compute(peer, (p, other) ->
+                    other != null && other.seq() >= seq && other.sinceMillis() > stale ? other : mine);
+            if (held != mine) {
+                return false;
+            }
+            claims.put(peer, mine);
+            return true;
+        }
+
+        void release() {
+            claims.forEach(fetching::remove);
         }
     }
 
     /** Counts what the verifier decided; a peer that sent forgeries is paused and logged once per interval. */
     private void onVerdicts(RecordVerifier.Verdicts v) {
         v.rejected().forEach((reason, n) -> rejections.get(reason).add(n));
+        long now = clock.millis();
+        for (SignedRecord r : v.news()) {
+            if (now - r.record().issuedAtMillis() <= config.pushMaxAge().toMillis()) {
+                spread(r, v.remote());
+            }
+        }
         if (v.forgery().isEmpty()) {
             return;
         }
-        long now = clock.millis();
         Penalty previous = penalties.get(v.remote());
         if (previous != null && previous.untilMillis > now) {
             return;
@@ -414,36 +576,99 @@ public final class MembershipService implements AutoCloseable {
     }
 
     private void serve(Stream stream) {
+        serve(stream, inboundPeers, "exchange");
+    }
+
+    private void servePush(Stream stream) {
+        serve(stream, inboundPushers, "push");
+    }
+
+    /** Answers an exchange or push: one of each kind per peer at a time, at most the configured number in all. */
+    private void serve(Stream stream, Set<PeerId> running, String kind) {
         if (state == State.NEW || state == State.CLOSED) {
             stream.reset();
             return;
         }
         PeerId peer = stream.connection().remotePeer();
         if (penalized(peer)) {
-            LOG.debug("members exchange refused: the peer is paused for sending forged records peer={}", peer);
+            LOG.debug("members {} refused: the peer is paused for sending forged records peer={}", kind, peer);
             stream.reset();
             return;
         }
-        if (!inboundPeers.add(peer)) {
-            LOG.debug("members exchange refused: one from this peer is already running peer={}", peer);
+        if (!running.add(peer)) {
+            LOG.debug("members {} refused: one from this peer is already running peer={}", kind, peer);
             stream.reset();
             return;
         }
         if (inboundExchanges.incrementAndGet() > config.maxConcurrentExchanges()) {
             inboundExchanges.decrementAndGet();
-            inboundPeers.remove(peer);
-            LOG.warn("members exchange refused: {} running, the limit maxConcurrentExchanges peer={}",
+            running.remove(peer);
+            LOG.warn("members {} refused: {} running, the limit maxConcurrentExchanges peer={}", kind,
                     config.maxConcurrentExchanges(), peer);
             stream.reset();
             return;
         }
-        exchange(stream, PushPullSession.Role.RESPONDER).whenComplete((r, e) -> {
+        exchange(stream, PushPullSession.Role.RESPONDER, List.of()).whenComplete((r, e) -> {
             inboundExchanges.decrementAndGet();
-            inboundPeers.remove(peer);
+            running.remove(peer);
             if (e != null) {
-                logFailure("members exchange failed", peer, e);
+                logFailure("members " + kind + " failed", peer, e);
             }
         });
+    }
+
+    /**
+     * Announces {@code record}, new to us, to up to {@code pushFanout} connected members other than {@code from}
+     * (null for our own) and its own node.
+     */
+    private void spread(SignedRecord record, PeerId from) {
+        if (config.pushFanout() == 0 || state == State.NEW || state == State.CLOSED) {
+            return;
+        }
+        List<PeerId> candidates = new ArrayList<>(partners().keySet());
+        Set<PeerId> exclude = from == null ? Set.of(record.peerId()) : Set.of(record.peerId(), from);
+        if (!rumours.spread(new Exchange.Entry(record.peerId(), record.sequence()), candidates, exclude).isEmpty()) {
+            scheduleFlush();
+        }
+    }
+
+    private void scheduleFlush() {
+        if (flushScheduled.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(this::flushRumours);
+            } catch (RejectedExecutionException e) {
+                LOG.debug("scheduler is shut down; rumours not pushed");
+            }
+        }
+    }
+
+    /** Starts a push to every target that has announcements waiting and none running. */
+    private void flushRumours() {
+        flushScheduled.set(false);
+        if (state == State.NEW || state == State.CLOSED) {
+            return;
+        }
+        for (PeerId target : rumours.ready()) {
+            Optional<Connection> connection = host.connection(target);
+            if (connection.isEmpty()) {
+                rumours.drop(target);
+                continue;
+            }
+            List<Exchange.Entry> announce = rumours.take(target, limits.maxEntries());
+            if (announce.isEmpty()) {
+                continue;
+            }
+            connection.get().newStream(PUSH_PROTOCOL)
+                    .thenCompose(s -> exchange(s, PushPullSession.Role.INITIATOR, announce))
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            logFailure("members push failed", target, e);
+                        }
+                        if (rumours.finished(target)) {
+                            scheduleFlush();
+                        }
+                    });
+        }
     }
 
     private void onConnection(Connection connection) {
@@ -469,19 +694,50 @@ public final class MembershipService implements AutoCloseable {
         refreshIfDue(now);
         dialBootstrapPeers(now);
         dialDiscovered(now);
-        dialMembers(now);
-        List<Connection> candidates = new ArrayList<>();
-        for (SignedRecord m : store.members()) {
-            if (!m.peerId().equals(host.peerId()) && !penalties.containsKey(m.peerId())) {
-                host.connection(m.peerId()).ifPresent(candidates::add);
-            }
+        if (config.dialMembers()) {
+            dialMembers(now);
+        }
+        List<Connection> candidates = new ArrayList<>(partners().values());
+        needsPartners = candidates.isEmpty() && index().size() > 1;
+        if (needsPartners) {
+            partnerListeners.forEach(Runnable::run);
         }
         if (candidates.isEmpty()) {
+            // Nothing better: any peer we are connected to, e.g. one found by mDNS whose record we do not have yet.
             candidates.addAll(host.connections());
         }
+        // A pair already in an exchange (a first sync paged over many turns) is left to finish it.
+        candidates.removeIf(c -> outboundPeers.contains(c.remotePeer()) || inboundPeers.contains(c.remotePeer()));
         if (!candidates.isEmpty()) {
             syncWith(candidates.get(random.nextInt(candidates.size())));
         }
+    }
+
+    /**
+     * Who we exchange with and push to: the live members and bootstrap peers we are connected to, one connection
+     * each, none paused for sending forgeries.
+     */
+    private Map<PeerId, Connection> partners() {
+        Map<PeerId, Connection> out = new LinkedHashMap<>();
+        for (Connection c : host.connections()) {
+            PeerId peer = c.remotePeer();
+            if (peer.equals(host.peerId()) || out.containsKey(peer) || penalties.containsKey(peer)) {
+                continue;
+            }
+            if (isBootstrapPeer(peer) || store.member(peer).isPresent()) {
+                out.put(peer, c);
+            }
+        }
+        return out;
+    }
+
+    private boolean isBootstrapPeer(PeerId peer) {
+        for (BootstrapPeer b : bootstrap.values()) {
+            if (peer.equals(b.peer)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void sweep() {
@@ -535,6 +791,8 @@ public final class MembershipService implements AutoCloseable {
         if (!result.isAccepted()) {
             LOG.warn("our own record was not accepted by our store: {} node={} peer={} seq={}", result.detail(),
                     signed.nodeName(), signed.peerId(), seq);
+        } else if (previous != null && !previous.record().sameAnnouncement(signed.record())) {
+            spread(signed, null);
         }
         return signed;
     }

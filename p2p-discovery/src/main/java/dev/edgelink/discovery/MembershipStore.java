@@ -72,6 +72,13 @@ public interface MembershipStore {
     Map<PeerId, Long> digest();
 
     /**
+     * A number that changes whenever the (peer, sequence) pairs of {@link #digest()} change, so that what is
+     * derived from the digest (the index anti-entropy compares) is rebuilt only then. Read it before the digest:
+     * a digest read after it is at least as new.
+     */
+    long version();
+
+    /**
      * Removes every record whose expiry is at or before {@code nowMillis}; a live member removed this way is
      * reported as {@link DepartureReason#EXPIRED}.
      *

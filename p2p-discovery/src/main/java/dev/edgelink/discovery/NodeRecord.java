@@ -97,6 +97,15 @@ public record NodeRecord(
         return nowMillis < expiresAtMillis;
     }
 
+    /**
+     * Whether {@code other} announces exactly what this record does, its sequence, issue time and expiry aside: a
+     * mere refresh, which changes nothing for routes or connections.
+     */
+    public boolean sameAnnouncement(NodeRecord other) {
+        return equals(other.toBuilder().sequence(sequence).issuedAtMillis(issuedAtMillis)
+                .expiresAtMillis(expiresAtMillis).build());
+    }
+
     /** Builds records; lists are appended to in call order, which is also their order on the wire. */
     public static final class Builder {
         private String nodeName;

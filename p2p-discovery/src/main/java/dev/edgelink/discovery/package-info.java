@@ -9,8 +9,9 @@
  *       envelope, giving a {@link dev.edgelink.discovery.SignedRecord}.</li>
  *   <li>{@link dev.edgelink.discovery.MembershipStore}: the view and its acceptance rules;
  *       {@link dev.edgelink.discovery.MembershipListener} hears joined / updated / left.</li>
- *   <li>{@link dev.edgelink.discovery.MembershipService}: {@code /edgelink/members/1.0.0} on a libp2p host; keeps
- *       the store in step with every other node, with bootstrap peers and the mesh dialed.</li>
+ *   <li>{@link dev.edgelink.discovery.MembershipService}: {@code /edgelink/members/2.0.0} (range reconciliation)
+ *       and {@code /edgelink/members/push/2.0.0} (rumours) on a libp2p host; keeps the store in step with every
+ *       other node over the connections it has, with bootstrap peers (and, if asked, the members) dialed.</li>
  *   <li>{@link dev.edgelink.discovery.trust}: the cluster CA's node certificates and revocation lists, and the
  *       {@link dev.edgelink.discovery.trust.TrustAnchors} that verify them.</li>
  * </ul>
@@ -30,8 +31,8 @@
  * }</pre>
  *
  * <p>Implementation lives in {@code internal}: {@code internal.record} (record protobuf mapping),
- * {@code internal.store} (the in-memory store), {@code internal.members} (the exchange codec, the per-stream state
- * machine and its Netty glue, dial backoff), {@code internal.trust} (the certificate envelope and body codecs, the
- * signature cache).
+ * {@code internal.store} (the in-memory store), {@code internal.members} (the exchange codec, the range index, the
+ * per-stream state machine and its Netty glue, the rumours' bookkeeping, dial backoff), {@code internal.trust} (the
+ * certificate envelope and body codecs, the signature cache).
  */
 package dev.edgelink.discovery;

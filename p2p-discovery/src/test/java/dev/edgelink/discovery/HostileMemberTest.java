@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.edgelink.discovery.MeshHarness.Node;
 import dev.edgelink.discovery.internal.members.Exchange;
+import dev.edgelink.discovery.internal.members.KeyRange;
 import dev.edgelink.discovery.internal.members.MembersCodec;
 import dev.edgelink.libp2p.Libp2pException;
 import dev.edgelink.libp2p.crypto.PrivKey;
@@ -217,7 +218,10 @@ class HostileMemberTest {
         }
     }
 
-    /** Plays the initiator by hand: an empty digest, then {@code records} whatever the victim's digest says. */
+    /**
+     * Plays the initiator by hand: the summary of a view of one record that the victim cannot have, so that it lists
+     * its records, then {@code records} whatever the victim's listing says.
+     */
     private static void pushRaw(Node from, Node victim, List<byte[]> records) throws Exception {
         Stream s = from.host.newStream(victim.address(), MembershipService.PROTOCOL).get(5, TimeUnit.SECONDS);
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -227,7 +231,9 @@ class HostileMemberTest {
             public void onData(MuxedStream stream, ByteBuf data) {
                 buffer.addComponent(true, data);
                 if (MembersCodec.decode(buffer, LIMITS) != null) {
-                    stream.write(Unpooled.wrappedBuffer(MembersCodec.encode(Exchange.recordsOnly(records))));
+                    Exchange.Builder last = Exchange.builder();
+                    records.forEach(last::record);
+                    stream.write(Unpooled.wrappedBuffer(MembersCodec.encode(last.build())));
                     stream.closeWrite();
                 }
             }
@@ -244,7 +250,8 @@ class HostileMemberTest {
                 done.completeExceptionally(cause);
             }
         });
-        s.write(Unpooled.wrappedBuffer(MembersCodec.encode(Exchange.digestOnly(Map.of()))));
+        s.write(Unpooled.wrappedBuffer(MembersCodec.encode(Exchange.builder()
+                .range(new Exchange.Summary(KeyRange.ROOT, 1, 0)).build())));
         done.get(5, TimeUnit.SECONDS);
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -156,5 +157,46 @@ class MembershipServiceTest {
         assertTrue(await(() -> nodes.stream().allMatch(n -> n.store.member(nodes.get(1).peer())
                 .map(r -> r.record().site().equals("moved")).orElse(false)), Duration.ofSeconds(3)));
         assertFalse(nodes.get(0).events.stream().anyMatch(e -> e.startsWith("left")));
+    }
+
+    @Test
+    void withoutMemberDialsExchangesRunOverTheConnectionsThereAreAndAChangeCrossesThem() throws Exception {
+        MembershipConfig.Builder config = MeshHarness.fastConfig().dialMembers(false);
+        // A chain a - b - c: b knows a as its bootstrap peer, c knows b; nobody dials the members it learns of.
+        Node a = mesh.start("node-a", "10.244.1.0/24", config.build());
+        Node b = mesh.start("node-b", "10.244.2.0/24", config.bootstrapPeers(List.of(a.address())).build());
+        Node c = mesh.start("node-c", "10.244.3.0/24", config.bootstrapPeers(List.of(b.address())).build());
+        List<Node> all = List.of(a, b, c);
+        assertTrue(await(() -> sameView(all), MeshHarness.GOSSIP.multipliedBy(30)), "the chain did not converge");
+        SignedRecord moved = c.service.update(c.service.localRecord().record().toBuilder().site("moved").build());
+        assertTrue(await(() -> a.store.member(c.peer()).map(r -> r.sequence() == moved.sequence()).orElse(false),
+                MeshHarness.GOSSIP.multipliedBy(30)), "c's change did not reach a through b");
+        assertTrue(a.host.connection(c.peer()).isEmpty() && c.host.connection(a.peer()).isEmpty(),
+                "a and c never connected: membership dialed no member");
+        assertFalse(a.service.needsPartners() || b.service.needsPartners() || c.service.needsPartners());
+        assertTrue(c.service.stats().pushes() > 0, "the change was pushed: " + c.service.stats());
+    }
+
+    @Test
+    void aNodeThatKnowsMembersButIsConnectedToNoneAsksForPartners() throws Exception {
+        MembershipConfig.Builder config = MeshHarness.fastConfig().dialMembers(false);
+        Node a = mesh.start("node-a", "10.244.1.0/24", config.build());
+        Node lonely = mesh.start("node-b", "10.244.2.0/24", config.build());
+        AtomicInteger asked = new AtomicInteger();
+        lonely.service.addPartnerListener(asked::incrementAndGet);
+        // It knows a (a kept record, say) but nobody connects them: it asks every round.
+        assertTrue(lonely.store.offer(a.service.localRecord(), mesh.clock().millis()).isAccepted());
+        assertTrue(await(() -> asked.get() >= 3, MeshHarness.GOSSIP.multipliedBy(30)), "asked " + asked.get());
+        assertTrue(lonely.service.needsPartners());
+        assertTrue(lonely.host.connections().isEmpty(), "membership did not dial the member itself");
+        // A connection manager connects it: the new connection brings an exchange, and the asking stops.
+        lonely.host.connect(a.address()).get(5, TimeUnit.SECONDS);
+        assertTrue(await(() -> a.store.member(lonely.peer()).isPresent() && !lonely.service.needsPartners(),
+                MeshHarness.GOSSIP.multipliedBy(30)), "no exchange over the new connection");
+        // Rounds go on (each runs an exchange with a); none of them asks.
+        int before = asked.get();
+        long syncs = lonely.service.stats().syncs();
+        assertTrue(await(() -> lonely.service.stats().syncs() >= syncs + 3, MeshHarness.GOSSIP.multipliedBy(30)));
+        assertEquals(before, asked.get(), "still asking while connected to a member");
     }
 }

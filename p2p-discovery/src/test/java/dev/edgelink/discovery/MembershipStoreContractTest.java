@@ -97,6 +97,26 @@ public abstract class MembershipStoreContractTest {
     }
 
     @Test
+    void theVersionChangesWithTheDigestAndOnlyThen() {
+        long v0 = store.version();
+        store.offer(rec(A, "node-a", "10.244.1.0/24", 1), T0);
+        long v1 = store.version();
+        assertTrue(v1 != v0, "a new record");
+        store.offer(rec(A, "node-a", "10.244.1.0/24", 1), T0);
+        store.offer(rec(B, "node-b", "10.244.1.0/24", 1), T0);
+        store.sweep(T0 + TTL - 1);
+        assertEquals(v1, store.version(), "a stale offer, a rejected one and a sweep that removes nothing");
+        store.offer(rec(A, "node-a", "10.244.1.0/24", 2), T0);
+        long v2 = store.version();
+        assertTrue(v2 != v1, "a newer sequence");
+        store.offer(leaving(A, "node-a", 3), T0);
+        long v3 = store.version();
+        assertTrue(v3 != v2, "a tombstone");
+        store.sweep(T0 + TTL);
+        assertTrue(store.version() != v3, "a sweep that removes the tombstone");
+    }
+
+    @Test
     void aRecordIsAcceptedOneMillisecondBeforeItsExpiryAndRejectedAtIt() {
         SignedRecord a = rec(A, "node-a", "10.244.1.0/24", 1);
         assertRejected(RejectReason.EXPIRED, store.offer(a, T0 + TTL));

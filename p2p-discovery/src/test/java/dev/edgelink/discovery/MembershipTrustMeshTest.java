@@ -170,8 +170,8 @@ class MembershipTrustMeshTest {
     }
 
     /**
-     * Sends an initiator's first message (an empty digest) padded with an unknown field to exactly {@code bodyBytes}:
-     * completes with "reply" when the victim answers with its digest, "reset" when it resets the stream.
+     * Sends an initiator's first message (an empty view's summary) padded with an unknown field to exactly
+     * {@code bodyBytes}: completes with "reply" when the victim answers, "reset" when it resets the stream.
      */
     private static CompletableFuture<String> firstDigest(Host from, Node victim, int bodyBytes) throws Exception {
         Stream s = from.newStream(victim.address(), MembershipService.PROTOCOL).get(5, TimeUnit.SECONDS);
@@ -204,17 +204,23 @@ class MembershipTrustMeshTest {
         return outcome;
     }
 
-    /** A members frame whose Exchange body is {@code bodyBytes} long: field 15 (unknown, ignored) of zeros. */
+    /**
+     * An initiator's first members frame whose Exchange body is {@code bodyBytes} long: the summary of an empty root
+     * (0x0a 0x00), then field 15 (unknown, ignored) of zeros.
+     */
     static byte[] paddedDigest(int bodyBytes) {
-        int padding = bodyBytes - 1 - 1;
-        while (1 + Varint.encodedLength(padding) + padding > bodyBytes) {
+        int room = bodyBytes - 2;
+        int padding = room - 1 - 1;
+        while (1 + Varint.encodedLength(padding) + padding > room) {
             padding--;
         }
-        if (1 + Varint.encodedLength(padding) + padding != bodyBytes) {
+        if (1 + Varint.encodedLength(padding) + padding != room) {
             throw new IllegalArgumentException("no padding gives a body of " + bodyBytes + " bytes");
         }
         byte[] frame = new byte[Varint.encodedLength(bodyBytes) + bodyBytes];
         int at = Varint.write(bodyBytes, frame, 0);
+        frame[at++] = (1 << 3) | 2;
+        frame[at++] = 0;
         frame[at++] = (15 << 3) | 2;
         Varint.write(padding, frame, at);
         return frame;

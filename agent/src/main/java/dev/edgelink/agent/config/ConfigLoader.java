@@ -10,6 +10,7 @@ import dev.edgelink.agent.config.AgentConfig.Timeouts;
 import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.tunnel.TunnelConfig;
+import dev.edgelink.discovery.MembershipConfig;
 import dev.edgelink.discovery.trust.InvalidCertificateException;
 import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.ConfigurationException;
@@ -91,7 +92,7 @@ public final class ConfigLoader {
     private AgentConfig read(Section s) {
         s.only("nodeName", "podCidr", "clusterCidr", "listen", "bootstrapPeers", "mdnsInterfaces", "pskFile",
                 "tunnelMode", "underlay", "stateDir", "cniSocket", "statusAddress", "masquerade", "timeouts",
-                "staticPeers", "site", "relay", "holePunch", "userspace", "memory", "trust", "libp2p");
+                "staticPeers", "site", "relay", "holePunch", "userspace", "memory", "trust", "libp2p", "members");
         AgentConfig.Trust trust = trust(s.section("trust"));
         Optional<NodeCertificate> cert = trust.certFile().map(ConfigLoader::certificate);
         String nodeName = nodeName(s.key("nodeName"), s.text("nodeName")
@@ -115,7 +116,7 @@ public final class ConfigLoader {
                         s.text("statusAddress").orElse(AgentConfig.DEFAULT_STATUS_ADDRESS)),
                 s.bool("masquerade").orElse(true), timeouts(s.section("timeouts")),
                 staticPeers(s, nodeName, podCidr, clusterCidr), nat, memory(s.section("memory")),
-                trust, connections(s.section("libp2p"), nat));
+                trust, connections(s.section("libp2p"), nat), members(s.section("members")));
     }
 
     /** The certificate file, parsed only (the agent checks its signature at start, against the CAs). */
@@ -424,6 +425,26 @@ public final class ConfigLoader {
                 atLeastOne(c, "maxPendingPerIp", d.maxPendingPerIp()),
                 atLeastOne(c, "maxPendingHandshakes", d.maxPendingHandshakes()), handshake);
     }
+
+    private static AgentConfig.Members members(Section m) {
+        m.only("maxRecords", "pushFanout");
+        AgentConfig.Members d = AgentConfig.Members.defaults();
+        int records = m.integer("maxRecords").orElse(d.maxRecords());
+        if (records < MIN_MEMBERS || records > MAX_MEMBERS) {
+            throw new ConfigException(m.key("maxRecords"), records + " is not in " + MIN_MEMBERS + ".." + MAX_MEMBERS
+                    + " (members and tombstones of the whole cluster)");
+        }
+        int fanout = m.integer("pushFanout").orElse(d.pushFanout());
+        if (fanout < 0 || fanout > MAX_PUSH_FANOUT) {
+            throw new ConfigException(m.key("pushFanout"), fanout + " is not in 0.." + MAX_PUSH_FANOUT);
+        }
+        return new AgentConfig.Members(records, fanout);
+    }
+
+    private static final int MIN_MEMBERS = MembershipConfig.MIN_RECORDS;
+    /** A view this large holds tens of megabytes of records: a cluster larger than anything we plan for. */
+    private static final int MAX_MEMBERS = 65536;
+    private static final int MAX_PUSH_FANOUT = MembershipConfig.MAX_PUSH_FANOUT;
 
     private static int atLeastOne(Section c, String key, int otherwise) {
         int n = c.integer(key).orElse(otherwise);

@@ -71,6 +71,8 @@ class ConfigLoaderTest {
         assertEquals(List.of(), c.staticPeers());
         assertEquals(AgentConfig.Nat.defaults(), c.nat());
         assertEquals(new AgentConfig.Connections(1024, 8, 128, Duration.ofSeconds(5)), c.connections());
+        assertEquals(new AgentConfig.Members(8192, 3), c.members());
+        assertEquals(Duration.ofMinutes(10), c.timeouts().recordTtl());
         assertEquals("", c.site());
         assertEquals(Duration.ofMillis(300), c.timeouts().probeInterval());
         assertTrue(c.timeouts().probeInterval().multipliedBy(c.timeouts().probeFailures())
@@ -208,7 +210,8 @@ class ConfigLoaderTest {
     }
 
     static Stream<Arguments> invalid() {
-        return Stream.concat(Stream.concat(invalidMemory(), Stream.concat(invalidLibp2p(), invalidRelayLimits())),
+        return Stream.concat(Stream.concat(invalidMemory(), Stream.concat(invalidLibp2p(),
+                Stream.concat(invalidRelayLimits(), invalidMembers()))),
                 Stream.concat(invalidIdle(), Stream.of(
                 Arguments.of("", "podCidr", "is required"),
                 Arguments.of("nodeName: x\n", "podCidr", "is required"),
@@ -249,7 +252,7 @@ class ConfigLoaderTest {
                 Arguments.of("timeouts: {recordTtl: forever}\n", "timeouts.recordTtl", "not a duration"),
                 Arguments.of("timeouts: {recordTtl: 2s}\n", "timeouts.recordTtl", "at least 4 gossip intervals"),
                 Arguments.of("timeouts: {gossipInterval: 0s}\n", "timeouts.gossipInterval", "longer than zero"),
-                Arguments.of("timeouts: {gossipInterval: 30s}\n", "timeouts.recordTtl", "at least 4 gossip"),
+                Arguments.of("timeouts: {gossipInterval: 3m}\n", "timeouts.recordTtl", "at least 4 gossip"),
                 Arguments.of("timeouts: {probeInterval: -1s}\n", "timeouts.probeInterval", "not a duration"),
                 Arguments.of("timeouts: {probeTimeout: 1m}\n", "timeouts.probeTimeout", "longer than 10s"),
                 Arguments.of("timeouts: {probeFailures: 0}\n", "timeouts.probeFailures", "not in 1..100"),
@@ -333,6 +336,19 @@ class ConfigLoaderTest {
                 Arguments.of("libp2p: {handshakeTimeout: 1m}\n", "libp2p.handshakeTimeout",
                         "longer than the upgrade timeout (10s)"),
                 Arguments.of("libp2p: {maxStreams: 1}\n", "libp2p.maxStreams", "unknown key"));
+    }
+
+    static Stream<Arguments> invalidMembers() {
+        return Stream.of(
+                Arguments.of("members: {maxRecords: 10}\n", "members.maxRecords", "not in 64..65536"),
+                Arguments.of("members: {pushFanout: 33}\n", "members.pushFanout", "not in 0..32"),
+                Arguments.of("members: {fanout: 3}\n", "members.fanout", "unknown key"));
+    }
+
+    @Test
+    void theMembershipViewsSizeAndFanoutAreReadAsWritten() {
+        AgentConfig c = parse("podCidr: 10.244.1.0/24\nmembers: {maxRecords: 20000, pushFanout: 0}\n");
+        assertEquals(new AgentConfig.Members(20000, 0), c.members());
     }
 
     static Stream<Arguments> invalidMemory() {

@@ -1,6 +1,7 @@
 package dev.edgelink.agent.internal.metrics;
 
 import dev.edgelink.dataplane.backend.PathKind;
+import dev.edgelink.discovery.MembershipService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -152,6 +153,26 @@ public final class AgentMetrics {
      * @param connections handshakes in progress ({@code pending}) and {@code established} connections now
      * @param refused connections the host refused so far, by reason label, every reason there from the start
      */
+    /** The membership protocols' cost: bytes of members messages, exchanges and pushes, both ways. */
+    public void bindMembership(Supplier<MembershipService.Stats> stats) {
+        registry.counterFunction("edgelink_members_bytes_total", "Bytes of members messages (exchanges and pushes, "
+                + "without stream framing and encryption) received (in) and sent (out).", List.of("direction"),
+                () -> {
+                    MembershipService.Stats s = stats.get();
+                    return List.of(new Metrics.Sample(List.of("in"), s.bytesIn()),
+                            new Metrics.Sample(List.of("out"), s.bytesOut()));
+                });
+        registry.counterFunction("edgelink_members_exchanges_total", "Members exchanges run with a peer (sync: "
+                + "anti-entropy; push: a changed record), either side, by kind and result.", List.of("kind", "result"),
+                () -> {
+                    MembershipService.Stats s = stats.get();
+                    return List.of(new Metrics.Sample(List.of("sync", "ok"), s.syncs() - s.syncFailures()),
+                            new Metrics.Sample(List.of("sync", "failed"), s.syncFailures()),
+                            new Metrics.Sample(List.of("push", "ok"), s.pushes() - s.pushFailures()),
+                            new Metrics.Sample(List.of("push", "failed"), s.pushFailures()));
+                });
+    }
+
     public void bindConnections(Supplier<List<Metrics.Sample>> connections, Supplier<Map<String, Long>> refused) {
         registry.gauge("edgelink_connections", "libp2p connections now, by state (pending: inbound, not yet "
                 + "authenticated; established: authenticated, TCP or relayed).", List.of("state"), connections);

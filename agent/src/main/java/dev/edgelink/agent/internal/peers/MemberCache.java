@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing here is trusted: every record goes through {@link MembershipStore#offer} again, which checks the
  * signature, the sequence and the expiry, so a record that expired while the agent was down is simply not taken.
- * The file is rewritten atomically (temporary file, then rename).
+ * The file is rewritten atomically (temporary file, then rename), and only as often as {@link Schedule} allows: at
+ * 1000 members it is about a megabyte, and an edge device's flash should not take that every second.
  *
  * <pre>
  *   "edgelink-members/1\n"  then per record:  u32 length (big-endian, 1..{@value #MAX_RECORD})  envelope bytes
@@ -38,14 +40,77 @@ final class MemberCache {
     private static final byte[] MAGIC = "edgelink-members/1\n".getBytes(StandardCharsets.US_ASCII);
     /** Larger than any record the store accepts. */
     static final int MAX_RECORD = 64 * 1024;
-    /** More members than any cluster this agent serves; a longer file is cut there. */
-    static final int MAX_RECORDS = 4096;
-
     private final Path file;
+    /** Records read or written at most (the view's capacity); a longer file is cut there. */
+    private final int maxRecords;
 
-    MemberCache(Path file) {
+    MemberCache(Path file, int maxRecords) {
         this.file = file;
+        this.maxRecords = maxRecords;
     }
+
+    /**
+     * When the file is rewritten. A change of the view that matters after a restart (a member joined or left, a
+     * record announces something new) is written at most every {@code minInterval}; a mere refresh (new sequence and
+     * expiry, same content) at most every {@code refreshInterval}, which keeps the kept records valid for a restart
+     * (a record is re-issued while it still has the refresh margin to live) at a fraction of the writes: at 1000
+     * members, 3.3 records a second are refreshes. Whatever is pending is written on close. Pure: the caller gives
+     * the time.
+     */
+    static final class Schedule {
+        private final long minIntervalMillis;
+        private final long refreshIntervalMillis;
+        private long lastSaveMillis = Long.MIN_VALUE / 2;
+        private boolean material;
+        private boolean refreshed;
+
+        Schedule(long minIntervalMillis, long refreshIntervalMillis) {
+            this.minIntervalMillis = minIntervalMillis;
+            this.refreshIntervalMillis = Math.max(minIntervalMillis, refreshIntervalMillis);
+        }
+
+        /**
+         * The intervals for records that live {@code recordTtl} and are re-issued {@code refreshMargin} before they
+         * expire: every {@link #SAVE_INTERVAL} at most (half the margin when that is shorter, as with the short
+         * lifetimes of labs), a mere refresh every half margin at most.
+         */
+        static Schedule forRecords(Duration refreshMargin) {
+            long half = refreshMargin.toMillis() / 2;
+            return new Schedule(Math.min(SAVE_INTERVAL.toMillis(), half), half);
+        }
+
+        /** The view changed; {@code matters}: more than a refresh. */
+        synchronized void changed(boolean matters) {
+            if (matters) {
+                material = true;
+            } else {
+                refreshed = true;
+            }
+        }
+
+        /** Whether the file is to be written at {@code nowMillis}. */
+        synchronized boolean due(long nowMillis) {
+            if (material) {
+                return nowMillis - lastSaveMillis >= minIntervalMillis;
+            }
+            return refreshed && nowMillis - lastSaveMillis >= refreshIntervalMillis;
+        }
+
+        /** Whether anything is waiting to be written (what a close writes). */
+        synchronized boolean pending() {
+            return material || refreshed;
+        }
+
+        /** The file was written at {@code nowMillis}, with everything changed until then. */
+        synchronized void saved(long nowMillis) {
+            lastSaveMillis = nowMillis;
+            material = false;
+            refreshed = false;
+        }
+    }
+
+    /** The longest a changed view waits to be written. */
+    static final Duration SAVE_INTERVAL = Duration.ofSeconds(30);
 
     /**
      * Offers every kept record but {@code self}'s to {@code store}.
@@ -61,7 +126,7 @@ final class MemberCache {
                 LOG.warn("{} is not a member cache; ignored", file);
                 return 0;
             }
-            while (read < MAX_RECORDS) {
+            while (read < maxRecords) {
                 byte[] envelope = next(in);
                 if (envelope == null) {
                     break;
@@ -117,7 +182,7 @@ final class MemberCache {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
-            for (SignedRecord m : members.subList(0, Math.min(members.size(), MAX_RECORDS))) {
+            for (SignedRecord m : members.subList(0, Math.min(members.size(), maxRecords))) {
                 byte[] e = m.envelope();
                 out.writeInt(e.length);
                 out.write(e);

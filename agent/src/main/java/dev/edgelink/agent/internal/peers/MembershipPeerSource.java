@@ -15,7 +15,6 @@ import dev.edgelink.discovery.MembershipListener;
 import dev.edgelink.discovery.MembershipService;
 import dev.edgelink.discovery.MembershipStore;
 import dev.edgelink.discovery.MembershipTrust;
-import dev.edgelink.discovery.StoreLimits;
 import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.discovery.SignedRecord;
 import dev.edgelink.discovery.TunnelCapability;
@@ -37,19 +36,22 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Peers from the membership view: this node's signed record is published on {@code /edgelink/members/1.0.0}, the
+ * Peers from the membership view: this node's signed record is published on {@code /edgelink/members/2.0.0}, the
  * bootstrap peers are dialed, and so are the peers mDNS finds on {@code mdnsInterfaces}; every live member's record
  * becomes a {@link PeerView}. A member that leaves or whose record expires drops out of the peer set, and the data
  * plane removes its kernel objects.
  *
- * <p>The members' signed records are kept in the state directory ({@link MemberCache}) and offered to the store
- * again at start, so a restarted agent knows its peers before the first gossip round.
+ * <p>Membership dials no members itself: it exchanges with the members someone else connected us to (the connection
+ * keeper, a connection manager), and {@link #needsPartners()} says when there are none.
+ *
+ * <p>The members' signed records are kept in the state directory ({@link MemberCache}), written when the view has
+ * changed at most every 30 s and on close, and offered to the store again at start, so a restarted agent knows its
+ * peers before the first gossip round.
  *
  * <p>Ready when another member has joined (a kept record still valid counts), or after a grace period
  * ({@link #readyGrace}) in which none did (a first node, or every other node down): only then does the agent
@@ -73,9 +75,10 @@ public final class MembershipPeerSource implements PeerSource {
     private final ScheduledExecutorService scheduler;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final MemberCache cache;
-    private final AtomicBoolean savePending = new AtomicBoolean();
+    private final MemberCache.Schedule cacheSchedule;
     private final TaskGuard tasks;
-    private volatile MembershipService service;
+    private final MembershipConfig membersConfig;
+    private final MembershipService service;
     private MdnsService mdns;
 
     /**
@@ -86,12 +89,19 @@ public final class MembershipPeerSource implements PeerSource {
     public MembershipPeerSource(Host host, AgentConfig config, NodeRecord template, MembershipTrust trust,
             TaskGuard tasks) {
         this.host = host;
-        this.store = MembershipStore.inMemory(StoreLimits.DEFAULT, trust);
         this.config = config;
+        this.membersConfig = MembershipConfig.builder().gossipInterval(config.timeouts().gossipInterval())
+                .recordTtl(config.timeouts().recordTtl()).bootstrapPeers(config.bootstrapPeers())
+                .maxRecords(config.members().maxRecords()).pushFanout(config.members().pushFanout())
+                .dialMembers(false).build();
+        this.store = MembershipStore.inMemory(membersConfig.storeLimits(), trust);
         this.template = template;
         this.tasks = tasks;
-        this.cache = new MemberCache(config.stateDir().resolve("members.bin"));
+        this.cache = new MemberCache(config.stateDir().resolve("members.bin"), config.members().maxRecords());
+        this.cacheSchedule = MemberCache.Schedule.forRecords(membersConfig.refreshMargin());
         this.scheduler = tasks.newScheduler("edgelink-membership", TASK);
+        this.service = new MembershipService(host, store, membersConfig, scheduler, InstantSource.system(),
+                new SecureRandom());
     }
 
     /** How long to wait for a first member before reconciling anyway: 3 gossip intervals, at least 2 s. */
@@ -112,8 +122,25 @@ public final class MembershipPeerSource implements PeerSource {
 
     /** Records refused by reason since start. */
     public java.util.Map<dev.edgelink.discovery.RejectReason, Long> rejections() {
-        MembershipService s = service;
-        return s == null ? java.util.Map.of() : s.rejections();
+        return service.rejections();
+    }
+
+    /** What the members protocols cost since start. */
+    public MembershipService.Stats stats() {
+        return service.stats();
+    }
+
+    /**
+     * Whether this node knows other members but is connected to none (nor to a bootstrap peer): membership dials
+     * no members, so until someone connects it, it learns nothing and spreads nothing.
+     */
+    public boolean needsPartners() {
+        return service.needsPartners();
+    }
+
+    /** Called on the membership thread in every gossip round in which {@link #needsPartners()} holds. */
+    public void addPartnerListener(Runnable listener) {
+        service.addPartnerListener(listener);
     }
 
     @Override
@@ -128,7 +155,7 @@ public final class MembershipPeerSource implements PeerSource {
                         onChange.accept(peers());
                         ready.complete(null);
                     });
-                    saveSoon();
+                    cacheSchedule.changed(true);
                 }
             }
 
@@ -136,7 +163,7 @@ public final class MembershipPeerSource implements PeerSource {
             public void updated(SignedRecord previous, SignedRecord current) {
                 if (!current.peerId().equals(host.peerId())) {
                     scheduler.execute(() -> onChange.accept(peers()));
-                    saveSoon();
+                    cacheSchedule.changed(!previous.record().sameAnnouncement(current.record()));
                 }
             }
 
@@ -152,20 +179,17 @@ public final class MembershipPeerSource implements PeerSource {
                 if (!last.peerId().equals(host.peerId())) {
                     LOG.info("member left: {} (node={}, peer={})", reason, last.nodeName(), last.peerId());
                     scheduler.execute(() -> onChange.accept(peers()));
-                    saveSoon();
+                    cacheSchedule.changed(true);
                 }
             }
         });
         cache.restore(store, host.peerId(), System.currentTimeMillis());
-        MembershipConfig members = MembershipConfig.builder().gossipInterval(config.timeouts().gossipInterval())
-                .recordTtl(config.timeouts().recordTtl()).bootstrapPeers(config.bootstrapPeers()).build();
-        service = new MembershipService(host, store, members, scheduler, InstantSource.system(), new SecureRandom());
         service.start(template);
+        scheduler.scheduleWithFixedDelay(this::saveIfDue, 1, 1, TimeUnit.SECONDS);
         if (!config.mdnsInterfaces().isEmpty()) {
-            MembershipService joined = service;
             mdns = new MdnsService(host.peerId(), host::listenAddresses, MdnsConfig.on(config.mdnsInterfaces()),
                     scheduler, InstantSource.system(), new SecureRandom(),
-                    (peer, addresses, via) -> joined.discovered(peer, addresses), tasks);
+                    (peer, addresses, via) -> service.discovered(peer, addresses), tasks);
             mdns.start();
         }
         scheduler.schedule(() -> {
@@ -222,17 +246,12 @@ public final class MembershipPeerSource implements PeerSource {
                 cidrs.get(0).address(), paths));
     }
 
-    /** Keeps the members' records in the state directory, at most once a second however often they change. */
-    private void saveSoon() {
-        if (savePending.compareAndSet(false, true)) {
-            try {
-                scheduler.schedule(() -> {
-                    savePending.set(false);
-                    cache.save(store.members());
-                }, 1, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                cache.save(store.members());
-            }
+    /** Keeps the members' records in the state directory when {@link MemberCache.Schedule} says so. */
+    private void saveIfDue() {
+        long now = System.currentTimeMillis();
+        if (cacheSchedule.due(now)) {
+            cacheSchedule.saved(now);
+            cache.save(store.members());
         }
     }
 
@@ -287,12 +306,8 @@ public final class MembershipPeerSource implements PeerSource {
      * @return false when membership is not running (not yet, or no more): nothing was announced
      */
     public boolean republish(NodeRecord record) {
-        MembershipService s = service;
-        if (s == null) {
-            return false;
-        }
         try {
-            s.update(record);
+            service.update(record);
             return true;
         } catch (IllegalStateException notRunning) {
             LOG.debug("record not republished: {} (node={})", notRunning.getMessage(), config.nodeName());
@@ -321,13 +336,14 @@ public final class MembershipPeerSource implements PeerSource {
         if (mdns != null) {
             mdns.close();
         }
-        if (service != null) {
-            try {
-                service.leave().get(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                LOG.warn("leave not confirmed by every peer: {} (node={})", e.toString(), config.nodeName());
-            }
-            service.close();
+        try {
+            service.leave().get(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("leave not confirmed by every peer: {} (node={})", e.toString(), config.nodeName());
+        }
+        service.close();
+        if (cacheSchedule.pending()) {
+            cache.save(store.members());
         }
         scheduler.shutdownNow();
     }

@@ -13,8 +13,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs one {@link PushPullSession} over one stream: frames in, session steps, frames out. Every callback runs on
- * the stream's event loop. The result completes when the session is done (with the number of records received
- * and sent), or fails with the cause: a protocol violation or a limit resets the stream, so does {@link #abort}.
+ * the stream's event loop. A reply waits until the records of the message it answers are verified (the remote
+ * sends nothing in between: the turns alternate), which paces a remote to our verification. The result completes
+ * when the session is done and what it received is offered (with the records received and sent), or fails with
+ * the cause: a protocol violation or a limit resets the stream, so does {@link #abort}.
  */
 public final class ExchangeStream implements StreamListener {
 
@@ -23,19 +25,22 @@ public final class ExchangeStream implements StreamListener {
     }
 
     private final PushPullSession session;
-    private final MembersCodec.Limits limits;
     private final CompletableFuture<Result> result = new CompletableFuture<>();
     private final CompositeByteBuf buffer = ByteBufAllocator.DEFAULT.compositeBuffer(Integer.MAX_VALUE);
     private MuxedStream stream;
+    /** Our reply waits for the verification of what the remote sent: nothing may arrive meanwhile. */
+    private boolean replyPending;
+    private volatile long bytesIn;
+    private volatile long bytesOut;
+    private volatile int messages;
 
-    private ExchangeStream(PushPullSession session, MembersCodec.Limits limits) {
+    private ExchangeStream(PushPullSession session) {
         this.session = session;
-        this.limits = limits;
     }
 
     /** Starts the session on {@code stream}: sends the first message if we initiate, then listens. */
-    public static ExchangeStream run(MuxedStream stream, PushPullSession session, MembersCodec.Limits limits) {
-        ExchangeStream handler = new ExchangeStream(session, limits);
+    public static ExchangeStream run(MuxedStream stream, PushPullSession session) {
+        ExchangeStream handler = new ExchangeStream(session);
         handler.stream = stream;
         Runnable begin = () -> {
             stream.setListener(handler);
@@ -56,6 +61,21 @@ public final class ExchangeStream implements StreamListener {
         return result;
     }
 
+    /** Messages received and sent so far: whether the exchange moves. */
+    public int messages() {
+        return messages;
+    }
+
+    /** Bytes of members frames received; read it once the result is complete. */
+    public long bytesIn() {
+        return bytesIn;
+    }
+
+    /** Bytes of members frames sent; read it once the result is complete. */
+    public long bytesOut() {
+        return bytesOut;
+    }
+
     /** Gives up (e.g. on timeout): resets the stream and fails the result with {@code cause}. */
     public void abort(Libp2pException cause) {
         stream.eventLoop().execute(() -> fail(cause));
@@ -67,29 +87,52 @@ public final class ExchangeStream implements StreamListener {
             data.release();
             return;
         }
+        bytesIn += data.readableBytes();
         buffer.addComponent(true, data);
+        if (replyPending) {
+            fail(new ProtocolViolationException("members: the remote sent again before our reply"));
+            return;
+        }
         try {
-            for (Exchange message = MembersCodec.decode(buffer, limits); message != null;
-                    message = MembersCodec.decode(buffer, limits)) {
-                PushPullSession.Step step = session.onMessage(message);
-                step.reply().ifPresent(this::send);
-                if (step.closeWrite()) {
-                    stream.closeWrite();
-                }
-                if (session.state() == PushPullSession.State.DONE) {
-                    finish();
-                    return;
-                }
+            Exchange message = MembersCodec.decode(buffer, session.limits());
+            if (message == null) {
+                return;
+            }
+            if (buffer.isReadable()) {
+                throw new ProtocolViolationException("members: the remote sent again before our reply");
             }
             buffer.discardReadComponents();
+            messages++;
+            PushPullSession.Step step = session.onMessage(message);
+            if (step.offered().isDone()) {
+                proceed(step);
+            } else {
+                replyPending = true;
+                step.offered().whenComplete((v, e) -> stream.eventLoop().execute(() -> {
+                    replyPending = false;
+                    proceed(step);
+                }));
+            }
         } catch (ProtocolViolationException e) {
             fail(e);
         }
     }
 
+    private void proceed(PushPullSession.Step step) {
+        if (result.isDone()) {
+            return;
+        }
+        step.reply().ifPresent(this::send);
+        if (step.done()) {
+            stream.closeWrite();
+            release();
+            result.complete(new Result(session.received(), session.sent()));
+        }
+    }
+
     @Override
     public void onRemoteClose(MuxedStream s) {
-        if (!result.isDone()) {
+        if (!result.isDone() && session.state() != PushPullSession.State.DONE) {
             fail(new ProtocolViolationException("members: stream closed in state " + session.state()));
         }
     }
@@ -103,12 +146,10 @@ public final class ExchangeStream implements StreamListener {
     }
 
     private void send(Exchange message) {
-        stream.write(Unpooled.wrappedBuffer(MembersCodec.encode(message)));
-    }
-
-    private void finish() {
-        release();
-        result.complete(new Result(session.received(), session.sent()));
+        byte[] frame = MembersCodec.encode(message);
+        bytesOut += frame.length;
+        messages++;
+        stream.write(Unpooled.wrappedBuffer(frame));
     }
 
     private void fail(Libp2pException cause) {

@@ -54,6 +54,8 @@ public final class InMemoryMembershipStore implements MembershipStore {
     private final Map<Fingerprint, Set<Fingerprint>> rivals = new HashMap<>();
     private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Boolean> logged;
+    /** Counts changes of {@link #records}' (peer, sequence) pairs. */
+    private long version;
 
     public InMemoryMembershipStore(StoreLimits limits, MembershipTrust trust) {
         this.limits = limits;
@@ -125,6 +127,7 @@ public final class InMemoryMembershipStore implements MembershipStore {
     /** Puts {@code current} in place of {@code held} (null if none): in the map and in the claim index. */
     private void hold(SignedRecord held, SignedRecord current) {
         records.put(current.peerId(), current);
+        version++;
         if (held != null && !held.record().leaving()) {
             claims.remove(held.record());
         }
@@ -198,6 +201,7 @@ public final class InMemoryMembershipStore implements MembershipStore {
     /** Removes a live member and tells the listeners. */
     private void drop(SignedRecord r, DepartureReason reason) {
         records.remove(r.peerId());
+        version++;
         unindex(r);
         if (r.record().leaving()) {
             return;
@@ -376,6 +380,11 @@ public final class InMemoryMembershipStore implements MembershipStore {
     }
 
     @Override
+    public synchronized long version() {
+        return version;
+    }
+
+    @Override
     public synchronized int sweep(long nowMillis) {
         for (NodeCertificate c : List.copyOf(disputed.values())) {
             if (c.notAfterMillis() <= nowMillis) {
@@ -391,6 +400,7 @@ public final class InMemoryMembershipStore implements MembershipStore {
             it.remove();
             unindex(r);
             removed++;
+            version++;
             if (!r.record().leaving()) {
                 LOG.info("member expired node={} peer={} seq={}", r.nodeName(), r.peerId(), r.sequence());
                 tellLeft(r, DepartureReason.EXPIRED);

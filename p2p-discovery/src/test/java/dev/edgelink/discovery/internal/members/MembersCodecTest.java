@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.edgelink.discovery.TestRecords;
 import dev.edgelink.libp2p.LimitExceededException;
 import dev.edgelink.libp2p.ProtocolViolationException;
+import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.peer.PeerId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -19,14 +20,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Frames of /edgelink/members/1.0.0: vectors, partial input, and one negative test per limit. */
+/** Frames of /edgelink/members/2.0.0: vectors, partial input, and one negative test per limit. */
 class MembersCodecTest {
 
     private static final MembersCodec.Limits LIMITS = new MembersCodec.Limits(1024, 4, 4);
@@ -34,10 +34,13 @@ class MembersCodecTest {
 
     static Exchange vectorMessage(String name) {
         return switch (name) {
-            case "empty-digest" -> Exchange.digestOnly(Map.of());
-            case "one-digest-entry" -> Exchange.digestOnly(Map.of(PEER, 5L));
-            case "one-record" -> Exchange.recordsOnly(List.of(new byte[] {1, 2, 3}));
-            case "digest-and-record" -> new Exchange(Map.of(PEER, 5L), List.of(new byte[] {1, 2, 3}));
+            case "empty" -> Exchange.builder().build();
+            case "announce" -> Exchange.builder().announce(new Exchange.Entry(PEER, 5)).build();
+            case "record" -> Exchange.builder().record(new byte[] {1, 2, 3}).build();
+            case "root-summary" -> Exchange.builder().range(new Exchange.Summary(KeyRange.ROOT, 3,
+                    0x0102030405060708L)).maxReplyBytes(65536).build();
+            case "items-want-more" -> Exchange.builder().items(new Exchange.Items(new KeyRange(1, 0),
+                    List.of(new Exchange.Entry(PEER, 5)))).want(PEER).more(true).build();
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -68,7 +71,12 @@ class MembersCodecTest {
         ByteBuf in = Unpooled.wrappedBuffer(HexFormat.of().parseHex(hex));
         Exchange decoded = MembersCodec.decode(in, LIMITS);
         Exchange expected = vectorMessage(name);
-        assertEquals(expected.digest(), decoded.digest());
+        assertEquals(expected.ranges(), decoded.ranges());
+        assertEquals(expected.items(), decoded.items());
+        assertEquals(expected.announce(), decoded.announce());
+        assertEquals(expected.want(), decoded.want());
+        assertEquals(expected.maxReplyBytes(), decoded.maxReplyBytes());
+        assertEquals(expected.more(), decoded.more());
         assertEquals(expected.records().size(), decoded.records().size());
         for (int i = 0; i < expected.records().size(); i++) {
             assertArrayEquals(expected.records().get(i), decoded.records().get(i));
@@ -78,7 +86,7 @@ class MembersCodecTest {
 
     @Test
     void aFrameArrivingInPiecesIsDecodedOnceComplete() {
-        byte[] frame = MembersCodec.encode(vectorMessage("digest-and-record"));
+        byte[] frame = MembersCodec.encode(vectorMessage("items-want-more"));
         ByteBuf in = Unpooled.buffer();
         for (int i = 0; i < frame.length - 1; i++) {
             in.writeByte(frame[i]);
@@ -86,7 +94,7 @@ class MembersCodecTest {
             assertEquals(0, in.readerIndex(), "nothing consumed before the frame is whole");
         }
         in.writeByte(frame[frame.length - 1]);
-        assertEquals(Map.of(PEER, 5L), MembersCodec.decode(in, LIMITS).digest());
+        assertEquals(List.of(PEER), MembersCodec.decode(in, LIMITS).want());
     }
 
     @Test
@@ -96,32 +104,47 @@ class MembersCodecTest {
     }
 
     @Test
-    void moreDigestEntriesOrRecordsThanTheLimitAreRefused() {
-        Map<PeerId, Long> digest = new java.util.HashMap<>();
+    void moreEntriesOrRecordsThanTheLimitAreRefused() {
+        Exchange.Builder wants = Exchange.builder();
+        Exchange.Builder listed = Exchange.builder();
+        List<Exchange.Entry> entries = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            digest.put(TestRecords.peerOf(dev.edgelink.libp2p.crypto.Keys.generateEd25519()), 1L);
+            PeerId p = TestRecords.peerOf(Keys.generateEd25519());
+            wants.want(p);
+            entries.add(new Exchange.Entry(p, 1));
         }
-        ByteBuf many = Unpooled.wrappedBuffer(MembersCodec.encode(Exchange.digestOnly(digest)));
-        assertThrows(LimitExceededException.class, () -> MembersCodec.decode(many, LIMITS));
-        List<byte[]> records = List.of(new byte[1], new byte[1], new byte[1], new byte[1], new byte[1]);
-        ByteBuf five = Unpooled.wrappedBuffer(MembersCodec.encode(Exchange.recordsOnly(records)));
-        assertThrows(LimitExceededException.class, () -> MembersCodec.decode(five, LIMITS));
+        assertThrows(LimitExceededException.class, () -> decode(wants.build()));
+        // Four entries in one listing are one entry too many with the listing's own.
+        listed.items(new Exchange.Items(KeyRange.ROOT, entries.subList(0, 4)));
+        assertThrows(LimitExceededException.class, () -> decode(listed.build()));
+        Exchange.Builder five = Exchange.builder();
+        for (int i = 0; i < 5; i++) {
+            five.record(new byte[1]);
+        }
+        assertThrows(LimitExceededException.class, () -> decode(five.build()));
+        Exchange.Builder ranges = Exchange.builder();
+        for (int i = 0; i < 5; i++) {
+            ranges.range(new Exchange.Summary(KeyRange.ROOT.child(i), 1, i));
+        }
+        assertThrows(LimitExceededException.class, () -> decode(ranges.build()));
+    }
+
+    private static Exchange decode(Exchange m) {
+        return MembersCodec.decode(Unpooled.wrappedBuffer(MembersCodec.encode(m)), LIMITS);
     }
 
     @Test
     void malformedFramesAreProtocolViolations() {
         assertThrows(ProtocolViolationException.class,
                 () -> MembersCodec.decode(Unpooled.wrappedBuffer(new byte[] {2, (byte) 0xff, 1}), LIMITS));
-        // A digest entry whose peer id is not a multihash.
+        // A want that is not a multihash.
         assertThrows(ProtocolViolationException.class,
-                () -> MembersCodec.decode(Unpooled.wrappedBuffer(HexFormat.of().parseHex("060a040a020102")), LIMITS));
-        // The same peer twice.
-        String entry = "0a2a0a26" + HexFormat.of().formatHex(PEER.toBytes()) + "1005";
-        byte[] twice = HexFormat.of().parseHex(entry + entry);
-        byte[] frame = new byte[twice.length + 1];
-        frame[0] = (byte) twice.length;
-        System.arraycopy(twice, 0, frame, 1, twice.length);
+                () -> MembersCodec.decode(Unpooled.wrappedBuffer(HexFormat.of().parseHex("042202ffff")), LIMITS));
+        // A range of depth 1 whose prefix has more than one nibble.
         assertThrows(ProtocolViolationException.class,
-                () -> MembersCodec.decode(Unpooled.wrappedBuffer(frame), LIMITS));
+                () -> MembersCodec.decode(Unpooled.wrappedBuffer(HexFormat.of().parseHex("060a0408011010")), LIMITS));
+        // A range deeper than a key.
+        assertThrows(ProtocolViolationException.class,
+                () -> MembersCodec.decode(Unpooled.wrappedBuffer(HexFormat.of().parseHex("040a020811")), LIMITS));
     }
 }
