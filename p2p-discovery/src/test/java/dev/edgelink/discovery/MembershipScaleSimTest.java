@@ -45,6 +45,7 @@ class MembershipScaleSimTest {
             List<Long> millis = new ArrayList<>();
             Random random = new Random(5);
             for (int i = 0; i < 5; i++) {
+                sim.settle(Duration.ofSeconds(30));
                 long pushes = pushesStarted(sim);
                 Duration d = sim.propagate(random.nextInt(NODES), Duration.ofSeconds(30));
                 assertNotNull(d, "change " + i + " did not reach every node within 30 s");
