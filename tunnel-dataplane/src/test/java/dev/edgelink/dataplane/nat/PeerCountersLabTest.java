@@ -143,7 +143,7 @@ class PeerCountersLabTest {
     }
 
     @Test
-    void fiveThousandPeersAreCountedAndReadWellUnderASecond() {
+    void fiveThousandPeersAreCountedAndReadWithoutStallingOnThePipe() {
         try (Lab lab = Lab.open()) {
             String ns = lab.namespace("n");
             PeerCounters c = new PeerCounters(List.of("ip", "netns", "exec", ns, "nft"));
@@ -165,7 +165,10 @@ class PeerCountersLabTest {
 
             assertEquals(10_000, counters.size());
             assertEquals(5000, PeerCounters.traffic(counters, peers.keySet()).size());
-            assertTrue(millis[1] < 1000, "median read of 5000 peers' counters took " + millis[1] + " ms");
+            // The failure this guards against is a read that waits for nft to exit while nft waits for the full pipe:
+            // it ended only at the 10 s timeout. A read takes 0.3-0.9 s on a quiet 2-core machine and up to about
+            // 2 s under load; its cost is measured by scripts/bench-scale.sh, not bounded here.
+            assertTrue(millis[1] < 5000, "median read of 5000 peers' counters took " + millis[1] + " ms");
         }
     }
 }

@@ -136,7 +136,9 @@ class PrefixTableTest {
         }
         long allocated = mx.getThreadAllocatedBytes(id) - before;
         assertEquals("peer775", last);
-        assertTrue(allocated < 1024, "200000 lookups allocated " + allocated + " bytes");
+        // one allocation per lookup would be at least 16 bytes each, 3.2 MB in all; what the JIT or a safepoint
+        // allocates on this thread meanwhile is a few KiB at most
+        assertTrue(allocated < 64 * 1024, "200000 lookups allocated " + allocated + " bytes");
     }
 
     @Test
