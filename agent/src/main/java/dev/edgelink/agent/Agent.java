@@ -323,12 +323,12 @@ public final class Agent implements AgentView, AutoCloseable {
         NodeRecord.Builder b = NodeRecord.builder(config.nodeName(), host.peerId());
         // With a CA the record carries exactly the certificate's pod CIDRs (the agent routes the IPv4 one).
         trust.certificate().ifPresentOrElse(c -> c.podCidrs().forEach(b::podCidr),
-                () -> b.podCidr(config.podCidr().toString()));
+                () -> b.podCidr(config.podCidr()));
         trust.certificate().ifPresent(b::certificate);
         b.underlayAddress(new UnderlayAddress(dataplane.local().underlayAddress(), 0, UnderlayAddress.Kind.INTERFACE))
                 .site(config.site())
                 .relayRole(config.nat().relayServer() ? RelayRole.RELAY : RelayRole.NONE);
-        dataplane.vtepMac().ifPresent(m -> b.vtepMac(dev.edgelink.discovery.MacAddress.parse(m.toString())));
+        dataplane.vtepMac().ifPresent(b::vtepMac);
         for (TunnelBackend t : dataplane.backends()) {
             if (t.available().ok()) {
                 b.tunnel(t.kind().kernel() ? TunnelCapability.valueOf(t.kind().name()) : TunnelCapability.USERSPACE);

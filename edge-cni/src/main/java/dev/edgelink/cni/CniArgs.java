@@ -1,6 +1,6 @@
 package dev.edgelink.cni;
 
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.MacAddress;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package dev.edgelink.cni;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;

@@ -3,6 +3,8 @@ package dev.edgelink.discovery;
 import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -20,7 +22,8 @@ import java.util.Set;
  *
  * @param nodeName the Kubernetes node name
  * @param peerId the libp2p peer id; must be the one of the key that signs the record
- * @param podCidrs the node's pod CIDRs (at most one of each family in practice; more are allowed)
+ * @param podCidrs the node's pod CIDRs in network form, no host bits set (at most one of each family in practice;
+ *     more are allowed)
  * @param underlayAddresses interface and observed addresses of the underlay
  * @param vtepMac the MAC of the node's VXLAN device, if it has one
  * @param tunnels the tunnel mechanisms the node supports
@@ -57,6 +60,12 @@ public record NodeRecord(
         Objects.requireNonNull(nodeName, "nodeName");
         Objects.requireNonNull(peerId, "peerId");
         podCidrs = List.copyOf(podCidrs);
+        for (IpPrefix p : podCidrs) {
+            if (!p.isNetwork()) {
+                throw new IllegalArgumentException("pod CIDR " + p + " has host bits set (it must be the network "
+                        + "address)");
+            }
+        }
         underlayAddresses = List.copyOf(underlayAddresses);
         Objects.requireNonNull(vtepMac, "vtepMac");
         // An EnumSet iterates in declaration order, so the wire order of tunnels never depends on the caller.
@@ -140,7 +149,7 @@ public record NodeRecord(
         }
 
         public Builder podCidr(String cidr) {
-            return podCidr(IpPrefix.parse(cidr));
+            return podCidr(IpPrefix.parseNetwork(cidr));
         }
 
         public Builder podCidr(IpPrefix cidr) {

@@ -9,6 +9,7 @@ import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.MacAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -5,13 +5,13 @@ import static dev.edgelink.discovery.TestRecords.TTL;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.discovery.internal.pb.NodeRecordProto;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.net.MacAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -208,24 +208,6 @@ class NodeRecordsTest {
         extended[record.length + 2] = 0x01;
         SignedRecord verified = NodeRecords.verify(TestRecords.envelope(KEY.publicKey().marshal(), extended, KEY));
         assertEquals("node-a", verified.nodeName());
-    }
-
-    @Test
-    void prefixesOverlapOnlyWhenOneContainsTheOther() {
-        assertTrue(IpPrefix.parse("10.244.0.0/16").overlaps(IpPrefix.parse("10.244.3.0/24")));
-        assertTrue(IpPrefix.parse("10.244.3.0/24").overlaps(IpPrefix.parse("10.244.0.0/16")));
-        assertTrue(!IpPrefix.parse("10.244.3.0/24").overlaps(IpPrefix.parse("10.244.4.0/24")));
-        assertTrue(!IpPrefix.parse("10.0.0.0/8").overlaps(IpPrefix.parse("fd00::/8")));
-        assertTrue(IpPrefix.parse("fd00:10:244::/48").overlaps(IpPrefix.parse("fd00:10:244:1::/64")));
-        assertTrue(IpPrefix.parse("0.0.0.0/0").overlaps(IpPrefix.parse("192.168.1.0/24")));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"fd00:10:244:1::/64", "::/0", "2001:db8::1:0:0:1/128", "2001:db8:0:1:1:1:1:0/128",
-        "fd00::/8", "10.0.0.0/8"})
-    void prefixesPrintInTheirCanonicalForm(String text) {
-        assertEquals(text, IpPrefix.parse(text).toString());
-        assertEquals("fd00::/64", IpPrefix.parse("FD00:0:0:0::/64").toString());
     }
 
     private static void assertReason(RejectReason reason, byte[] envelope) {

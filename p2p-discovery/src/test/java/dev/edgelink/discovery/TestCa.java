@@ -8,6 +8,7 @@ import dev.edgelink.discovery.trust.TrustAnchors;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;

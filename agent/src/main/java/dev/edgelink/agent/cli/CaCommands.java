@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgelink.agent.config.ConfigException;
 import dev.edgelink.agent.config.Durations;
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.trust.CaCertificate;
 import dev.edgelink.discovery.trust.Fingerprint;
 import dev.edgelink.discovery.trust.InvalidCertificateException;
@@ -17,6 +16,7 @@ import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -271,7 +271,7 @@ final class CaCommands {
         List<IpPrefix> out = new ArrayList<>();
         for (String text : texts) {
             try {
-                out.add(IpPrefix.parse(text));
+                out.add(IpPrefix.parseNetwork(text));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException("--pod-cidr '" + text + "': " + e.getMessage(), e);
             }

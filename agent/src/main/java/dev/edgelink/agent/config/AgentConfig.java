@@ -1,9 +1,9 @@
 package dev.edgelink.agent.config;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.libp2p.host.HostConfig;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import dev.edgelink.relay.circuit.RelayConfig;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;

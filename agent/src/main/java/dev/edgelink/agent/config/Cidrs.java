@@ -1,6 +1,6 @@
 package dev.edgelink.agent.config;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

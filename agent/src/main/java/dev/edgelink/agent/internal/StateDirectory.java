@@ -2,11 +2,11 @@ package dev.edgelink.agent.internal;
 
 import dev.edgelink.agent.config.AgentConfig;
 import dev.edgelink.agent.config.ConfigException;
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.crypto.KeyFiles;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
+import dev.edgelink.net.MacAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,7 +78,7 @@ public final class StateDirectory {
             byte[] b = new byte[MacAddress.LENGTH];
             new SecureRandom().nextBytes(b);
             b[0] = (byte) ((b[0] & 0xfc) | 0x02);
-            MacAddress mac = MacAddress.of(b);
+            MacAddress mac = MacAddress.fromBytes(b);
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(tmp, mac + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

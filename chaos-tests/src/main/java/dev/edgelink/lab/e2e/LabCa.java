@@ -1,6 +1,5 @@
 package dev.edgelink.lab.e2e;
 
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.trust.CaCertificate;
 import dev.edgelink.discovery.trust.Fingerprint;
 import dev.edgelink.discovery.trust.NodeCertificate;
@@ -8,6 +7,7 @@ import dev.edgelink.discovery.trust.RevocationList;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,7 +68,7 @@ public final class LabCa {
     /** Signs a node certificate valid from an hour ago for {@link #VALIDITY}. */
     public NodeCertificate sign(String node, PeerId peer, List<String> podCidrs, String site, boolean relay) {
         long now = System.currentTimeMillis();
-        List<IpPrefix> cidrs = podCidrs.stream().map(IpPrefix::parse).toList();
+        List<IpPrefix> cidrs = podCidrs.stream().map(IpPrefix::parseNetwork).toList();
         return NodeCertificate.sign(key, ca, node, peer, cidrs, site, relay, now - Duration.ofHours(1).toMillis(),
                 now + VALIDITY.toMillis());
     }

@@ -1,6 +1,6 @@
 package dev.edgelink.cni.internal;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.math.BigInteger;
 import java.net.Inet6Address;
 import java.net.InetAddress;

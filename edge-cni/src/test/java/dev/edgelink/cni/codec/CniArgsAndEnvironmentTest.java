@@ -13,7 +13,7 @@ import dev.edgelink.cni.CniRequest;
 import dev.edgelink.cni.internal.Addresses;
 import dev.edgelink.cni.internal.codec.CniCodec;
 import dev.edgelink.cni.internal.codec.RequestCodec;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.MacAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;

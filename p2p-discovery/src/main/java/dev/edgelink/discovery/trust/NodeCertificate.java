@@ -1,12 +1,12 @@
 package dev.edgelink.discovery.trust;
 
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.internal.trust.TrustBodies;
 import dev.edgelink.discovery.internal.trust.TrustCodec;
 import dev.edgelink.discovery.internal.trust.TrustFields;
 import dev.edgelink.libp2p.ConfigurationException;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;

@@ -1,6 +1,5 @@
 package dev.edgelink.discovery.bench;
 
-import dev.edgelink.discovery.MacAddress;
 import dev.edgelink.discovery.MembershipStore;
 import dev.edgelink.discovery.MembershipTrust;
 import dev.edgelink.discovery.NodeRecord;
@@ -17,6 +16,7 @@ import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.crypto.PubKey;
 import dev.edgelink.libp2p.multiaddr.Multiaddr;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.MacAddress;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.internal.pb.TrustProto;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +38,8 @@ final class TrustTestData {
     static final PrivKey CA_KEY = fixedKey(0x01, VECTORS.get("ca-public-key"));
     static final PrivKey NODE_KEY = fixedKey(0x02, VECTORS.get("node-public-key"));
     static final PeerId NODE_PEER = PeerId.fromPublicKey(NODE_KEY.publicKey());
-    static final List<IpPrefix> CIDRS = List.of(IpPrefix.parse("10.244.1.0/24"), IpPrefix.parse("fd00:10:244:1::/64"));
+    static final List<IpPrefix> CIDRS = List.of(IpPrefix.parseNetwork("10.244.1.0/24"),
+            IpPrefix.parseNetwork("fd00:10:244:1::/64"));
 
     private TrustTestData() {
     }

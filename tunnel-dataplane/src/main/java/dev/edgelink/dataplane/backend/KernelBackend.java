@@ -1,6 +1,6 @@
 package dev.edgelink.dataplane.backend;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import dev.edgelink.dataplane.netlink.KernelFeatureMissingException;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.LinkAddress;

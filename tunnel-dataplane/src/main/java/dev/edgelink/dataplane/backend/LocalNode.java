@@ -1,7 +1,7 @@
 package dev.edgelink.dataplane.backend;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.net.Inet4Address;
 import java.util.Objects;
 import java.util.Optional;

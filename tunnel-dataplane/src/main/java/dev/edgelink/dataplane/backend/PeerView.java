@@ -1,7 +1,7 @@
 package dev.edgelink.dataplane.backend;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;

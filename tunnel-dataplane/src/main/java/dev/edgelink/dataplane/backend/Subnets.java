@@ -1,6 +1,6 @@
 package dev.edgelink.dataplane.backend;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 

@@ -1,8 +1,8 @@
 package dev.edgelink.dataplane.kernel;
 
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.Neighbor;
 import dev.edgelink.dataplane.netlink.Netlink;
+import dev.edgelink.net.MacAddress;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;

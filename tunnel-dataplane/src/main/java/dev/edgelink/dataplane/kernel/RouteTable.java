@@ -1,10 +1,10 @@
 package dev.edgelink.dataplane.kernel;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.netlink.ObjectExistsException;
 import dev.edgelink.dataplane.netlink.Route;
+import dev.edgelink.net.IpPrefix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.edgelink.dataplane.nat;
 
 import dev.edgelink.dataplane.backend.Subnets;
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

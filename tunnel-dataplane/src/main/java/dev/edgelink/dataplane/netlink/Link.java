@@ -1,5 +1,7 @@
 package dev.edgelink.dataplane.netlink;
 
+import dev.edgelink.net.MacAddress;
+
 /**
  * A network device as the kernel reported it. Fields that the device does not have are 0 or {@code null}.
  *

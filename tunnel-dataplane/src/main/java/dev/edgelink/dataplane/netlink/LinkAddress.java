@@ -1,5 +1,6 @@
 package dev.edgelink.dataplane.netlink;
 
+import dev.edgelink.net.IpPrefix;
 import java.util.Objects;
 
 /** An address assigned to a link ({@code ip addr add PREFIX dev LINK}). */

@@ -1,5 +1,6 @@
 package dev.edgelink.dataplane.netlink;
 
+import dev.edgelink.net.MacAddress;
 import java.net.InetAddress;
 import java.util.Objects;
 

@@ -1,6 +1,7 @@
 package dev.edgelink.dataplane.netlink;
 
 import dev.edgelink.dataplane.internal.netlink.RtNetlink;
+import dev.edgelink.net.MacAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

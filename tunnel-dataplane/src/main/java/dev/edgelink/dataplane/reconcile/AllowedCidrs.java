@@ -2,8 +2,8 @@ package dev.edgelink.dataplane.reconcile;
 
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;

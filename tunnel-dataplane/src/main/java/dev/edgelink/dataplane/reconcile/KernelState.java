@@ -2,11 +2,11 @@ package dev.edgelink.dataplane.reconcile;
 
 import dev.edgelink.dataplane.kernel.FdbTable;
 import dev.edgelink.dataplane.netlink.FdbEntry;
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.Neighbor;
 import dev.edgelink.dataplane.netlink.Netlink;
 import dev.edgelink.dataplane.netlink.Route;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -10,7 +10,7 @@ import dev.edgelink.dataplane.kernel.NeighborTable;
 import dev.edgelink.dataplane.kernel.RouteConflictException;
 import dev.edgelink.dataplane.kernel.RouteTable;
 import dev.edgelink.dataplane.netlink.FdbEntry;
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.Neighbor;
 import dev.edgelink.dataplane.netlink.NetlinkException;

@@ -2,8 +2,8 @@ package dev.edgelink.dataplane.reconcile;
 
 import dev.edgelink.dataplane.backend.Subnets;
 import dev.edgelink.dataplane.kernel.RouteConflictException;
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Route;
+import dev.edgelink.net.IpPrefix;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;

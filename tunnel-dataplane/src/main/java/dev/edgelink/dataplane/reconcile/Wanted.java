@@ -2,10 +2,10 @@ package dev.edgelink.dataplane.reconcile;
 
 import dev.edgelink.dataplane.backend.KernelObjects;
 import dev.edgelink.dataplane.netlink.FdbEntry;
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Neighbor;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.reconcile.KernelState.NeighborKey;
+import dev.edgelink.net.IpPrefix;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.edgelink.dataplane.tunnel;
 
 import dev.edgelink.dataplane.backend.Subnets;
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import io.netty.buffer.ByteBuf;
 import java.net.Inet4Address;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package dev.edgelink.dataplane.tunnel;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.path.ProbeResult;
 import dev.edgelink.dataplane.tun.TunDevice;
 import dev.edgelink.dataplane.tun.TunUnavailableException;
 import dev.edgelink.libp2p.mux.ByteBudget;
 import dev.edgelink.libp2p.mux.MuxedStream;
 import dev.edgelink.libp2p.threads.TaskGuard;
+import dev.edgelink.net.IpPrefix;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import org.junit.jupiter.api.Test;
 
 class SubnetsTest {

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.netlink.InMemoryNetlink;
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.labsupport.Stderr;
+import dev.edgelink.net.IpPrefix;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,7 +119,7 @@ class RouteTableTest {
 
         RouteConflictException e = assertThrows(RouteConflictException.class,
                 () -> new RouteTable(netlink).ensure(Route.direct(lan6, tun)));
-        assertTrue(e.getMessage().contains("fd00:1:0:0:0:0:0:0/64 dev eth0 proto kernel"), e.getMessage());
+        assertTrue(e.getMessage().contains("fd00:1::/64 dev eth0 proto kernel"), e.getMessage());
 
         IpPrefix pods6 = IpPrefix.parse("fd00:244:2::/64");
         assertTrue(new RouteTable(netlink).ensure(Route.direct(pods6, tun)));

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.edgelink.dataplane.backend.StaticPeer;
 import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.backend.hostgw.HostGwBackend;
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Netlink;
+import dev.edgelink.net.IpPrefix;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.edgelink.dataplane.kernel.IpipDevice;
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import dev.edgelink.dataplane.netlink.KernelFeatureMissingException;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.NetlinkException;

@@ -3,10 +3,10 @@ package dev.edgelink.dataplane.lab;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.tun.TunDevice;
 import dev.edgelink.dataplane.tunnel.TunnelConfig;
 import dev.edgelink.dataplane.tunnel.TunnelService;
+import dev.edgelink.net.IpPrefix;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.edgelink.dataplane.kernel.VxlanDevice;
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Link;
 import dev.edgelink.dataplane.netlink.Netlink;
+import dev.edgelink.net.IpPrefix;
 import java.net.Inet4Address;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package dev.edgelink.dataplane.netlink;
 
+import dev.edgelink.net.MacAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.edgelink.dataplane.reconcile;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import org.junit.jupiter.api.Test;
 
 /** Which routes the reconciler leaves to the CNI plugin: those inside this node's pod CIDR. */

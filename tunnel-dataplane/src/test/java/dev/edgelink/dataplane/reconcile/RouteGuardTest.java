@@ -3,8 +3,8 @@ package dev.edgelink.dataplane.reconcile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.Route;
+import dev.edgelink.net.IpPrefix;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

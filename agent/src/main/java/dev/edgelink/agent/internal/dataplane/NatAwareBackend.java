@@ -6,7 +6,7 @@ import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.backend.Verdict;
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.util.List;
 import java.util.function.Function;
 

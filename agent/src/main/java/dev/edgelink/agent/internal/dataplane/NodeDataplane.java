@@ -17,7 +17,7 @@ import dev.edgelink.dataplane.backend.TunnelBackend;
 import dev.edgelink.dataplane.backend.userspace.UserspaceDevice;
 import dev.edgelink.dataplane.backend.vxlan.VxlanBackend;
 import dev.edgelink.dataplane.nat.PeerCounters;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.MacAddress;
 import dev.edgelink.dataplane.netlink.Route;
 import dev.edgelink.dataplane.path.PathProber;
 import dev.edgelink.dataplane.path.PathSelector;

@@ -1,8 +1,8 @@
 package dev.edgelink.agent.internal.nat;
 
 import dev.edgelink.agent.config.Cidrs;
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.discovery.NodeReachability;
+import dev.edgelink.net.IpPrefix;
 import java.net.InetAddress;
 import java.util.List;
 

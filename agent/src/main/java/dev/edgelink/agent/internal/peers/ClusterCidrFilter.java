@@ -3,7 +3,7 @@ package dev.edgelink.agent.internal.peers;
 import dev.edgelink.agent.config.Cidrs;
 import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.dataplane.backend.StaticPeer;
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;

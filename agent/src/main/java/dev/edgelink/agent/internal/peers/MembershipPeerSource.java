@@ -7,8 +7,7 @@ import java.util.HashSet;
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.dataplane.backend.StaticPeer;
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.IpPrefix;
 import dev.edgelink.discovery.DepartureReason;
 import dev.edgelink.discovery.MembershipConfig;
 import dev.edgelink.discovery.MembershipListener;
@@ -215,9 +214,7 @@ public final class MembershipPeerSource implements PeerSource {
 
     /** A record as a {@link PeerView}: IPv4 pod CIDRs, interface addresses before observed ones. */
     static Optional<PeerView> toPeerView(NodeRecord r) {
-        List<IpPrefix> cidrs = new ArrayList<>();
-        r.podCidrs().stream().filter(dev.edgelink.discovery.IpPrefix::isIpv4)
-                .forEach(c -> cidrs.add(IpPrefix.parse(c.toString())));
+        List<IpPrefix> cidrs = r.podCidrs().stream().filter(IpPrefix::isIpv4).toList();
         List<InetAddress> underlay = new ArrayList<>();
         for (UnderlayAddress.Kind kind : UnderlayAddress.Kind.values()) {
             r.underlayAddresses().stream().filter(a -> a.kind() == kind && a.ip() instanceof Inet4Address)
@@ -241,8 +238,7 @@ public final class MembershipPeerSource implements PeerSource {
                 default -> { }
             }
         }
-        Optional<MacAddress> mac = r.vtepMac().map(m -> MacAddress.parse(m.toString()));
-        return Optional.of(new StaticPeer(r.nodeName(), cidrs, underlay, Optional.empty(), mac,
+        return Optional.of(new StaticPeer(r.nodeName(), cidrs, underlay, Optional.empty(), r.vtepMac(),
                 cidrs.get(0).address(), paths));
     }
 

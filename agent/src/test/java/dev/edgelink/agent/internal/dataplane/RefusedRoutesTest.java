@@ -3,8 +3,8 @@ package dev.edgelink.agent.internal.dataplane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.edgelink.agent.internal.metrics.Metrics;
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.reconcile.Refusal;
+import dev.edgelink.net.IpPrefix;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.discovery.NodeReachability;
+import dev.edgelink.net.IpPrefix;
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;

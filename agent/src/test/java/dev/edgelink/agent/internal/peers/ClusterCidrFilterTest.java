@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.PeerView;
 import dev.edgelink.dataplane.backend.StaticPeer;
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.labsupport.Stderr;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +79,7 @@ class ClusterCidrFilterTest {
                 peer("v6", "fd00:244::/64")));
 
         assertEquals(List.of("all"), r.admitted().stream().map(PeerView::nodeName).toList());
-        assertEquals(List.of("fd00:244:0:0:0:0:0:0/64: outside clusterCidr 10.244.0.0/16"), r.refused().get("v6"));
+        assertEquals(List.of("fd00:244::/64: outside clusterCidr 10.244.0.0/16"), r.refused().get("v6"));
     }
 
     @Test

@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.edgelink.agent.config.AgentConfig;
 import dev.edgelink.agent.config.ConfigException;
 import dev.edgelink.agent.config.ConfigLoader;
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.trust.CaCertificate;
 import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.discovery.trust.RevocationList;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PrivKey;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ class NodeTrustTest {
 
     private NodeCertificate cert(CaCertificate ca, PrivKey caKey, PeerId peer, String cidr, String site,
             boolean relay) {
-        return NodeCertificate.sign(caKey, ca, "edge-1", peer, List.of(IpPrefix.parse(cidr)), site, relay,
+        return NodeCertificate.sign(caKey, ca, "edge-1", peer, List.of(IpPrefix.parseNetwork(cidr)), site, relay,
                 NOW - DAY, NOW + 10 * DAY);
     }
 

@@ -13,7 +13,7 @@ import dev.edgelink.cni.CniVersions;
 import dev.edgelink.cni.GcAttachment;
 import dev.edgelink.cni.PluginConfig;
 import dev.edgelink.cni.internal.Addresses;
-import dev.edgelink.dataplane.netlink.MacAddress;
+import dev.edgelink.net.MacAddress;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -3,7 +3,7 @@ package dev.edgelink.cni.internal.codec;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.edgelink.cni.CniException;
 import dev.edgelink.cni.internal.Addresses;
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.edgelink.cni.internal.ipam;
 
 import dev.edgelink.cni.internal.Addresses;
-import dev.edgelink.dataplane.netlink.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,8 +1,8 @@
 package dev.edgelink.discovery.internal.store;
 
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -2,7 +2,6 @@ package dev.edgelink.discovery.internal.store;
 
 import dev.edgelink.discovery.DepartureReason;
 import dev.edgelink.discovery.InvalidRecordException;
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.MembershipListener;
 import dev.edgelink.discovery.MembershipStore;
 import dev.edgelink.discovery.MembershipTrust;
@@ -16,6 +15,7 @@ import dev.edgelink.discovery.trust.Fingerprint;
 import dev.edgelink.discovery.trust.InvalidCertificateException;
 import dev.edgelink.discovery.trust.NodeCertificate;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

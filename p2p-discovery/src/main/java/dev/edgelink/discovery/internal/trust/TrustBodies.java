@@ -2,7 +2,6 @@ package dev.edgelink.discovery.internal.trust;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.internal.pb.TrustProto;
 import dev.edgelink.discovery.trust.Fingerprint;
 import dev.edgelink.discovery.trust.InvalidCertificateException;
@@ -12,6 +11,7 @@ import dev.edgelink.libp2p.crypto.KeyType;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.crypto.PubKey;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,6 +1,6 @@
 package dev.edgelink.discovery.internal.trust;
 
-import dev.edgelink.discovery.IpPrefix;
+import dev.edgelink.net.IpPrefix;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +85,7 @@ public final class TrustFields {
         for (String text : texts) {
             IpPrefix prefix;
             try {
-                prefix = IpPrefix.parse(text);
+                prefix = IpPrefix.parseNetwork(text);
             } catch (IllegalArgumentException e) {
                 throw TrustCodec.malformed(subject + ": pod CIDR '" + printable(text) + "' is invalid: "
                         + e.getMessage());

@@ -3,10 +3,10 @@ package dev.edgelink.discovery.internal.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.discovery.IpPrefix;
 import dev.edgelink.discovery.NodeRecord;
 import dev.edgelink.libp2p.crypto.Keys;
 import dev.edgelink.libp2p.peer.PeerId;
+import dev.edgelink.net.IpPrefix;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

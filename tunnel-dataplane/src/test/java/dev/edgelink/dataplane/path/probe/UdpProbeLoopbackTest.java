@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgelink.dataplane.backend.PathKind;
 import dev.edgelink.dataplane.backend.StaticPeer;
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.path.ProbeResult;
+import dev.edgelink.net.IpPrefix;
 import java.net.InetAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.edgelink.dataplane.internal.netlink.codec;
 
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.MalformedMessageException;
+import dev.edgelink.net.MacAddress;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -128,7 +128,7 @@ public final class Attributes {
     /** A 6-byte hardware address; {@code null} if absent or of another length (e.g. a tunnel's 4-byte one). */
     public MacAddress mac(int type) {
         byte[] b = bytes(type);
-        return b == null || b.length != MacAddress.LENGTH ? null : MacAddress.of(b);
+        return b == null || b.length != MacAddress.LENGTH ? null : MacAddress.fromBytes(b);
     }
 
     private ByteBuffer sized(int type, int size) {

@@ -1,9 +1,9 @@
 package dev.edgelink.dataplane.internal.netlink.codec;
 
 import dev.edgelink.dataplane.netlink.IpipConfig;
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.MalformedMessageException;
 import dev.edgelink.dataplane.netlink.VxlanConfig;
+import dev.edgelink.net.MacAddress;
 import java.nio.ByteBuffer;
 
 /**

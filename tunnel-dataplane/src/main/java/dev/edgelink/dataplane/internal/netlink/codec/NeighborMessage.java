@@ -1,7 +1,7 @@
 package dev.edgelink.dataplane.internal.netlink.codec;
 
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.MalformedMessageException;
+import dev.edgelink.net.MacAddress;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 

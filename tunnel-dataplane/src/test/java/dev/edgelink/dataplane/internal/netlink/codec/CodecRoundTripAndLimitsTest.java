@@ -3,11 +3,11 @@ package dev.edgelink.dataplane.internal.netlink.codec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.IpipConfig;
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.MalformedMessageException;
 import dev.edgelink.dataplane.netlink.VxlanConfig;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.VxlanConfig;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.net.Inet4Address;
 import java.util.List;
 import java.util.stream.Collectors;

@@ -2,10 +2,10 @@ package dev.edgelink.dataplane.internal.netlink.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.edgelink.dataplane.netlink.IpPrefix;
 import dev.edgelink.dataplane.netlink.IpipConfig;
-import dev.edgelink.dataplane.netlink.MacAddress;
 import dev.edgelink.dataplane.netlink.VxlanConfig;
+import dev.edgelink.net.IpPrefix;
+import dev.edgelink.net.MacAddress;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.HexFormat;
