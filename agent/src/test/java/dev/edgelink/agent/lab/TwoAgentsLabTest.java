@@ -151,7 +151,10 @@ class TwoAgentsLabTest {
             assertEquals("10.244.1.0/24", statusA.at("/node/podCidr").asText());
             assertEquals(1500 - 86, statusA.at("/node/podMtu").asInt(),
                     "the userspace paths' 86 bytes (the largest overhead offered) off a 1500 underlay");
-            assertEquals("UNKNOWN", statusA.at("/node/reachability").asText(), "no relay asked yet: not known");
+            // UNKNOWN until the first AutoNAT round (5 s after the start) has an answer, PUBLIC after: two nodes on one
+            // segment, no NAT between; which one shows depends on how long the paths took to verify
+            assertTrue(java.util.Set.of("UNKNOWN", "PUBLIC").contains(statusA.at("/node/reachability").asText()),
+                    "no NAT between the nodes: " + statusA.at("/node/reachability").asText());
             assertTrue(statusA.at("/peers/0/connection/direct").asBoolean(), statusA.toString());
             JsonNode peer = statusA.at("/peers/0");
             assertTrue(peer.path("why").asText().contains("shares 10.0.0.0/24"), peer.toString());
