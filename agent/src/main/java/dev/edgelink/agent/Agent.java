@@ -290,11 +290,6 @@ public final class Agent implements AgentView, AutoCloseable {
         return out;
     }
 
-    /**
-     * Republishes our record when its circuit addresses or reachability differ from the last announced ones (also
-     * the first time: reservations may be made before membership runs). On the NAT thread only; a failure is the
-     * NAT thread's guard's, and the next call (within a second) tries again.
-     */
     /** Why no kernel path may be tried to {@code m} (an untrusted underlay, a NAT between), or null. */
     private String kernelRefusal(MemberInfo m, CrossNat nat) {
         String untrusted = NatPolicy.untrustedUnderlay(config.site(), m.site(), dataplane.local().underlayAddress(),
@@ -306,6 +301,11 @@ public final class Agent implements AgentView, AutoCloseable {
                 dataplane.onUnderlaySubnet(m.underlay()));
     }
 
+    /**
+     * Republishes our record when its circuit addresses or reachability differ from the last announced ones (also
+     * the first time: reservations may be made before membership runs). On the NAT thread only; a failure is the
+     * NAT thread's guard's, and the next call (within a second) tries again.
+     */
     private void announceIfChanged(MembershipPeerSource members) {
         String now = nat.circuitAddresses() + " " + nat.reachability();
         if (!now.equals(announced) && members.republish(nodeRecord())) {

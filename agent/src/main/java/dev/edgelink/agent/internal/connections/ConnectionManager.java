@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -202,7 +203,7 @@ public final class ConnectionManager implements TunnelStreamSink {
         Optional<Connection> relayed = host.relayedConnection(m.peerId());
         boolean canDial = (relays.containsKey(m.peerId()) || bootstrap.containsKey(m.peerId())
                 || NatPolicy.dialDirectly(local, m.end(), inputs.onOurSubnet(m.underlay())))
-                && !directAddresses(m).isEmpty();
+                && m.listen().stream().anyMatch(a -> !a.isCircuit() && a.isTcp());
         Optional<PathStatus> path = inputs.path(m.nodeName());
         PathKind active = path.map(PathStatus::path).orElse(null);
         PathKind trial = path.map(PathStatus::trial).orElse(null);
@@ -293,16 +294,14 @@ public final class ConnectionManager implements TunnelStreamSink {
         });
     }
 
-    private java.util.concurrent.CompletableFuture<Connection> dialAny(List<Multiaddr> addresses, int i,
-            DialOptions options) {
+    private CompletableFuture<Connection> dialAny(List<Multiaddr> addresses, int i, DialOptions options) {
         if (i >= addresses.size()) {
-            return java.util.concurrent.CompletableFuture.failedFuture(
-                    new IllegalStateException("no address to dial"));
+            return CompletableFuture.failedFuture(new IllegalStateException("no address to dial"));
         }
         return host.connect(addresses.get(i), options).handle((c, e) -> e == null
-                ? java.util.concurrent.CompletableFuture.completedFuture(c)
+                ? CompletableFuture.completedFuture(c)
                 : i + 1 < addresses.size() ? dialAny(addresses, i + 1, options)
-                : java.util.concurrent.CompletableFuture.<Connection>failedFuture(e))
+                : CompletableFuture.<Connection>failedFuture(e))
                 .thenCompose(f -> f);
     }
 
